@@ -1,0 +1,41 @@
+// Package imds is the core of imdsplay: a faithful emulator of the IBM Cloud VPC instance
+// metadata service and of the parts of IBM Cloud around it that a learner or a test touches.
+//
+// It is pure Go: no listeners, no os/exec, no syscall/js. The same Emulator answers a browser
+// page through WebAssembly, `imds serve` through a real socket and Go tests through
+// imdstest, always as an http.Handler.
+//
+// # Hosts
+//
+// The emulated world has several hosts, routed by the request's Host:
+//
+//   - api.metadata.cloud.ibm.com and 169.254.169.254: the identity API
+//     (/instance_identity/v1/* for version dates before 2025-08-26, /identity/v1/*) and the
+//     metadata API (/metadata/v1/*). Only the instance reaches them.
+//   - <region>.iaas.cloud.ibm.com: the subset of the VPC API that configures the service.
+//   - iam.cloud.ibm.com: IAM's signing keys (/identity/keys) and token endpoint
+//     (/identity/token, apikey and cr-token grants).
+//
+// On any other host (a loopback listener), requests are routed by path, since the paths of the
+// three services do not collide. Everything the emulator adds lives under /_emulator/ on every
+// host: /_emulator/identity/keys (the JWKS of identity tokens), /_emulator/ca.pem (the root of
+// identity certificates), /_emulator/events (Activity Tracker) and /_emulator/scenario.
+//
+// # Errors
+//
+// Core errors are *Error values carrying one of IBM's error codes (invalid_value,
+// missing_field, unauthenticated, profile_not_linked, ...) and the part of the request they are
+// about. Only the HTTP layer turns them into status codes and IBM's error JSON
+// ({errors[{code, message, more_info, target}], status_code, trace}).
+//
+// # Time and randomness
+//
+// Config injects the clock and the randomness. Tests use a fixed vclock.Clock and a seeded
+// reader; a shell's `sleep` advances the same clock, so token expiry can be shown at once.
+//
+// # The network
+//
+// Transport delivers requests in process, as if sent from the instance or from a workstation,
+// with the network's failures made explicit: names that do not resolve, nothing listening on
+// the other protocol when secure access is on, and answers lost to the response hop limit.
+package imds

@@ -1,0 +1,264 @@
+package imds
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/imdsplay/imdsplay/imds/ca"
+	"github.com/imdsplay/imdsplay/imds/scenario"
+)
+
+// Config configures an Emulator. Its zero value is ready to use: the real clock, crypto/rand,
+// the default scenario and fresh keys.
+type Config struct {
+	// Time returns the current time. Nil means time.Now. Pass (*vclock.Clock).Now to let a
+	// shell's sleep or a test move token expiry forward at once.
+	Time func() time.Time
+	// Rand is the source of randomness for keys, token IDs, serial numbers and traces. Nil means
+	// crypto/rand.Reader.
+	Rand io.Reader
+	// Scenario is the world to emulate. Nil means scenario.Default(). The emulator works on its
+	// own copy, so one scenario can seed many emulators.
+	Scenario *scenario.Scenario
+	// Keys are the signing keys. Nil means RSA-2048 keys generated from Rand the first time each
+	// is needed (a test that only reads tokens never pays for the CA's keys).
+	Keys *Keys
+	// MaxBodyBytes bounds request bodies; a larger body is answered with invalid_request.
+	// Zero means 64 KiB.
+	MaxBodyBytes int64
+}
+
+// Keys are the emulator's private keys. Only their public halves are ever served.
+type Keys struct {
+	// Identity signs instance identity tokens (RS256); its JWKS is at /_emulator/identity/keys.
+	Identity *rsa.PrivateKey
+	// IAM signs IAM access tokens (RS256); its JWKS is at IAM's own path /identity/keys.
+	IAM *rsa.PrivateKey
+	// CARoot and CAIntermediate are the identity-certificate CA; the root is at /_emulator/ca.pem.
+	CARoot, CAIntermediate *rsa.PrivateKey
+}
+
+// GenerateKeys makes a full set of RSA-2048 keys from rand (nil: crypto/rand.Reader). It is slow
+// inside WebAssembly: browsers should prepare keys ahead, with WebCrypto.
+func GenerateKeys(random io.Reader) (*Keys, error) {
+	if random == nil {
+		random = rand.Reader
+	}
+	var k Keys
+	for _, p := range []**rsa.PrivateKey{&k.Identity, &k.IAM, &k.CARoot, &k.CAIntermediate} {
+		key, err := rsa.GenerateKey(random, 2048)
+		if err != nil {
+			return nil, err
+		}
+		*p = key
+	}
+	return &k, nil
+}
+
+// Emulator is the emulated metadata service together with the parts of IBM Cloud around it:
+// the VPC API subset that configures it and IAM. It is an http.Handler and is safe for
+// concurrent use.
+type Emulator struct {
+	now      func() time.Time
+	rand     io.Reader
+	maxBody  int64
+	keysOnce [4]sync.Once
+	keys     Keys
+	keyErr   [4]error
+
+	caOnce sync.Once
+	ca     *ca.CA
+	caErr  error
+
+	mu    sync.Mutex // guards world and events
+	world *scenario.Scenario
+	// events is the Activity Tracker log.
+	events []Event
+	// seq numbers traces and IDs when Rand is deterministic.
+	seq uint64
+}
+
+// New returns an emulator for cfg. It fails only when the scenario is invalid.
+func New(cfg Config) (*Emulator, error) {
+	e := &Emulator{now: cfg.Time, rand: cfg.Rand, maxBody: cfg.MaxBodyBytes}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.rand == nil {
+		e.rand = rand.Reader
+	}
+	if e.maxBody <= 0 {
+		e.maxBody = 64 << 10
+	}
+	if cfg.Scenario == nil {
+		e.world = scenario.Default()
+	} else {
+		if err := cfg.Scenario.Validate(); err != nil {
+			return nil, fmt.Errorf("imds: scenario: %w", err)
+		}
+		e.world = cfg.Scenario.Clone()
+	}
+	if cfg.Keys != nil {
+		e.keys = *cfg.Keys
+	}
+	return e, nil
+}
+
+const (
+	keyIdentity = iota
+	keyIAM
+	keyCARoot
+	keyCAIntermediate
+)
+
+// key returns the private key in slot i, generating it on first use when none was configured.
+func (e *Emulator) key(i int) (*rsa.PrivateKey, error) {
+	slot := [...]**rsa.PrivateKey{&e.keys.Identity, &e.keys.IAM, &e.keys.CARoot, &e.keys.CAIntermediate}[i]
+	e.keysOnce[i].Do(func() {
+		if *slot != nil {
+			return
+		}
+		k, err := rsa.GenerateKey(e.rand, 2048)
+		if err != nil {
+			e.keyErr[i] = err
+			return
+		}
+		*slot = k
+	})
+	if e.keyErr[i] != nil {
+		return nil, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: e.keyErr[i]}
+	}
+	return *slot, nil
+}
+
+// authority returns the identity-certificate CA, creating it on first use.
+func (e *Emulator) authority() (*ca.CA, error) {
+	e.caOnce.Do(func() {
+		root, err := e.key(keyCARoot)
+		if err != nil {
+			e.caErr = err
+			return
+		}
+		inter, err := e.key(keyCAIntermediate)
+		if err != nil {
+			e.caErr = err
+			return
+		}
+		e.ca, e.caErr = ca.New(ca.Config{Time: e.now, Rand: e.rand, Root: root, Intermediate: inter})
+	})
+	if e.caErr != nil {
+		return nil, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: e.caErr}
+	}
+	return e.ca, nil
+}
+
+// CA returns the identity-certificate authority (its root PEM is what clients trust).
+func (e *Emulator) CA() (*ca.CA, error) { return e.authority() }
+
+// kid names a public key the way IBM's kids look: issuer plus a short hash of the key.
+func kid(prefix string, k *rsa.PrivateKey) string {
+	sum := sha256.Sum256(k.PublicKey.N.Bytes())
+	return prefix + "_" + hex.EncodeToString(sum[:8])
+}
+
+// newID returns a random UUID-shaped identifier.
+func (e *Emulator) newID() string {
+	var b [16]byte
+	if _, err := io.ReadFull(e.rand, b[:]); err != nil {
+		e.mu.Lock()
+		e.seq++
+		n := e.seq
+		e.mu.Unlock()
+		for i := range b {
+			b[i] = byte(n >> (8 * (i % 8)))
+		}
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// Scenario returns a copy of the current world, in the scenario document format.
+func (e *Emulator) Scenario() *scenario.Scenario {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.world.Clone()
+}
+
+// Update changes the world under the emulator's lock. The change is validated; when it leaves
+// the world invalid it is rolled back and the validation error returned.
+func (e *Emulator) Update(change func(*scenario.Scenario) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	next := e.world.Clone()
+	if err := change(next); err != nil {
+		return err
+	}
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	e.world = next
+	return nil
+}
+
+// SetMetadataService sets the metadata service of an instance ("" means the first instance).
+func (e *Emulator) SetMetadataService(instanceID string, m scenario.MetadataService) error {
+	return e.Update(func(s *scenario.Scenario) error {
+		in := pickInstance(s, instanceID)
+		if in == nil {
+			return fmt.Errorf("imds: no instance %q", instanceID)
+		}
+		in.MetadataService = m
+		return nil
+	})
+}
+
+// LinkProfile links (or, with link false, unlinks) a trusted profile to an instance.
+func (e *Emulator) LinkProfile(instanceID, profileID string, link bool) error {
+	return e.Update(func(s *scenario.Scenario) error {
+		in := pickInstance(s, instanceID)
+		if in == nil {
+			return fmt.Errorf("imds: no instance %q", instanceID)
+		}
+		p := s.FindProfile(scenario.TrustedProfileTarget{ID: profileID, CRN: profileID})
+		if p == nil {
+			return fmt.Errorf("imds: no trusted profile %q", profileID)
+		}
+		p.LinkedInstances = removeString(p.LinkedInstances, in.ID)
+		if link {
+			p.LinkedInstances = append(p.LinkedInstances, in.ID)
+		}
+		return nil
+	})
+}
+
+// pickInstance returns the instance with that ID, or the first one for "".
+func pickInstance(s *scenario.Scenario, id string) *scenario.Instance {
+	if id == "" {
+		if len(s.Instances) == 0 {
+			return nil
+		}
+		return &s.Instances[0]
+	}
+	return s.Instance(id)
+}
+
+func removeString(list []string, v string) []string {
+	out := list[:0:0]
+	for _, s := range list {
+		if s != v {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var errNoInstance = errors.New("imds: the scenario has no such instance")

@@ -1,0 +1,96 @@
+package imds
+
+import (
+	"net"
+	"net/http"
+
+	"github.com/imdsplay/imdsplay/imds/scenario"
+)
+
+// Event is one Activity Tracker event, in the shape of IBM's Activity Tracker (CADF) events,
+// reduced to the fields that say who did what to which resource, and how it ended.
+type Event struct {
+	ID        string         `json:"id"`
+	Action    string         `json:"action"`
+	Outcome   string         `json:"outcome"` // success or failure
+	Reason    EventReason    `json:"reason"`
+	Severity  string         `json:"severity"` // normal, warning or critical
+	EventTime string         `json:"eventTime"`
+	Message   string         `json:"message"`
+	Initiator EventInitiator `json:"initiator"`
+	Target    EventTarget    `json:"target"`
+	DataEvent bool           `json:"dataEvent"`
+}
+
+// EventReason is the HTTP outcome of the call.
+type EventReason struct {
+	ReasonCode int    `json:"reasonCode"`
+	ReasonType string `json:"reasonType"`
+	ErrorCode  Code   `json:"errorCode,omitempty"`
+}
+
+// EventInitiator is who made the call.
+type EventInitiator struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	TypeURI string `json:"typeURI"`
+	Address string `json:"host_address,omitempty"`
+}
+
+// EventTarget is the resource the call was about.
+type EventTarget struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	TypeURI string `json:"typeURI"`
+}
+
+// maxEvents bounds the log; the oldest events are dropped first.
+const maxEvents = 10000
+
+// record appends a metadata-service event for a call made from instance in.
+func (e *Emulator) record(r *http.Request, in *scenario.Instance, action string, err error) {
+	status := http.StatusOK
+	if err != nil {
+		status = http.StatusInternalServerError
+		if ce, ok := err.(*Error); ok {
+			status = ce.HTTPStatus()
+		}
+	}
+	e.recordEvent(r, action, status, ErrorCode(err),
+		EventInitiator{ID: in.CRN, Name: in.Name, TypeURI: "compute/machine"},
+		EventTarget{ID: in.CRN, Name: in.Name, TypeURI: "is/metadata"})
+}
+
+func (e *Emulator) recordEvent(r *http.Request, action string, status int, code Code, who EventInitiator, what EventTarget) {
+	if r != nil {
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			who.Address = host
+		}
+	}
+	ev := Event{
+		ID: e.newID(), Action: action, Reason: EventReason{ReasonCode: status, ReasonType: http.StatusText(status), ErrorCode: code},
+		EventTime: e.now().UTC().Format("2006-01-02T15:04:05.000Z0700"),
+		Initiator: who, Target: what, DataEvent: true,
+	}
+	ev.Outcome, ev.Severity = "success", "normal"
+	if status >= 400 {
+		ev.Outcome, ev.Severity = "failure", "warning"
+	}
+	ev.Message = "Metadata: " + action + " " + what.Name
+	if ev.Outcome == "failure" {
+		ev.Message += " -failure"
+	}
+	e.mu.Lock()
+	if len(e.events) >= maxEvents {
+		e.events = append(e.events[:0], e.events[len(e.events)-maxEvents+1:]...)
+	}
+	e.events = append(e.events, ev)
+	e.mu.Unlock()
+}
+
+// Events returns the Activity Tracker events recorded so far, oldest first.
+func (e *Emulator) Events() []Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Event(nil), e.events...)
+}

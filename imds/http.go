@@ -1,0 +1,250 @@
+package imds
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// Hosts of the emulated world. The VPC API answers on any "<region>.iaas.cloud.ibm.com".
+const (
+	MetadataHost = "api.metadata.cloud.ibm.com"
+	MetadataIP   = "169.254.169.254"
+	IAMHost      = "iam.cloud.ibm.com"
+	vpcSuffix    = ".iaas.cloud.ibm.com"
+)
+
+// EmulatorPrefix is the path prefix of everything the emulator adds that IBM does not have.
+// It is answered on every host and is not part of IBM's API.
+const EmulatorPrefix = "/_emulator/"
+
+// service is the part of the emulated world a request is for.
+type service int
+
+const (
+	svcUnknown service = iota
+	svcMetadata
+	svcIAM
+	svcVPC
+	svcEmulator
+)
+
+// classify routes a request by its Host and, when the host is none of IBM's (a loopback
+// listener), by its path, since the paths of the three services do not collide.
+func classify(r *http.Request) service {
+	if strings.HasPrefix(r.URL.Path, EmulatorPrefix) {
+		return svcEmulator
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	switch {
+	case host == MetadataHost || host == MetadataIP:
+		return svcMetadata
+	case host == IAMHost:
+		return svcIAM
+	case strings.HasSuffix(host, vpcSuffix):
+		return svcVPC
+	}
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/instance_identity/"), strings.HasPrefix(p, "/identity/v1/"), strings.HasPrefix(p, "/metadata/"):
+		return svcMetadata
+	case p == "/identity/keys", p == "/identity/token":
+		return svcIAM
+	case strings.HasPrefix(p, "/v1/"):
+		return svcVPC
+	}
+	return svcUnknown
+}
+
+// ctxKey carries per-request facts that the in-process transport or a listener knows and the
+// handler needs.
+type ctxKey struct{}
+
+// callerInfo is what the network tells the service about a request.
+type callerInfo struct {
+	instanceID string // the instance the request comes from ("" = the first)
+}
+
+// WithInstance returns a context marking requests as coming from the instance with that ID;
+// listeners that emulate several instances use it. Without it, requests come from the
+// scenario's first instance.
+func WithInstance(ctx context.Context, instanceID string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, callerInfo{instanceID: instanceID})
+}
+
+func callerOf(r *http.Request) callerInfo {
+	c, _ := r.Context().Value(ctxKey{}).(callerInfo)
+	return c
+}
+
+// ServeHTTP answers a request for any host of the emulated world.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rw := &responseWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			if !rw.wrote {
+				e.writeError(rw, r, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: fmt.Errorf("panic: %v", v)})
+			}
+		}
+	}()
+	switch classify(r) {
+	case svcMetadata:
+		e.serveMetadataHost(rw, r)
+	case svcIAM:
+		e.serveIAM(rw, r)
+	case svcVPC:
+		e.serveVPC(rw, r)
+	case svcEmulator:
+		e.serveEmulator(rw, r)
+	default:
+		e.writeError(rw, r, errNotFoundPath(r.URL.Path))
+	}
+}
+
+// responseWriter remembers whether a response was started, so a recovered panic does not
+// write a second one.
+type responseWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *responseWriter) WriteHeader(code int) { w.wrote = true; w.ResponseWriter.WriteHeader(code) }
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// errorBody is IBM's error JSON.
+type errorBody struct {
+	Errors     []errorItem `json:"errors"`
+	StatusCode int         `json:"status_code"`
+	Trace      string      `json:"trace"`
+}
+
+type errorItem struct {
+	Code     Code    `json:"code"`
+	Message  string  `json:"message"`
+	MoreInfo string  `json:"more_info,omitempty"`
+	Target   *Target `json:"target,omitempty"`
+}
+
+// moreInfo links each code to the page that explains it.
+var moreInfo = map[Code]string{
+	CodeUnauthorized:     "https://cloud.ibm.com/docs/vpc?topic=vpc-imd-configure-service#imd-metadata-service-enable",
+	CodeProfileNotLinked: "https://cloud.ibm.com/docs/vpc?topic=vpc-imd-trusted-profile-metadata",
+	CodeUnauthenticated:  "https://cloud.ibm.com/docs/vpc?topic=vpc-imd-configure-service#imd-get-token",
+}
+
+// writeError renders err as IBM's error JSON with its status. Errors that are not core errors
+// become service_error, and their text is never shown.
+func (e *Emulator) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *Error
+	if !errors.As(err, &ce) {
+		ce = &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
+	}
+	status := ce.HTTPStatus()
+	trace := e.newID()
+	body := errorBody{
+		Errors:     []errorItem{{Code: ce.Code, Message: ce.Message, MoreInfo: moreInfo[ce.Code], Target: ce.Target}},
+		StatusCode: status,
+		Trace:      trace,
+	}
+	if ce.Code == CodeUnauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+r.Host+`"`)
+	}
+	writeJSONStatus(w, status, body, trace)
+}
+
+// writeJSON answers 200 (or status) with v as JSON.
+func (e *Emulator) writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONStatus(w, status, v, e.newID())
+}
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any, trace string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only our own types are encoded here; failing is a bug worth a clear 500.
+		http.Error(w, `{"errors":[{"code":"service_error","message":"An internal error occurred."}],"status_code":500}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Request-Id", trace)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// decodeBody reads a JSON request body into v. An empty body means {}. Unknown properties,
+// malformed JSON, wrong types and oversized bodies are answered the way IBM answers them.
+func (e *Emulator) decodeBody(r *http.Request, v any) error {
+	if r.Body == nil {
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, e.maxBody+1))
+	if err != nil {
+		return errf(CodeInvalidRequest, nil, "The request body could not be read.")
+	}
+	if int64(len(data)) > e.maxBody {
+		return errf(CodeInvalidRequest, nil, "The request body is too large: it must not exceed %d bytes.", e.maxBody)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			name := te.Field
+			if name == "" {
+				return errf(CodeInvalidRequest, nil, "The request body was malformed: it must be a JSON object.")
+			}
+			return errf(CodeInvalidValue, field(name), "The value provided for the `%s` field must be of type %s.", name, jsonType(te.Type.Kind().String()))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return errf(CodeUnknownField, field(name), "Unknown property `%s` was specified in the request body.", name)
+		}
+		return errf(CodeInvalidRequest, nil, "The request body was malformed.")
+	}
+	if dec.More() {
+		return errf(CodeInvalidRequest, nil, "The request body was malformed: unexpected data after the JSON object.")
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "integer"
+	case "bool":
+		return "boolean"
+	case "struct", "map", "ptr":
+		return "object"
+	case "slice":
+		return "array"
+	}
+	return kind
+}
+
+// methodNotAllowed answers a known path called with the wrong method.
+func (e *Emulator) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow ...string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	e.writeError(w, r, &Error{Code: CodeMethodNotAllowed, Message: fmt.Sprintf("The method %s is not allowed for %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))})
+}

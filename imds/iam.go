@@ -1,0 +1,340 @@
+package imds
+
+import (
+	"crypto/rsa"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/imdsplay/imdsplay/imds/scenario"
+)
+
+// IAM facts.
+const (
+	// IAMIssuer is the iss of IAM access tokens.
+	IAMIssuer = "https://iam.cloud.ibm.com/identity"
+	// GrantCRToken is the grant type of a compute resource token exchange.
+	GrantCRToken = "urn:ibm:params:oauth:grant-type:cr-token"
+	// GrantAPIKey is the grant type of an API key login.
+	GrantAPIKey = "urn:ibm:params:oauth:grant-type:apikey"
+	// IAMTokenLifetime is how long IAM access tokens live.
+	IAMTokenLifetime = time.Hour
+)
+
+// IAMClaims are the claims of an IAM access token minted by the emulator.
+type IAMClaims struct {
+	jwt.Claims
+	IAMID      string     `json:"iam_id"`
+	ID         string     `json:"id"`
+	RealmID    string     `json:"realmid"`
+	Identifier string     `json:"identifier"`
+	Name       string     `json:"name,omitempty"`
+	Email      string     `json:"email,omitempty"`
+	SubType    string     `json:"sub_type"`
+	Account    IAMAccount `json:"account"`
+	GrantType  string     `json:"grant_type"`
+	Scope      string     `json:"scope"`
+	ClientID   string     `json:"client_id"`
+	Authn      *IAMAuthn  `json:"authn,omitempty"`
+}
+
+// IAMAccount is the account claim of an IAM token.
+type IAMAccount struct {
+	Valid bool   `json:"valid"`
+	BSS   string `json:"bss"`
+}
+
+// IAMAuthn records, for a trusted profile token, the compute resource that authenticated.
+type IAMAuthn struct {
+	Sub     string `json:"sub"`
+	IAMID   string `json:"iam_id"`
+	Name    string `json:"name"`
+	SubType string `json:"sub_type"`
+}
+
+func (c *IAMClaims) std() *jwt.Claims { return &c.Claims }
+
+// profileRef is the trusted_profile property of an IAM exchange request.
+type profileRef struct {
+	ID   *string `json:"id"`
+	CRN  *string `json:"crn"`
+	Name *string `json:"name"`
+}
+
+type iamExchangeRequest struct {
+	TrustedProfile *profileRef `json:"trusted_profile"`
+}
+
+// IAMTokenResponse is the metadata service's answer to an IAM exchange.
+type IAMTokenResponse struct {
+	AccessToken string `json:"access_token"`
+	CreatedAt   string `json:"created_at"`
+	ExpiresAt   string `json:"expires_at"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+const seconds = "2006-01-02T15:04:05Z07:00"
+
+func (e *Emulator) serveIAMExchange(w http.ResponseWriter, r *http.Request, in *scenario.Instance, legacy bool) {
+	resp, err := e.exchange(r, in, legacy)
+	e.record(r, in, "is.metadata.computeresource-token.request", err)
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	e.writeJSON(w, http.StatusOK, resp)
+}
+
+func (e *Emulator) exchange(r *http.Request, in *scenario.Instance, legacy bool) (*IAMTokenResponse, error) {
+	if err := e.checkIdentityVersion(r, legacy); err != nil {
+		return nil, err
+	}
+	if _, err := e.requireIdentity(r, in); err != nil {
+		return nil, err
+	}
+	var req iamExchangeRequest
+	if err := e.decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	profile, err := e.resolveProfile(in, req.TrustedProfile)
+	if err != nil {
+		return nil, err
+	}
+	tok, now, err := e.mintProfileToken(in, profile)
+	if err != nil {
+		return nil, err
+	}
+	return &IAMTokenResponse{
+		AccessToken: tok,
+		CreatedAt:   now.UTC().Format(seconds),
+		ExpiresAt:   now.Add(IAMTokenLifetime).UTC().Format(seconds),
+		ExpiresIn:   int64(IAMTokenLifetime / time.Second),
+	}, nil
+}
+
+// resolveProfile finds the trusted profile a request names (or the instance's default) and
+// checks that it is linked to the instance.
+func (e *Emulator) resolveProfile(in *scenario.Instance, ref *profileRef) (scenario.TrustedProfile, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.world
+	var p *scenario.TrustedProfile
+	var target *Target
+	switch {
+	case ref == nil || (ref.ID == nil && ref.CRN == nil && ref.Name == nil):
+		if ref != nil {
+			return scenario.TrustedProfile{}, errf(CodeMissingField, field("trusted_profile"), "The `trusted_profile` must have an `id`, a `crn` or a `name`.")
+		}
+		if in.DefaultProfile == nil {
+			return scenario.TrustedProfile{}, errf(CodeMissingField, field("trusted_profile"), "A trusted profile ID was not passed in the request body, and the instance has no default trusted profile.")
+		}
+		target = field("default_trusted_profile")
+		p = s.FindProfile(in.DefaultProfile.Target)
+	case ref.ID != nil:
+		target = withValue(field("trusted_profile.id"), *ref.ID)
+		p = s.FindProfile(scenario.TrustedProfileTarget{ID: *ref.ID})
+	case ref.CRN != nil:
+		target = withValue(field("trusted_profile.crn"), *ref.CRN)
+		p = s.FindProfile(scenario.TrustedProfileTarget{CRN: *ref.CRN})
+	default:
+		target = withValue(field("trusted_profile.name"), *ref.Name)
+		p = s.ProfileByName(*ref.Name)
+	}
+	if p == nil {
+		return scenario.TrustedProfile{}, errf(CodeNotFound, target, "Trusted profile not found.")
+	}
+	for _, id := range p.LinkedInstances {
+		if id == in.ID {
+			return *p, nil
+		}
+	}
+	return scenario.TrustedProfile{}, errf(CodeProfileNotLinked, target, "The virtual server instance is not linked to the specified trusted profile.")
+}
+
+// mintProfileToken makes an IAM access token for a trusted profile, as IAM's cr-token grant does.
+func (e *Emulator) mintProfileToken(in *scenario.Instance, p scenario.TrustedProfile) (string, time.Time, error) {
+	e.mu.Lock()
+	acct := e.world.AccountID
+	e.mu.Unlock()
+	now := e.now().Truncate(time.Second)
+	c := &IAMClaims{
+		Claims: jwt.Claims{
+			Issuer: IAMIssuer, Subject: p.ID, ID: e.newID(),
+			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(IAMTokenLifetime)),
+		},
+		IAMID: "iam-" + p.ID, ID: "iam-" + p.ID, RealmID: "iam", Identifier: p.ID, Name: p.Name,
+		SubType: "Profile", Account: IAMAccount{Valid: true, BSS: acct},
+		GrantType: GrantCRToken, Scope: "ibm openid", ClientID: "default",
+		Authn: &IAMAuthn{Sub: in.CRN, IAMID: "crn-" + in.CRN, Name: in.Name, SubType: "ComputeResource"},
+	}
+	tok, err := e.signIAM(c)
+	return tok, now, err
+}
+
+// UserToken returns an IAM access token for the scenario's operator, the human who calls the
+// VPC API. It is what IAM's apikey grant returns for the operator's API key.
+func (e *Emulator) UserToken() (string, error) {
+	e.mu.Lock()
+	op, acct := e.world.Operator, e.world.AccountID
+	e.mu.Unlock()
+	now := e.now().Truncate(time.Second)
+	c := &IAMClaims{
+		Claims: jwt.Claims{
+			Issuer: IAMIssuer, Subject: op.Email, ID: e.newID(),
+			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(IAMTokenLifetime)),
+		},
+		IAMID: op.IAMID, ID: op.IAMID, RealmID: "IBMid", Identifier: op.IAMID, Email: op.Email, Name: op.Email,
+		SubType: "User", Account: IAMAccount{Valid: true, BSS: acct},
+		GrantType: GrantAPIKey, Scope: "ibm openid", ClientID: "default",
+	}
+	return e.signIAM(c)
+}
+
+func (e *Emulator) signIAM(c *IAMClaims) (string, error) {
+	key, err := e.key(keyIAM)
+	if err != nil {
+		return "", err
+	}
+	return e.sign(key, iamKID(key), c)
+}
+
+func iamKID(k *rsa.PrivateKey) string { return kid("iam", k) }
+
+// VerifyIAMToken checks an IAM access token minted by this emulator and returns its claims.
+func (e *Emulator) VerifyIAMToken(token string) (*IAMClaims, error) {
+	key, err := e.key(keyIAM)
+	if err != nil {
+		return nil, err
+	}
+	var c IAMClaims
+	if err := e.verifyJWT(token, &key.PublicKey, IAMIssuer, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// iamError is IAM's own error shape, which differs from the VPC services'.
+type iamError struct {
+	ErrorCode    string            `json:"errorCode"`
+	ErrorMessage string            `json:"errorMessage"`
+	Context      map[string]string `json:"context"`
+}
+
+func (e *Emulator) writeIAMError(w http.ResponseWriter, status int, code, msg string) {
+	trace := e.newID()
+	writeJSONStatus(w, status, iamError{ErrorCode: code, ErrorMessage: msg, Context: map[string]string{"requestId": trace}}, trace)
+}
+
+// serveIAM answers the two IAM paths the emulator has: the token endpoint and its keys.
+func (e *Emulator) serveIAM(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/identity/keys":
+		if r.Method != http.MethodGet {
+			e.methodNotAllowed(w, r, http.MethodGet)
+			return
+		}
+		key, err := e.key(keyIAM)
+		if err != nil {
+			e.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(jwks(publicJWK(key, iamKID(key))))
+	case "/identity/token":
+		if r.Method != http.MethodPost {
+			e.methodNotAllowed(w, r, http.MethodPost)
+			return
+		}
+		e.serveIAMToken(w, r)
+	default:
+		e.writeError(w, r, errNotFoundPath(r.URL.Path))
+	}
+}
+
+// iamTokenAnswer is IAM's token endpoint response.
+type iamTokenAnswer struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Expiration  int64  `json:"expiration"`
+	Scope       string `json:"scope"`
+}
+
+// serveIAMToken is IAM's POST /identity/token for the apikey and cr-token grants.
+func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, e.maxBody)
+	if err := r.ParseForm(); err != nil {
+		e.writeIAMError(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty: the request body must be form encoded.")
+		return
+	}
+	form := r.PostForm
+	var tok string
+	var err error
+	switch form.Get("grant_type") {
+	case "":
+		e.writeIAMError(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty. Property: grant_type")
+		return
+	case GrantAPIKey:
+		e.mu.Lock()
+		want := e.world.Operator.APIKey
+		e.mu.Unlock()
+		if form.Get("apikey") == "" || form.Get("apikey") != want {
+			e.writeIAMError(w, http.StatusBadRequest, "BXNIM0415E", "Provided API key could not be found.")
+			return
+		}
+		tok, err = e.UserToken()
+	case GrantCRToken:
+		tok, err = e.crTokenGrant(form)
+		if err != nil {
+			e.writeIAMError(w, http.StatusBadRequest, "BXNIM0538E", err.Error())
+			return
+		}
+	default:
+		e.writeIAMError(w, http.StatusBadRequest, "BXNIM0104E", "Unsupported grant type: "+form.Get("grant_type"))
+		return
+	}
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	now := e.now()
+	e.writeJSON(w, http.StatusOK, iamTokenAnswer{AccessToken: tok, TokenType: "Bearer",
+		ExpiresIn: int64(IAMTokenLifetime / time.Second), Expiration: now.Add(IAMTokenLifetime).Unix(), Scope: "ibm openid"})
+}
+
+// crTokenGrant is IAM's older exchange: an identity token (cr_token) plus profile_id,
+// profile_crn or profile_name.
+func (e *Emulator) crTokenGrant(form url.Values) (string, error) {
+	claims, err := e.VerifyIdentityToken(form.Get("cr_token"))
+	if err != nil {
+		return "", fmt.Errorf("Provided compute resource token is invalid or expired.")
+	}
+	e.mu.Lock()
+	in := e.world.Instance(claims.IaaS.InstanceID)
+	var cp scenario.Instance
+	if in != nil {
+		cp = *in
+	}
+	e.mu.Unlock()
+	if in == nil {
+		return "", fmt.Errorf("The compute resource of the token does not exist.")
+	}
+	var ref *profileRef
+	if v := form.Get("profile_id"); v != "" {
+		ref = &profileRef{ID: &v}
+	} else if v := form.Get("profile_crn"); v != "" {
+		ref = &profileRef{CRN: &v}
+	} else if v := form.Get("profile_name"); v != "" {
+		ref = &profileRef{Name: &v}
+	}
+	p, err := e.resolveProfile(&cp, ref)
+	if err != nil {
+		return "", fmt.Errorf("%s", strings.TrimSuffix(err.(*Error).Message, "."))
+	}
+	tok, _, err := e.mintProfileToken(&cp, p)
+	return tok, err
+}
