@@ -228,6 +228,11 @@ type Template struct {
 	MetadataService MetadataService        `json:"metadata_service"`
 	DefaultProfile  *DefaultTrustedProfile `json:"default_trusted_profile,omitempty"`
 	UserData        string                 `json:"user_data,omitempty"`
+	// PlacementGroup is the ID of the placement group instances made from the template join.
+	PlacementGroup string `json:"placement_group,omitempty"`
+	// NetworkAttachment says the template gives its subnet as a primary network attachment (a
+	// virtual network interface) rather than as a legacy primary network interface.
+	NetworkAttachment bool `json:"network_attachment,omitempty"`
 }
 
 // FieldError reports a problem in a scenario document, naming the field by its JSON path.
@@ -330,6 +335,9 @@ func (s *Scenario) Validate() error {
 		}
 		if err := ValidateMetadataService(f+".metadata_service", t.MetadataService); err != nil {
 			return err
+		}
+		if t.PlacementGroup != "" && s.PlacementGroup(t.PlacementGroup) == nil {
+			return &FieldError{Field: f + ".placement_group", Reason: "names no placement group of the scenario"}
 		}
 	}
 	for i, p := range s.TrustedProfiles {
