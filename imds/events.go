@@ -3,6 +3,7 @@ package imds
 import (
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
@@ -76,7 +77,11 @@ func (e *Emulator) recordEvent(r *http.Request, action string, status int, code 
 	if status >= 400 {
 		ev.Outcome, ev.Severity = "failure", "warning"
 	}
-	ev.Message = "Metadata: " + action + " " + what.Name
+	service := "Virtual Server for VPC: "
+	if strings.HasPrefix(action, "is.metadata.") {
+		service = "Metadata: "
+	}
+	ev.Message = service + action + " " + what.Name
 	if ev.Outcome == "failure" {
 		ev.Message += " -failure"
 	}
