@@ -1,0 +1,243 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/andybalholm/brotli"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Where the sources of the bundled assets live, relative to Options.Root.
+const (
+	scriptEntry = "web/ts/main.ts"
+	styleEntry  = "web/css/site.css"
+	wasmPkg     = "./wasm"
+)
+
+// assetsDir is the directory, inside the output, of every hashed asset. The
+// immutable Cache-Control rule of netlify.toml is written for this path.
+const assetsDir = "assets"
+
+// bundle compiles one entry point (TypeScript or CSS) with esbuild's Go API:
+// bundled, minified, for ES2020 browsers, written into dir as
+// <name>-<hash>.<ext>. esbuild computes the hash; the output's name is read
+// back from the metafile rather than guessed.
+func bundle(root, entry, dir string) (string, []api.Message, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := os.Stat(filepath.Join(absRoot, entry)); err != nil {
+		return "", nil, fmt.Errorf("site: bundle entry point %s: %w", entry, err)
+	}
+	res := api.Build(api.BuildOptions{
+		AbsWorkingDir:     absRoot,
+		EntryPoints:       []string{entry},
+		Outdir:            dir,
+		EntryNames:        "[name]-[hash]",
+		AssetNames:        "[name]-[hash]",
+		Bundle:            true,
+		Write:             true,
+		Metafile:          true,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		Target:            api.ES2020,
+		Platform:          api.PlatformBrowser,
+		Format:            api.FormatESModule,
+		Charset:           api.CharsetUTF8,
+		Loader: map[string]api.Loader{
+			".svg": api.LoaderFile, ".png": api.LoaderFile, ".woff2": api.LoaderFile,
+		},
+		LogLevel: api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return "", nil, fmt.Errorf("site: esbuild %s: %s", entry, formatMessages(res.Errors))
+	}
+	name, err := metafileOutput(res.Metafile, entry)
+	if err != nil {
+		return "", nil, fmt.Errorf("site: esbuild %s: %w", entry, err)
+	}
+	return name, res.Warnings, nil
+}
+
+// metafileOutput finds, in an esbuild metafile, the output built from entry
+// and returns its base name.
+func metafileOutput(metafile, entry string) (string, error) {
+	var meta struct {
+		Outputs map[string]struct {
+			EntryPoint string `json:"entryPoint"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal([]byte(metafile), &meta); err != nil {
+		return "", fmt.Errorf("reading the metafile: %w", err)
+	}
+	for out, o := range meta.Outputs {
+		if o.EntryPoint == entry {
+			return filepath.Base(out), nil
+		}
+	}
+	return "", fmt.Errorf("the metafile names no output for %s", entry)
+}
+
+func formatMessages(msgs []api.Message) string {
+	var parts []string
+	for _, m := range msgs {
+		s := m.Text
+		if m.Location != nil {
+			s = fmt.Sprintf("%s:%d:%d: %s", m.Location.File, m.Location.Line, m.Location.Column, m.Text)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// hashedName is name with a content hash before its extension, in the same
+// style as esbuild's [hash]: 8 characters of base32 over SHA-256.
+func hashedName(name string, data []byte) string {
+	sum := sha256.Sum256(data)
+	h := base32.StdEncoding.EncodeToString(sum[:])[:8]
+	ext := filepath.Ext(name)
+	return strings.TrimSuffix(name, ext) + "-" + h + ext
+}
+
+// writeHashed writes data into dir under its hashed name and returns that name.
+func writeHashed(dir, name string, data []byte) (string, error) {
+	hn := hashedName(name, data)
+	return hn, os.WriteFile(filepath.Join(dir, hn), data, 0o644)
+}
+
+// goEnv asks the go command for one of its settings.
+func goEnv(ctx context.Context, goCmd, key string) (string, error) {
+	out, err := exec.CommandContext(ctx, goCmd, "env", key).Output()
+	if err != nil {
+		return "", fmt.Errorf("site: %s env %s: %w", goCmd, key, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// wasmExecJS reads the wasm_exec.js of the toolchain that builds the wasm;
+// the two must come from the same Go release.
+func wasmExecJS(ctx context.Context, goCmd string) ([]byte, error) {
+	goroot, err := goEnv(ctx, goCmd, "GOROOT")
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return nil, fmt.Errorf("site: wasm_exec.js from the Go toolchain: %w", err)
+	}
+	return b, nil
+}
+
+// minifyJS minifies a classic script without bundling or lowering it: the
+// toolchain's wasm_exec.js halves in size and keeps its behaviour.
+func minifyJS(src []byte) ([]byte, error) {
+	res := api.Transform(string(src), api.TransformOptions{
+		Loader:            api.LoaderJS,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		LegalComments:     api.LegalCommentsInline,
+		Charset:           api.CharsetUTF8,
+	})
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("site: minifying wasm_exec.js: %s", formatMessages(res.Errors))
+	}
+	return res.Code, nil
+}
+
+// wasmArtifact is the compiled emulator and its brotli form.
+type wasmArtifact struct {
+	wasm   []byte
+	brotli []byte
+}
+
+// buildWasm compiles ./wasm for the browser, stripped and without local paths,
+// and compresses it with brotli at the given level: that is about the size a
+// visitor downloads, and the one the budget is about.
+func buildWasm(ctx context.Context, goCmd, root string, level int) (*wasmArtifact, error) {
+	if fi, err := os.Stat(filepath.Join(root, "wasm")); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("site: there is no %s package in %s yet; build with SkipWasm to render the pages without the emulator", wasmPkg, root)
+	}
+	tmp, err := os.MkdirTemp("", "imds-wasm-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, "imds.wasm")
+	cmd := exec.CommandContext(ctx, goCmd, "build", "-trimpath", "-ldflags=-s -w", "-o", out, wasmPkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("site: GOOS=js GOARCH=wasm go build %s failed (%v); build with SkipWasm to render the pages without the emulator:\n%s",
+			wasmPkg, err, strings.TrimSpace(stderr.String()))
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	var br bytes.Buffer
+	w := brotli.NewWriterLevel(&br, level)
+	if _, err := w.Write(wasm); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return &wasmArtifact{wasm: wasm, brotli: br.Bytes()}, nil
+}
+
+// favicon is the site icon: a small SVG, so there is no binary in the tree and
+// browsers do not log a 404 for /favicon.ico.
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+	`<rect width="32" height="32" rx="6" fill="#0f62fe"/>` +
+	`<path d="M9 9h14v14H9z" fill="none" stroke="#fff" stroke-width="2.5"/>` +
+	`<circle cx="16" cy="16" r="2.5" fill="#fff"/></svg>` + "\n"
+
+// markerFile marks an output directory as ours, so that rebuilding may
+// replace it; Build refuses to delete a non-empty directory without it.
+const markerFile = ".imds-site"
+
+// replaceDir moves the freshly built stage into place at out. The old output
+// is moved aside first and removed after, so a server reading out sees
+// either the old site or the new one.
+func replaceDir(stage, out string) error {
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return os.Rename(stage, out)
+	case err != nil:
+		return err
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(out, markerFile)); err != nil {
+			return fmt.Errorf("site: %s is not empty and was not written by a site build (no %s); refusing to replace it", out, markerFile)
+		}
+	}
+	old := stage + "-old" // unique, like stage, so concurrent builds do not collide
+	if err := os.Rename(out, old); err != nil {
+		return err
+	}
+	if err := os.Rename(stage, out); err != nil {
+		_ = os.Rename(old, out)
+		return err
+	}
+	return os.RemoveAll(old)
+}

@@ -1,0 +1,323 @@
+package site
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// repoNetlify parses the repository's netlify.toml.
+func repoNetlify(t *testing.T) *NetlifyConfig {
+	t.Helper()
+	data, err := os.ReadFile("../netlify.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseNetlify(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+const wantCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+
+func TestNetlifyTOML(t *testing.T) {
+	cfg := repoNetlify(t)
+	if cfg.Build.Command == "" || cfg.Build.Publish != "public" {
+		t.Errorf("[build]: got command %q publish %q; want a command and publish = public", cfg.Build.Command, cfg.Build.Publish)
+	}
+	if v := cfg.Build.Environment["GO_VERSION"]; !strings.HasPrefix(v, "1.26") {
+		t.Errorf("GO_VERSION: got %q; want 1.26.x", v)
+	}
+}
+
+// TestHeaders serves a real build through NewHandler with the repository's
+// netlify.toml and checks what production would send.
+func TestHeaders(t *testing.T) {
+	res, out := buildTest(t, testContent, stubRoot(t, false))
+	// A stand-in wasm and its brotli twin, to check their headers.
+	write(t, filepath.Join(out, "assets", "imds-TEST.wasm"), []byte("\x00asm\x01\x00\x00\x00"))
+	write(t, filepath.Join(out, "assets", "imds-TEST.wasm.br"), []byte("compressed"))
+	h := NewHandler(out, repoNetlify(t))
+
+	get := func(path string, hdr ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		want       map[string]string
+	}{
+		{"ok/index", "/", 200, map[string]string{"Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8"}},
+		{"ok/page", "/first/", 200, map[string]string{"Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8"}},
+		{"ok/css", res.Assets.CSS, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "text/css; charset=utf-8"}},
+		{"ok/js", res.Assets.Script, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "text/javascript; charset=utf-8"}},
+		{"ok/wasm_exec", res.Assets.WasmExec, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}},
+		{"ok/wasm", "/assets/imds-TEST.wasm", 200, map[string]string{"Content-Type": "application/wasm", "Cache-Control": "public, max-age=31536000, immutable", "Content-Length": "8"}},
+		{"ok/redirect to slash", "/first", 301, map[string]string{"Location": "/first/"}},
+		{"fail/missing page", "/no-such-page/", 404, map[string]string{"Content-Type": "text/html; charset=utf-8"}},
+		{"fail/missing asset", "/assets/nope.js", 404, nil},
+		{"fail/dotfile", "/" + markerFile, 404, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := get(tc.path)
+			if rec.Code != tc.status {
+				t.Fatalf("GET %s: got %d; want %d", tc.path, rec.Code, tc.status)
+			}
+			// Security headers go with every answer, 404s and redirects included.
+			if got := rec.Header().Get("Content-Security-Policy"); got != wantCSP {
+				t.Errorf("CSP: got %q; want %q", got, wantCSP)
+			}
+			for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"} {
+				if got := rec.Header().Get(k); got != v {
+					t.Errorf("%s: got %q; want %q", k, got, v)
+				}
+			}
+			for k, v := range tc.want {
+				if got := rec.Header().Get(k); got != v {
+					t.Errorf("%s: got %q; want %q", k, got, v)
+				}
+			}
+			if tc.status == 404 && !strings.Contains(rec.Body.String(), `data-testid="not-found"`) {
+				t.Errorf("404 body is not the site's 404 page")
+			}
+		})
+	}
+
+	t.Run("ok/brotli", func(t *testing.T) {
+		rec := get("/assets/imds-TEST.wasm", "Accept-Encoding", "gzip, br")
+		if rec.Header().Get("Content-Encoding") != "br" || rec.Body.String() != "compressed" {
+			t.Errorf("got encoding %q body %q; want the .br file", rec.Header().Get("Content-Encoding"), rec.Body.String())
+		}
+		if rec.Header().Get("Content-Type") != "application/wasm" {
+			t.Errorf("Content-Type: got %q", rec.Header().Get("Content-Type"))
+		}
+	})
+	t.Run("fail/method", func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+		if rec.Code != http.StatusMethodNotAllowed {
+			t.Errorf("POST: got %d; want 405", rec.Code)
+		}
+	})
+}
+
+// TestHeaderRulesDoNotOverlap checks that, for every path of a build, no two
+// [[headers]] rules set the same header. Netlify's treatment of such overlaps
+// is not documented well enough to rely on; the local server's (later wins)
+// would then not be a faithful copy.
+func TestHeaderRulesDoNotOverlap(t *testing.T) {
+	_, out := buildTest(t, testContent, stubRoot(t, false))
+	cfg := repoNetlify(t)
+	paths := []string{"/", "/nope", "/nope/", "/assets/imds-X.wasm"}
+	_ = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(out, p)
+		u := "/" + filepath.ToSlash(rel)
+		if d.IsDir() {
+			// Only directories with a page are served as /dir/; the others
+			// (assets/) are 404s, whatever their headers.
+			if _, err := os.Stat(filepath.Join(p, "index.html")); err != nil {
+				return nil
+			}
+			u = strings.ReplaceAll(strings.TrimSuffix(u, ".")+"/", "//", "/")
+		}
+		paths = append(paths, u)
+		return nil
+	})
+	for _, p := range paths {
+		seen := map[string]string{}
+		for _, r := range cfg.Headers {
+			if !r.re.MatchString(p) {
+				continue
+			}
+			for k := range r.Values {
+				if other, dup := seen[k]; dup {
+					t.Errorf("%s: %s is set by both %q and %q", p, k, other, r.For)
+				}
+				seen[k] = r.For
+			}
+		}
+	}
+}
+
+func TestParseNetlify(t *testing.T) {
+	t.Run("ok/subset", func(t *testing.T) {
+		cfg, err := ParseNetlify([]byte(`# comment
+[build]
+  command = "make site" # trailing comment
+  publish = 'public'
+[build.environment]
+  GO_VERSION = "1.26.8"
+  N = 3
+[[headers]]
+  for = "/a/:name/*"
+  [headers.values]
+    X-One = "1 # not a comment"
+    "x-two" = "2"
+[[headers]]
+  for = "/*"
+  [headers.values]
+    X-One = "later"
+[[redirects]]
+  from = "/old/*"
+  to = "/new/:splat"
+  status = 302
+  force = true
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Build.Command != "make site" || cfg.Build.Publish != "public" || cfg.Build.Environment["N"] != "3" {
+			t.Errorf("build: got %+v", cfg.Build)
+		}
+		h := cfg.HeadersFor("/a/b/c/d")
+		if h.Get("X-One") != "later" || h.Get("X-Two") != "2" {
+			t.Errorf("HeadersFor: got %v", h)
+		}
+		if h := cfg.HeadersFor("/a//c"); h.Get("X-Two") != "" {
+			t.Errorf(":name matched an empty segment: %v", h)
+		}
+		if r, to := cfg.matchRedirect("/old/x/y", true); r == nil || to != "/new/x/y" || r.Status != 302 {
+			t.Errorf("redirect: got %v %q", r, to)
+		}
+	})
+	for _, tc := range []struct{ name, src, want string }{
+		{"fail/array value", "[build]\nx = [1, 2]\n", "unsupported value"},
+		{"fail/multiline", "[build]\nx = \"\"\"a\n", "multi-line"},
+		{"fail/no equals", "[build]\ncommand\n", "want key = value"},
+		{"fail/duplicate", "[build]\na = 1\na = 2\n", "defined twice"},
+		{"fail/table as array", "[build]\n[[build]]\n", "not an array of tables"},
+		{"fail/bad for", "[[headers]]\nfor = \"x\"\n", "must start with /"},
+		{"fail/bad status", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nstatus = 418\n", "status 418"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseNetlify([]byte(tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// lines is an io.Writer that hands each complete line to a channel, so tests
+// wait for log events instead of sleeping.
+type lines struct {
+	w *io.PipeWriter
+	c chan string
+}
+
+func newLines() *lines {
+	r, w := io.Pipe()
+	l := &lines{w: w, c: make(chan string, 100)}
+	go func() {
+		s := bufio.NewScanner(r)
+		for s.Scan() {
+			l.c <- s.Text()
+		}
+		close(l.c)
+	}()
+	return l
+}
+
+func (l *lines) Write(p []byte) (int, error) { return l.w.Write(p) }
+
+// waitFor returns the first line containing substr.
+func (l *lines) waitFor(t *testing.T, substr string) string {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case s, ok := <-l.c:
+			if !ok {
+				t.Fatalf("log closed before %q", substr)
+			}
+			if strings.Contains(s, substr) {
+				return s
+			}
+		case <-timeout:
+			t.Fatalf("no log line containing %q", substr)
+		}
+	}
+}
+
+// TestServe runs Serve on a free port: it builds, applies netlify.toml's
+// headers, and rebuilds when a content file changes.
+func TestServe(t *testing.T) {
+	root := stubRoot(t, false)
+	for name, f := range testContent {
+		write(t, filepath.Join(root, "content", name), f.Data)
+	}
+	netlify, err := os.ReadFile("../netlify.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(root, "netlify.toml"), netlify)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	log := newLines()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ServeOptions{Listener: ln, Root: root, Out: filepath.Join(root, "public"), Log: log, SkipWasm: true, Interval: 20 * time.Millisecond})
+	}()
+	log.waitFor(t, "serving")
+
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	resp, body := get("/second/")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != wantCSP || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("GET /second/: %d, headers %v", resp.StatusCode, resp.Header)
+	}
+	if !strings.Contains(body, "Second, with its own heading") {
+		t.Errorf("GET /second/: unexpected body")
+	}
+
+	write(t, filepath.Join(root, "content", "second.md"), []byte("---\ntitle: Second\norder: 2\n---\n\n# Rewritten while serving\n"))
+	log.waitFor(t, "rebuilt")
+	if _, body := get("/second/"); !strings.Contains(body, "Rewritten while serving") {
+		t.Errorf("after the rebuild, /second/ still shows the old text")
+	}
+
+	// A broken page keeps the previous build online.
+	write(t, filepath.Join(root, "content", "second.md"), []byte("[broken](missing.md)\n"))
+	log.waitFor(t, "rebuild after")
+	if resp, body := get("/second/"); resp.StatusCode != 200 || !strings.Contains(body, "Rewritten while serving") {
+		t.Errorf("after a failed rebuild: got %d; want the previous build", resp.StatusCode)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve returned %v; want nil after cancel", err)
+	}
+}

@@ -1,0 +1,63 @@
+// A tiny element builder. Everything that comes from a script, a service or a user goes into
+// the page as text nodes, never as HTML: a response body can hold anything.
+
+/** A child: a node, text, or nothing (skipped). */
+export type Child = Node | string | null | undefined | false;
+
+/** Options of el. */
+export interface ElOptions {
+  class?: string;
+  testid?: string;
+  attrs?: Record<string, string>;
+}
+
+/** Creates a tag with options and children (strings become text nodes). */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  opts: ElOptions = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (opts.class) e.className = opts.class;
+  if (opts.testid) e.dataset["testid"] = opts.testid;
+  for (const [k, v] of Object.entries(opts.attrs ?? {})) e.setAttribute(k, v);
+  append(e, ...children);
+  return e;
+}
+
+/** Appends children to parent, skipping empty ones. */
+export function append(parent: Node, ...children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+}
+
+/** Formats milliseconds for people: "0.8 ms", "12 ms", "1.4 s", "5 min". */
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/** Formats a duration as a countdown: "4:59", "1:02:03". */
+export function formatCountdown(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/** Pretty-prints text that is JSON; other text is returned unchanged. */
+export function prettyJSON(text: string): { text: string; value?: unknown } {
+  const t = text.trim();
+  if (!(t.startsWith("{") || t.startsWith("["))) return { text };
+  try {
+    const value: unknown = JSON.parse(t);
+    return { text: JSON.stringify(value, null, 2), value };
+  } catch {
+    return { text };
+  }
+}

@@ -1,0 +1,123 @@
+// The output panel of a live block: what the script printed, one entry per HTTP exchange, and
+// a hint with a link when something failed.
+
+import type { Exchange, ImdsAPI, Place, RunResult } from "./api";
+import { el, formatMs, prettyJSON } from "./dom";
+import { type Hint, hintForExchange, hintForRun, pageHref } from "./hints";
+import { lazyDetails, renderChain, renderJWT } from "./inspect";
+import { findCertificates, findTokens } from "./tokens";
+
+/** Renders a hint line with its link. */
+function renderHint(h: Hint): HTMLElement {
+  return el(
+    "p",
+    { class: "hint", testid: "hint" },
+    h.text,
+    " ",
+    el("a", { attrs: { href: pageHref(h.page) } }, `Read: ${h.page.title} →`),
+  );
+}
+
+/** Renders headers as "Name: value" lines. */
+function headerText(pairs: [string, string][]): string {
+  return pairs.map(([k, v]) => `${k}: ${v}`).join("\n");
+}
+
+/** The open-able extras for a text: one JWT panel per token, one chain panel for certificates. */
+function inspectors(text: string, json: unknown, api: ImdsAPI): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  for (const t of findTokens(text, json)) {
+    out.push(lazyDetails("jwt", "jwt", `Decode JWT: ${t.label}`, async () => renderJWT(await api.verifyJWT(t.token), api)));
+  }
+  const certs = findCertificates(text);
+  if (certs.length) {
+    const n = certs.length === 1 ? "1 certificate" : `${certs.length} certificates`;
+    out.push(lazyDetails("chain", "chain", `Show certificate chain (${n})`, async () => renderChain(await api.parseChain(certs))));
+  }
+  return out;
+}
+
+/** The summary's status text of an exchange. */
+function statusText(x: Exchange): string {
+  if (x.status === 0) return x.error ? `no response: ${x.error}` : "no response";
+  return `${x.status} ${x.statusText ?? ""}`.trim();
+}
+
+/** The time an exchange took: real time, plus virtual time when the emulator's clock moved. */
+function timeText(x: Exchange): string {
+  return x.virtualMs > x.ms + 1000 ? `${formatMs(x.ms)} (${formatMs(x.virtualMs)} emulated)` : formatMs(x.ms);
+}
+
+/** Renders one exchange: request line, status and time as the summary, details inside. */
+function renderExchange(x: Exchange, place: Place, api: ImdsAPI, open: boolean): HTMLElement {
+  const ok = x.status >= 200 && x.status < 400;
+  const d = el("details", { class: `exchange ${ok ? "exchange-status-ok" : "exchange-status-err"}`, testid: "exchange" });
+  d.dataset["status"] = String(x.status);
+  d.open = open;
+  d.append(
+    el(
+      "summary",
+      {},
+      el("span", { class: "exchange-request-line" }, `${x.method} ${x.url}`),
+      " ",
+      el("span", { class: "exchange-status", testid: "exchange-status" }, statusText(x)),
+      " ",
+      el("span", { class: "exchange-time" }, timeText(x)),
+    ),
+  );
+  const req = el("div", { class: "exchange-req" }, el("h4", {}, "Request"), el("pre", { class: "exchange-headers" }, headerText(x.reqHeaders)));
+  if (x.reqBody) req.append(el("pre", { class: "exchange-body" }, prettyJSON(x.reqBody).text));
+  d.append(req);
+  if (x.status !== 0) {
+    const body = prettyJSON(x.respBody);
+    const resp = el(
+      "div",
+      { class: "exchange-resp" },
+      el("h4", {}, "Response"),
+      el("pre", { class: "exchange-headers" }, `HTTP/1.1 ${statusText(x)}\n${headerText(x.respHeaders)}`),
+    );
+    if (x.respBody) resp.append(el("pre", { class: "exchange-body", testid: "response-body" }, body.text));
+    if (x.truncated) resp.append(el("p", { class: "hint" }, "Shown in part: the body is long."));
+    resp.append(...inspectors(x.respBody, body.value, api));
+    d.append(resp);
+  }
+  const h = hintForExchange(x, place);
+  if (h) d.append(renderHint(h));
+  return d;
+}
+
+/** Renders a run's result into the output element, replacing what was there. */
+export function renderResult(out: HTMLElement, r: RunResult, place: Place, api: ImdsAPI): void {
+  const parts: HTMLElement[] = [];
+  if (r.stdout) parts.push(el("pre", { class: "out-stdout", testid: "stdout" }, r.stdout));
+  if (r.stderr) parts.push(el("pre", { class: "out-stderr", testid: "stderr" }, r.stderr));
+  parts.push(...inspectors(r.stdout, undefined, api));
+  // The first failed exchange's hint is the one to show up top; each exchange keeps its own.
+  let hint: Hint | null = null;
+  const xs = r.exchanges.map((x, i) => {
+    hint ??= hintForExchange(x, place);
+    const failed = x.status === 0 || x.status >= 400;
+    return renderExchange(x, place, api, failed || (r.exchanges.length === 1 && i === 0 && !r.stdout));
+  });
+  hint ??= hintForRun(r, place);
+  if (hint) parts.push(renderHint(hint));
+  if (xs.length) {
+    const n = xs.length === 1 ? "1 request" : `${xs.length} requests`;
+    parts.push(el("div", { class: "exchanges", testid: "exchanges", attrs: { "aria-label": n } }, ...xs));
+  }
+  const status = el(
+    "p",
+    { class: r.exit === 0 ? "out-exit out-exit-ok" : "out-exit out-exit-err", testid: "exit" },
+    `exit ${r.exit} · ${formatMs(r.ms)}${r.virtualMs > r.ms + 1000 ? ` · clock moved ${formatMs(r.virtualMs)}` : ""}`,
+  );
+  status.dataset["exit"] = String(r.exit);
+  parts.push(status);
+  out.replaceChildren(...parts);
+  out.dataset["state"] = r.exit === 0 ? "ok" : "error";
+}
+
+/** Shows a one-line state (queued, running, engine failure) in the output element. */
+export function renderState(out: HTMLElement, state: "queued" | "running" | "error", text: string): void {
+  out.replaceChildren(el("p", { class: state === "error" ? "out-stderr" : "hint", testid: `state-${state}` }, text));
+  out.dataset["state"] = state;
+}
