@@ -6,12 +6,12 @@ WASM_PATH := $(shell $(GO) env GOROOT)/lib/wasm
 JS_PKGS := ./imds/... ./shell/...
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: help serve site test test-native test-js test-browser check fmt-check vet generate generate-check bench fuzz budgets clean
+.PHONY: help serve site test test-native test-js test-browser check fmt-check vet generate generate-check bench fuzz load budgets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-serve: ## build the playground and serve it at http://$(ADDR) (rebuilds on change)
+serve: ## build the playground and serve it at http://127.0.0.1:8080 (ADDR=...; rebuilds on change)
 	$(GO) run ./cmd/imds site serve --addr $(ADDR)
 
 site: ## build the playground into public/
@@ -50,8 +50,14 @@ test-browser: ## browser tests in headless Chromium (skipped, with a message, wh
 		echo "make test: chromium not found: browser tests SKIPPED (install Debian's chromium to run them)"; \
 	fi
 
-bench: ## benchmarks of the core beside their floors, with the ratios
-	$(GO) test -run '^$$' -bench . -benchmem ./imds/
+bench: ## benchmarks of the core beside their floors, with the ratios (COUNT, BENCHTIME, BENCH)
+	./scripts/bench.sh
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s); corpora replay in make test
+	./scripts/fuzz.sh
+
+load: ## drive imds serve on loopback and compare with minimal net/http floors
+	$(GO) run ./scripts/load
 
 budgets: ## measure the playground's budgets in headless Chromium
 	$(GO) run ./scripts/budgets
