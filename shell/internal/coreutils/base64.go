@@ -1,0 +1,122 @@
+package coreutils
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+)
+
+const b64alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+func base64Cmd(e *builtin.Env) int {
+	opts, files, err := builtin.Getopt("base64", e.Args[1:], []builtin.Option{
+		{Short: 'd', Long: "decode"}, {Short: 'i', Long: "ignore-garbage"}, {Short: 'w', Long: "wrap", Arg: true},
+	})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	decode, garbage, wrap := false, false, 76
+	for _, o := range opts {
+		switch o.Key {
+		case "decode":
+			decode = true
+		case "ignore-garbage":
+			garbage = true
+		case "wrap":
+			n, err := strconv.Atoi(o.Value)
+			if err != nil || n < 0 {
+				fmt.Fprintf(e.Stderr, "base64: invalid wrap size: '%s'\n", o.Value)
+				return 1
+			}
+			wrap = n
+		}
+	}
+	if len(files) > 1 {
+		fmt.Fprintf(e.Stderr, "base64: extra operand '%s'\n", files[1])
+		fmt.Fprintln(e.Stderr, "Try 'base64 --help' for more information.")
+		return 1
+	}
+	name := "-"
+	if len(files) == 1 {
+		name = files[0]
+	}
+	data, err := e.ReadFile(name)
+	if err != nil {
+		e.FileError(name, err)
+		return 1
+	}
+	if !decode {
+		s := base64.StdEncoding.EncodeToString(data)
+		if s == "" {
+			return 0
+		}
+		var b strings.Builder
+		for wrap > 0 && len(s) > wrap {
+			b.WriteString(s[:wrap] + "\n")
+			s = s[wrap:]
+		}
+		b.WriteString(s + "\n")
+		e.Stdout.Write([]byte(b.String()))
+		return 0
+	}
+	out, ok := gnuDecode(data, garbage)
+	e.Stdout.Write(out)
+	if !ok {
+		fmt.Fprintln(e.Stderr, "base64: invalid input")
+		return 1
+	}
+	return 0
+}
+
+// gnuDecode decodes like GNU coreutils: newlines are skipped, and at the first group that is
+// short or holds a character outside the alphabet it stops, keeping the bytes it could decode
+// from that group. So an unpadded JWT segment decodes in full and still fails, and a base64url
+// segment decodes up to its first '-' or '_'.
+func gnuDecode(in []byte, ignoreGarbage bool) ([]byte, bool) {
+	val := func(c byte) int { return strings.IndexByte(b64alphabet, c) }
+	var clean []byte
+	for _, c := range in {
+		if c == '\n' {
+			continue
+		}
+		if ignoreGarbage && val(c) < 0 && c != '=' {
+			continue
+		}
+		clean = append(clean, c)
+	}
+	var out []byte
+	for i := 0; i < len(clean); i += 4 {
+		g := clean[i:min(i+4, len(clean))]
+		if len(g) < 2 || val(g[0]) < 0 || val(g[1]) < 0 {
+			return out, false
+		}
+		out = append(out, byte(val(g[0])<<2|val(g[1])>>4))
+		if len(g) == 2 {
+			return out, false
+		}
+		if g[2] == '=' {
+			if len(g) < 4 || g[3] != '=' {
+				return out, false
+			}
+			continue
+		}
+		if val(g[2]) < 0 {
+			return out, false
+		}
+		out = append(out, byte(val(g[1])<<4|val(g[2])>>2))
+		if len(g) == 3 {
+			return out, false
+		}
+		if g[3] == '=' {
+			continue
+		}
+		if val(g[3]) < 0 {
+			return out, false
+		}
+		out = append(out, byte(val(g[2])<<6|val(g[3])))
+	}
+	return out, true
+}

@@ -1,0 +1,469 @@
+package coreutils
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+)
+
+// inputs calls fn with the contents of each operand (standard input when there is none),
+// reporting unreadable files GNU-style; it returns 1 if any failed.
+func inputs(e *builtin.Env, files []string, fn func(name string, data []byte) bool) int {
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	status := 0
+	for _, f := range files {
+		if e.Cancelled() {
+			return 130
+		}
+		data, err := e.ReadFile(f)
+		if err != nil {
+			e.FileError(f, err)
+			status = 1
+			continue
+		}
+		if !fn(f, data) {
+			return 1
+		}
+	}
+	return status
+}
+
+func cat(e *builtin.Env) int {
+	opts, files, err := builtin.Getopt("cat", e.Args[1:], []builtin.Option{
+		{Short: 'n', Long: "number"}, {Short: 'E', Long: "show-ends"}, {Short: 'u'},
+	})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	number, ends := false, false
+	for _, o := range opts {
+		switch o.Key {
+		case "number":
+			number = true
+		case "show-ends":
+			ends = true
+		}
+	}
+	n := 0
+	return inputs(e, files, func(_ string, data []byte) bool {
+		if !number && !ends {
+			_, err := e.Stdout.Write(data)
+			return err == nil
+		}
+		var b strings.Builder
+		for _, line := range splitKeep(string(data)) {
+			body, nl := strings.CutSuffix(line, "\n")
+			if number {
+				n++
+				fmt.Fprintf(&b, "%6d\t", n)
+			}
+			b.WriteString(body)
+			if ends && nl {
+				b.WriteString("$")
+			}
+			if nl {
+				b.WriteString("\n")
+			}
+		}
+		_, err := e.Stdout.Write([]byte(b.String()))
+		return err == nil
+	})
+}
+
+// splitKeep splits s into lines that keep their trailing newline.
+func splitKeep(s string) []string {
+	var out []string
+	for s != "" {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			out = append(out, s)
+			break
+		}
+		out = append(out, s[:i+1])
+		s = s[i+1:]
+	}
+	return out
+}
+
+// lines splits s into lines without their newlines; a final line without a newline counts.
+func lines(s string) []string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+func tee(e *builtin.Env) int {
+	opts, files, err := builtin.Getopt("tee", e.Args[1:], []builtin.Option{{Short: 'a', Long: "append"}})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	appendMode := len(opts) > 0
+	data, _ := e.ReadStdin()
+	status := 0
+	if _, err := e.Stdout.Write(data); err != nil {
+		status = 1
+	}
+	for _, f := range files {
+		out := data
+		if appendMode {
+			old, err := e.FS.ReadFile(e.Path(f))
+			if err == nil {
+				out = append(old, data...)
+			}
+		}
+		if err := e.WriteFile(f, out, 0o644); err != nil {
+			e.FileError(f, err)
+			status = 1
+		}
+	}
+	return status
+}
+
+func ls(o Options) builtin.Func {
+	return func(e *builtin.Env) int {
+		opts, names, err := builtin.Getopt("ls", e.Args[1:], []builtin.Option{
+			{Short: 'l'}, {Short: 'a', Long: "all"}, {Short: 'A'}, {Short: '1'}, {Short: 'h'}, {Short: 'd'},
+		})
+		if err != nil {
+			return e.Usage(err, 2)
+		}
+		long, all, one := false, false, !e.StdoutIsTerminal
+		for _, o := range opts {
+			switch o.Key {
+			case "l":
+				long = true
+			case "all":
+				all = true
+			case "1":
+				one = true
+			}
+		}
+		if len(names) == 0 {
+			names = []string{"."}
+		}
+		status := 0
+		var out strings.Builder
+		for i, n := range names {
+			p := e.Path(n)
+			fi, err := e.FS.Stat(p)
+			if err != nil {
+				fmt.Fprintf(e.Stderr, "ls: cannot access '%s': %s\n", n, builtin.Reason(err))
+				status = 2
+				continue
+			}
+			var infos []fs.FileInfo
+			if fi.IsDir() {
+				if len(names) > 1 {
+					if i > 0 {
+						out.WriteString("\n")
+					}
+					fmt.Fprintf(&out, "%s:\n", n)
+				}
+				ents, _ := e.FS.ReadDir(p)
+				for _, d := range ents {
+					if !all && strings.HasPrefix(d.Name(), ".") {
+						continue
+					}
+					inf, _ := d.Info()
+					infos = append(infos, inf)
+				}
+				if long {
+					var total int64
+					for _, inf := range infos {
+						total += (inf.Size() + 4095) / 4096 * 4
+					}
+					fmt.Fprintf(&out, "total %d\n", total)
+				}
+			} else {
+				infos = []fs.FileInfo{named{fi, n}}
+			}
+			var short []string
+			for _, inf := range infos {
+				if long {
+					mode := inf.Mode().String()
+					if inf.IsDir() {
+						mode = "d" + mode[2:]
+					}
+					size := inf.Size()
+					if inf.IsDir() {
+						size = 4096
+					}
+					fmt.Fprintf(&out, "%s 1 %s %s %5d %s %s\n", mode, o.User, o.User, size,
+						inf.ModTime().UTC().Format("Jan _2 15:04"), inf.Name())
+				} else {
+					short = append(short, inf.Name())
+				}
+			}
+			if len(short) > 0 {
+				sep := "  "
+				if one {
+					sep = "\n"
+				}
+				out.WriteString(strings.Join(short, sep) + "\n")
+			}
+		}
+		e.Stdout.Write([]byte(out.String()))
+		return status
+	}
+}
+
+type named struct {
+	fs.FileInfo
+	name string
+}
+
+func (n named) Name() string { return n.name }
+
+func rm(e *builtin.Env) int {
+	opts, files, err := builtin.Getopt("rm", e.Args[1:], []builtin.Option{
+		{Short: 'r', Long: "recursive"}, {Short: 'R'}, {Short: 'f', Long: "force"}, {Short: 'v'},
+	})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	recursive, force := false, false
+	for _, o := range opts {
+		switch o.Key {
+		case "recursive", "R":
+			recursive = true
+		case "force":
+			force = true
+		}
+	}
+	if len(files) == 0 && !force {
+		fmt.Fprintln(e.Stderr, "rm: missing operand")
+		fmt.Fprintln(e.Stderr, "Try 'rm --help' for more information.")
+		return 1
+	}
+	status := 0
+	for _, f := range files {
+		p := e.Path(f)
+		fi, err := e.FS.Stat(p)
+		if err != nil {
+			if !force {
+				fmt.Fprintf(e.Stderr, "rm: cannot remove '%s': No such file or directory\n", f)
+				status = 1
+			}
+			continue
+		}
+		if fi.IsDir() && !recursive {
+			fmt.Fprintf(e.Stderr, "rm: cannot remove '%s': Is a directory\n", f)
+			status = 1
+			continue
+		}
+		if err := e.FS.RemoveAll(p); err != nil {
+			fmt.Fprintf(e.Stderr, "rm: cannot remove '%s': %s\n", f, builtin.Reason(err))
+			status = 1
+		}
+	}
+	return status
+}
+
+func mkdir(e *builtin.Env) int {
+	opts, dirs, err := builtin.Getopt("mkdir", e.Args[1:], []builtin.Option{{Short: 'p', Long: "parents"}, {Short: 'v'}})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	parents := false
+	for _, o := range opts {
+		if o.Key == "parents" {
+			parents = true
+		}
+	}
+	if len(dirs) == 0 {
+		fmt.Fprintln(e.Stderr, "mkdir: missing operand")
+		fmt.Fprintln(e.Stderr, "Try 'mkdir --help' for more information.")
+		return 1
+	}
+	status := 0
+	for _, d := range dirs {
+		var err error
+		if parents {
+			err = e.FS.MkdirAll(e.Path(d), 0o755)
+		} else {
+			err = e.FS.Mkdir(e.Path(d), 0o755)
+		}
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "mkdir: cannot create directory '%s': %s\n", d, builtin.Reason(err))
+			status = 1
+		}
+	}
+	return status
+}
+
+func touch(e *builtin.Env) int {
+	_, files, err := builtin.Getopt("touch", e.Args[1:], []builtin.Option{{Short: 'c'}, {Short: 'm'}, {Short: 'a'}})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(e.Stderr, "touch: missing file operand")
+		fmt.Fprintln(e.Stderr, "Try 'touch --help' for more information.")
+		return 1
+	}
+	status := 0
+	for _, f := range files {
+		if err := e.FS.Touch(e.Path(f)); err != nil {
+			fmt.Fprintf(e.Stderr, "touch: cannot touch '%s': %s\n", f, builtin.Reason(err))
+			status = 1
+		}
+	}
+	return status
+}
+
+// target resolves the destination of cp/mv: into a directory when dst is one.
+func target(e *builtin.Env, src, dst string) string {
+	p := e.Path(dst)
+	if fi, err := e.FS.Stat(p); err == nil && fi.IsDir() {
+		return path.Join(p, path.Base(e.Path(src)))
+	}
+	return p
+}
+
+func cp(e *builtin.Env) int {
+	_, args, err := builtin.Getopt("cp", e.Args[1:], []builtin.Option{{Short: 'f'}, {Short: 'p'}, {Short: 'v'}})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	if len(args) < 2 {
+		fmt.Fprintln(e.Stderr, "cp: missing file operand")
+		fmt.Fprintln(e.Stderr, "Try 'cp --help' for more information.")
+		return 1
+	}
+	dst := args[len(args)-1]
+	status := 0
+	for _, src := range args[:len(args)-1] {
+		data, err := e.ReadFile(src)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "cp: cannot stat '%s': %s\n", src, builtin.Reason(err))
+			status = 1
+			continue
+		}
+		if err := e.FS.WriteFile(target(e, src, dst), data, 0o644); err != nil {
+			fmt.Fprintf(e.Stderr, "cp: cannot create regular file '%s': %s\n", dst, builtin.Reason(err))
+			status = 1
+		}
+	}
+	return status
+}
+
+func mv(e *builtin.Env) int {
+	_, args, err := builtin.Getopt("mv", e.Args[1:], []builtin.Option{{Short: 'f'}, {Short: 'v'}})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	if len(args) < 2 {
+		fmt.Fprintln(e.Stderr, "mv: missing file operand")
+		fmt.Fprintln(e.Stderr, "Try 'mv --help' for more information.")
+		return 1
+	}
+	dst := args[len(args)-1]
+	status := 0
+	for _, src := range args[:len(args)-1] {
+		if err := e.FS.Rename(e.Path(src), target(e, src, dst)); err != nil {
+			fmt.Fprintf(e.Stderr, "mv: cannot move '%s' to '%s': %s\n", src, dst, builtin.Reason(err))
+			status = 1
+		}
+	}
+	return status
+}
+
+func chmod(e *builtin.Env) int {
+	args := e.Args[1:]
+	if len(args) < 2 {
+		fmt.Fprintln(e.Stderr, "chmod: missing operand")
+		fmt.Fprintln(e.Stderr, "Try 'chmod --help' for more information.")
+		return 1
+	}
+	mode, err := strconv.ParseUint(args[0], 8, 32)
+	status := 0
+	for _, f := range args[1:] {
+		p := e.Path(f)
+		fi, serr := e.FS.Stat(p)
+		if serr != nil {
+			fmt.Fprintf(e.Stderr, "chmod: cannot access '%s': No such file or directory\n", f)
+			status = 1
+			continue
+		}
+		m := fi.Mode().Perm()
+		if err == nil {
+			m = fs.FileMode(mode)
+		} else {
+			m = symbolicMode(m, args[0])
+		}
+		e.FS.Chmod(p, m)
+	}
+	return status
+}
+
+// symbolicMode applies a chmod expression such as u+x or go-rwx.
+func symbolicMode(m fs.FileMode, expr string) fs.FileMode {
+	for _, clause := range strings.Split(expr, ",") {
+		i := strings.IndexAny(clause, "+-=")
+		if i < 0 {
+			continue
+		}
+		who, op, perms := clause[:i], clause[i], clause[i+1:]
+		if who == "" || who == "a" {
+			who = "ugo"
+		}
+		var bits fs.FileMode
+		for _, w := range who {
+			shift := map[rune]uint{'u': 6, 'g': 3, 'o': 0}[w]
+			for _, p := range perms {
+				switch p {
+				case 'r':
+					bits |= 4 << shift
+				case 'w':
+					bits |= 2 << shift
+				case 'x':
+					bits |= 1 << shift
+				}
+			}
+		}
+		switch op {
+		case '+':
+			m |= bits
+		case '-':
+			m &^= bits
+		case '=':
+			m = bits
+		}
+	}
+	return m
+}
+
+func basename(e *builtin.Env) int {
+	args := e.Args[1:]
+	if len(args) == 0 {
+		fmt.Fprintln(e.Stderr, "basename: missing operand")
+		fmt.Fprintln(e.Stderr, "Try 'basename --help' for more information.")
+		return 1
+	}
+	b := path.Base(args[0])
+	if len(args) > 1 && b != args[1] {
+		b = strings.TrimSuffix(b, args[1])
+	}
+	return writeLine(e, b)
+}
+
+func dirname(e *builtin.Env) int {
+	args := e.Args[1:]
+	if len(args) == 0 {
+		fmt.Fprintln(e.Stderr, "dirname: missing operand")
+		fmt.Fprintln(e.Stderr, "Try 'dirname --help' for more information.")
+		return 1
+	}
+	for _, a := range args {
+		writeLine(e, path.Dir(a))
+	}
+	return 0
+}

@@ -1,0 +1,268 @@
+package coreutils
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+)
+
+func sleep(o Options) builtin.Func {
+	return func(e *builtin.Env) int {
+		args := e.Args[1:]
+		if len(args) == 0 {
+			fmt.Fprintln(e.Stderr, "sleep: missing operand")
+			fmt.Fprintln(e.Stderr, "Try 'sleep --help' for more information.")
+			return 1
+		}
+		var total time.Duration
+		for _, a := range args {
+			d, ok := parseInterval(a)
+			if !ok {
+				fmt.Fprintf(e.Stderr, "sleep: invalid time interval '%s'\n", a)
+				fmt.Fprintln(e.Stderr, "Try 'sleep --help' for more information.")
+				return 1
+			}
+			total += d
+		}
+		if e.Cancelled() {
+			return 130
+		}
+		// Virtual time: the clock jumps, nobody waits.
+		if o.Advance != nil {
+			o.Advance(total)
+		}
+		return 0
+	}
+}
+
+func parseInterval(s string) (time.Duration, bool) {
+	mult := time.Second
+	switch {
+	case strings.HasSuffix(s, "s"):
+		s = s[:len(s)-1]
+	case strings.HasSuffix(s, "m"):
+		s, mult = s[:len(s)-1], time.Minute
+	case strings.HasSuffix(s, "h"):
+		s, mult = s[:len(s)-1], time.Hour
+	case strings.HasSuffix(s, "d"):
+		s, mult = s[:len(s)-1], 24*time.Hour
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return 0, false
+	}
+	return time.Duration(v * float64(mult)), true
+}
+
+func date(o Options) builtin.Func {
+	return func(e *builtin.Env) int {
+		t := o.Now().UTC()
+		format := "%a %b %e %H:%M:%S %Z %Y"
+		args := e.Args[1:]
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			switch {
+			case a == "-u" || a == "--utc" || a == "--universal":
+			case a == "-I" || a == "--iso-8601" || a == "-Iseconds" || a == "--iso-8601=seconds":
+				format = "%Y-%m-%d"
+				if strings.Contains(a, "seconds") {
+					format = "%Y-%m-%dT%H:%M:%S%:z"
+				}
+			case a == "-R" || a == "--rfc-email":
+				format = "%a, %d %b %Y %H:%M:%S %z"
+			case a == "-d" || a == "--date" || strings.HasPrefix(a, "--date=") || strings.HasPrefix(a, "-d"):
+				v := strings.TrimPrefix(strings.TrimPrefix(a, "--date="), "-d")
+				if a == "-d" || a == "--date" {
+					if i+1 >= len(args) {
+						fmt.Fprintf(e.Stderr, "date: option requires an argument -- 'd'\n")
+						return 1
+					}
+					i++
+					v = args[i]
+				}
+				parsed, ok := parseDate(v, t)
+				if !ok {
+					fmt.Fprintf(e.Stderr, "date: invalid date '%s'\n", v)
+					return 1
+				}
+				t = parsed
+			case strings.HasPrefix(a, "+"):
+				format = a[1:]
+			default:
+				fmt.Fprintf(e.Stderr, "date: invalid date '%s'\n", a)
+				return 1
+			}
+		}
+		return writeLine(e, strftime(format, t))
+	}
+}
+
+func parseDate(v string, now time.Time) (time.Time, bool) {
+	if strings.HasPrefix(v, "@") {
+		f, err := strconv.ParseFloat(v[1:], 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.Unix(0, int64(f*1e9)).UTC(), true
+	}
+	if v == "now" || v == "" {
+		return now, true
+	}
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(l, v); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// strftime formats t with the conversions date(1) users reach for.
+func strftime(f string, t time.Time) string {
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 >= len(f) {
+			b.WriteByte(f[i])
+			continue
+		}
+		i++
+		c := f[i]
+		if c == ':' && i+1 < len(f) && f[i+1] == 'z' {
+			i++
+			b.WriteString(t.Format("-07:00"))
+			continue
+		}
+		switch c {
+		case 'Y':
+			fmt.Fprintf(&b, "%04d", t.Year())
+		case 'y':
+			fmt.Fprintf(&b, "%02d", t.Year()%100)
+		case 'm':
+			fmt.Fprintf(&b, "%02d", int(t.Month()))
+		case 'd':
+			fmt.Fprintf(&b, "%02d", t.Day())
+		case 'e':
+			fmt.Fprintf(&b, "%2d", t.Day())
+		case 'H':
+			fmt.Fprintf(&b, "%02d", t.Hour())
+		case 'I':
+			h := t.Hour() % 12
+			if h == 0 {
+				h = 12
+			}
+			fmt.Fprintf(&b, "%02d", h)
+		case 'M':
+			fmt.Fprintf(&b, "%02d", t.Minute())
+		case 'S':
+			fmt.Fprintf(&b, "%02d", t.Second())
+		case 'N':
+			fmt.Fprintf(&b, "%09d", t.Nanosecond())
+		case 's':
+			fmt.Fprintf(&b, "%d", t.Unix())
+		case 'j':
+			fmt.Fprintf(&b, "%03d", t.YearDay())
+		case 'a':
+			b.WriteString(t.Format("Mon"))
+		case 'A':
+			b.WriteString(t.Format("Monday"))
+		case 'b', 'h':
+			b.WriteString(t.Format("Jan"))
+		case 'B':
+			b.WriteString(t.Format("January"))
+		case 'p':
+			b.WriteString(t.Format("PM"))
+		case 'Z':
+			b.WriteString(t.Format("MST"))
+		case 'z':
+			b.WriteString(t.Format("-0700"))
+		case 'T':
+			b.WriteString(t.Format("15:04:05"))
+		case 'F':
+			b.WriteString(t.Format("2006-01-02"))
+		case 'D':
+			b.WriteString(t.Format("01/02/06"))
+		case 'R':
+			b.WriteString(t.Format("15:04"))
+		case 'u':
+			wd := int(t.Weekday())
+			if wd == 0 {
+				wd = 7
+			}
+			fmt.Fprintf(&b, "%d", wd)
+		case 'w':
+			fmt.Fprintf(&b, "%d", int(t.Weekday()))
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case '%':
+			b.WriteByte('%')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// envList returns the exported environment as NAME=value lines, sorted.
+func envList(e *builtin.Env) []string {
+	out := slices.Clone(e.Environ)
+	slices.Sort(out)
+	return out
+}
+
+func env(e *builtin.Env) int {
+	if len(e.Args) > 1 {
+		fmt.Fprintf(e.Stderr, "env: running commands is not supported here; set variables with export\n")
+		return 125
+	}
+	for _, kv := range envList(e) {
+		writeLine(e, kv)
+	}
+	return 0
+}
+
+func printenv(e *builtin.Env) int {
+	if len(e.Args) == 1 {
+		return env(e)
+	}
+	status := 0
+	for _, n := range e.Args[1:] {
+		found := false
+		for _, kv := range envList(e) {
+			if k, v, _ := strings.Cut(kv, "="); k == n {
+				writeLine(e, v)
+				found = true
+			}
+		}
+		if !found {
+			status = 1
+		}
+	}
+	return status
+}
+
+func uname(o Options) builtin.Func {
+	return func(e *builtin.Env) int {
+		fields := map[byte]string{'s': "Linux", 'n': o.Hostname, 'r': "6.8.0-45-generic", 'v': "#45-Ubuntu SMP PREEMPT_DYNAMIC", 'm': "x86_64", 'o': "GNU/Linux"}
+		if len(e.Args) == 1 {
+			return writeLine(e, "Linux")
+		}
+		var parts []string
+		for _, a := range e.Args[1:] {
+			if a == "-a" || a == "--all" {
+				return writeLine(e, strings.Join([]string{fields['s'], fields['n'], fields['r'], fields['v'], fields['m'], fields['m'], fields['m'], fields['o']}, " "))
+			}
+			for _, c := range []byte(strings.TrimPrefix(a, "-")) {
+				if v, ok := fields[c]; ok {
+					parts = append(parts, v)
+				}
+			}
+		}
+		return writeLine(e, strings.Join(parts, " "))
+	}
+}

@@ -1,0 +1,383 @@
+package coreutils
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+)
+
+// sed implements the commonly pasted subset: s///[gpiN], d, p, q, y///, = with line-number,
+// $ and /regex/ addresses (and ranges), -n, -e, -E/-r and -i.
+
+type sedAddr struct {
+	line int // 0: none; -1: last line
+	re   *regexp.Regexp
+}
+
+type sedCmd struct {
+	a1, a2  *sedAddr
+	negate  bool
+	op      byte
+	re      *regexp.Regexp
+	repl    string
+	global  bool
+	nth     int
+	print   bool
+	from    []rune
+	to      []rune
+	inRange bool
+}
+
+type sedParser struct {
+	s   string
+	i   int
+	ere bool
+}
+
+func (p *sedParser) delimited(delim byte) (string, error) {
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '\\' && p.i+1 < len(p.s) {
+			if p.s[p.i+1] == delim {
+				b.WriteByte(delim)
+			} else if p.s[p.i+1] == 'n' {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte('\\')
+				b.WriteByte(p.s[p.i+1])
+			}
+			p.i += 2
+			continue
+		}
+		if c == delim {
+			p.i++
+			return b.String(), nil
+		}
+		b.WriteByte(c)
+		p.i++
+	}
+	return "", fmt.Errorf("unterminated `s' command")
+}
+
+func (p *sedParser) compile(re string, icase bool) (*regexp.Regexp, error) {
+	r, err := compileRegexp(re, p.ere, false, icase, false, false)
+	if err != nil {
+		return nil, fmt.Errorf("-e expression #1, char %d: %v", p.i, err)
+	}
+	return r, nil
+}
+
+func (p *sedParser) addr() (*sedAddr, error) {
+	if p.i >= len(p.s) {
+		return nil, nil
+	}
+	c := p.s[p.i]
+	switch {
+	case c == '$':
+		p.i++
+		return &sedAddr{line: -1}, nil
+	case c >= '0' && c <= '9':
+		j := p.i
+		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
+			j++
+		}
+		n, _ := strconv.Atoi(p.s[p.i:j])
+		p.i = j
+		return &sedAddr{line: n}, nil
+	case c == '/':
+		p.i++
+		re, err := p.delimited('/')
+		if err != nil {
+			return nil, fmt.Errorf("unterminated address regex")
+		}
+		r, err := p.compile(re, false)
+		if err != nil {
+			return nil, err
+		}
+		return &sedAddr{re: r}, nil
+	}
+	return nil, nil
+}
+
+func parseSed(script string, ere bool) ([]*sedCmd, error) {
+	p := &sedParser{s: script, ere: ere}
+	var cmds []*sedCmd
+	for {
+		for p.i < len(p.s) && strings.ContainsRune(" \t\n;", rune(p.s[p.i])) {
+			p.i++
+		}
+		if p.i >= len(p.s) {
+			return cmds, nil
+		}
+		cmd := &sedCmd{}
+		var err error
+		if cmd.a1, err = p.addr(); err != nil {
+			return nil, err
+		}
+		if cmd.a1 != nil && p.i < len(p.s) && p.s[p.i] == ',' {
+			p.i++
+			if cmd.a2, err = p.addr(); err != nil {
+				return nil, err
+			}
+		}
+		for p.i < len(p.s) && p.s[p.i] == ' ' {
+			p.i++
+		}
+		if p.i < len(p.s) && p.s[p.i] == '!' {
+			cmd.negate = true
+			p.i++
+		}
+		if p.i >= len(p.s) {
+			return nil, fmt.Errorf("-e expression #1, char %d: missing command", p.i)
+		}
+		cmd.op = p.s[p.i]
+		p.i++
+		switch cmd.op {
+		case 'd', 'p', 'q', '=':
+		case 's':
+			if p.i >= len(p.s) {
+				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
+			}
+			delim := p.s[p.i]
+			p.i++
+			re, err := p.delimited(delim)
+			if err != nil {
+				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
+			}
+			repl, err := p.delimited(delim)
+			if err != nil {
+				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
+			}
+			icase := false
+			for p.i < len(p.s) && !strings.ContainsRune(";\n} ", rune(p.s[p.i])) {
+				c := p.s[p.i]
+				switch {
+				case c == 'g':
+					cmd.global = true
+				case c == 'p':
+					cmd.print = true
+				case c == 'i' || c == 'I':
+					icase = true
+				case c >= '0' && c <= '9':
+					cmd.nth = cmd.nth*10 + int(c-'0')
+				default:
+					return nil, fmt.Errorf("-e expression #1, char %d: unknown option to `s'", p.i+1)
+				}
+				p.i++
+			}
+			if cmd.re, err = p.compile(re, icase); err != nil {
+				return nil, err
+			}
+			cmd.repl = repl
+		case 'y':
+			delim := p.s[p.i]
+			p.i++
+			from, err1 := p.delimited(delim)
+			to, err2 := p.delimited(delim)
+			if err1 != nil || err2 != nil || len([]rune(from)) != len([]rune(to)) {
+				return nil, fmt.Errorf("-e expression #1, char %d: strings for `y' command are different lengths", p.i)
+			}
+			cmd.from, cmd.to = []rune(from), []rune(to)
+		default:
+			return nil, fmt.Errorf("-e expression #1, char %d: unknown command: `%c'", p.i, cmd.op)
+		}
+		cmds = append(cmds, cmd)
+	}
+}
+
+// expandRepl builds an s/// replacement: & is the match, \1-\9 groups.
+func expandRepl(repl, src string, m []int) string {
+	var b strings.Builder
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		switch {
+		case c == '&':
+			b.WriteString(src[m[0]:m[1]])
+		case c == '\\' && i+1 < len(repl):
+			i++
+			n := repl[i]
+			if n >= '0' && n <= '9' {
+				g := int(n - '0')
+				if 2*g+1 < len(m) && m[2*g] >= 0 {
+					b.WriteString(src[m[2*g]:m[2*g+1]])
+				}
+			} else if n == 't' {
+				b.WriteByte('\t')
+			} else {
+				b.WriteByte(n)
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func (c *sedCmd) matches(a *sedAddr, n int, last bool, line string) bool {
+	switch {
+	case a.re != nil:
+		return a.re.MatchString(line)
+	case a.line == -1:
+		return last
+	default:
+		return a.line == n
+	}
+}
+
+func (c *sedCmd) selected(n int, last bool, line string) bool {
+	var sel bool
+	switch {
+	case c.a1 == nil:
+		sel = true
+	case c.a2 == nil:
+		sel = c.matches(c.a1, n, last, line)
+	case c.inRange:
+		sel = true
+		if c.matches(c.a2, n, last, line) || c.a2.re == nil && c.a2.line > 0 && n >= c.a2.line {
+			c.inRange = false
+		}
+	default:
+		if c.matches(c.a1, n, last, line) {
+			sel = true
+			c.inRange = !(c.a2.re == nil && c.a2.line > 0 && c.a2.line <= n)
+		}
+	}
+	return sel != c.negate
+}
+
+func sed(e *builtin.Env) int {
+	opts, rest, err := builtin.Getopt("sed", e.Args[1:], []builtin.Option{
+		{Short: 'n', Long: "quiet"}, {Long: "silent"}, {Short: 'e', Long: "expression", Arg: true},
+		{Short: 'E', Long: "regexp-extended"}, {Short: 'r'}, {Short: 'i', Long: "in-place", OptionalArg: true},
+		{Short: 's', Long: "separate"}, {Short: 'u', Long: "unbuffered"},
+	})
+	if err != nil {
+		return e.Usage(err, 1)
+	}
+	quiet, ere, inPlace := false, false, false
+	var scripts []string
+	for _, o := range opts {
+		switch o.Key {
+		case "quiet", "silent":
+			quiet = true
+		case "expression":
+			scripts = append(scripts, o.Value)
+		case "regexp-extended", "r":
+			ere = true
+		case "in-place":
+			inPlace = true
+		}
+	}
+	if len(scripts) == 0 {
+		if len(rest) == 0 {
+			fmt.Fprintln(e.Stderr, "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...")
+			return 1
+		}
+		scripts, rest = rest[:1], rest[1:]
+	}
+	cmds, err := parseSed(strings.Join(scripts, "\n"), ere)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "sed: %v\n", err)
+		return 1
+	}
+	run := func(data []byte) (string, bool) {
+		var out strings.Builder
+		ls := lines(string(data))
+		for i, line := range ls {
+			n, last := i+1, i == len(ls)-1
+			deleted, quit := false, false
+			for _, c := range cmds {
+				if !c.selected(n, last, line) {
+					continue
+				}
+				switch c.op {
+				case 'd':
+					deleted = true
+				case 'p':
+					out.WriteString(line + "\n")
+				case '=':
+					fmt.Fprintf(&out, "%d\n", n)
+				case 'q':
+					quit = true
+				case 'y':
+					r := []rune(line)
+					for k, ch := range r {
+						for j, f := range c.from {
+							if ch == f {
+								r[k] = c.to[j]
+								break
+							}
+						}
+					}
+					line = string(r)
+				case 's':
+					count, done := 0, false
+					var b strings.Builder
+					pos := 0
+					for _, m := range c.re.FindAllStringSubmatchIndex(line, -1) {
+						count++
+						if (c.nth > 0 && count < c.nth) || (done && !c.global) {
+							continue
+						}
+						b.WriteString(line[pos:m[0]])
+						b.WriteString(expandRepl(c.repl, line, m))
+						pos = m[1]
+						done = true
+						if !c.global {
+							break
+						}
+					}
+					if done {
+						b.WriteString(line[pos:])
+						line = b.String()
+						if c.print {
+							out.WriteString(line + "\n")
+						}
+					}
+				}
+				if deleted || quit {
+					break
+				}
+			}
+			if !deleted && !quiet {
+				out.WriteString(line + "\n")
+			}
+			if quit {
+				return out.String(), true
+			}
+		}
+		return out.String(), false
+	}
+	if inPlace {
+		status := 0
+		for _, f := range rest {
+			data, err := e.ReadFile(f)
+			if err != nil {
+				fmt.Fprintf(e.Stderr, "sed: can't read %s: %s\n", f, builtin.Reason(err))
+				status = 2
+				continue
+			}
+			out, _ := run(data)
+			e.FS.WriteFile(e.Path(f), []byte(out), 0o644)
+		}
+		return status
+	}
+	var all []byte
+	status := inputs(e, rest, func(_ string, data []byte) bool {
+		all = append(all, data...)
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			all = append(all, '\n')
+		}
+		return true
+	})
+	out, _ := run(all)
+	e.Stdout.Write([]byte(out))
+	if status != 0 {
+		return 2
+	}
+	return 0
+}

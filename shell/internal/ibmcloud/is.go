@@ -1,0 +1,801 @@
+package ibmcloud
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// flags parses an `ibmcloud is` command line: --name value, --name=value, boolean flags and
+// positional arguments in any order.
+type flags struct {
+	pos  []string
+	vals map[string]string
+	set  map[string]bool
+}
+
+func parseFlags(args []string, withValue, boolean []string) (*flags, error) {
+	f := &flags{vals: map[string]string{}, set: map[string]bool{}}
+	takes := map[string]bool{}
+	for _, n := range withValue {
+		takes[n] = true
+	}
+	isBool := map[string]bool{}
+	for _, n := range boolean {
+		isBool[n] = true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			f.pos = append(f.pos, a)
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		val, hasVal := "", false
+		if j := strings.IndexByte(name, '='); j >= 0 {
+			name, val, hasVal = name[:j], name[j+1:], true
+		}
+		switch {
+		case takes[name]:
+			if !hasVal {
+				if i+1 >= len(args) {
+					return nil, fmt.Errorf("flag needs an argument: -%s", name)
+				}
+				i++
+				val = args[i]
+			}
+			f.vals[name] = val
+			f.set[name] = true
+		case isBool[name]:
+			f.set[name] = true
+		default:
+			return nil, fmt.Errorf("flag provided but not defined: -%s", name)
+		}
+	}
+	return f, nil
+}
+
+func (s *session) usage(cmd string, err error) int {
+	fmt.Fprintln(s.e.Stdout, "FAILED")
+	fmt.Fprintf(s.e.Stderr, "Incorrect Usage: %v\n", err)
+	fmt.Fprintf(s.e.Stderr, "Enter 'ibmcloud is %s -h' for more information.\n", cmd)
+	return 1
+}
+
+type ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	CRN  string `json:"crn"`
+}
+
+type instance struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	CRN                string `json:"crn"`
+	Status             string `json:"status"`
+	AvailabilityPolicy struct {
+		HostFailure string `json:"host_failure"`
+	} `json:"availability_policy"`
+	ConfidentialComputeMode string `json:"confidential_compute_mode"`
+	EnableSecureBoot        bool   `json:"enable_secure_boot"`
+	Startable               bool   `json:"startable"`
+	Profile                 ref    `json:"profile"`
+	Vcpu                    struct {
+		Architecture string `json:"architecture"`
+		Count        int    `json:"count"`
+		Manufacturer string `json:"manufacturer"`
+	} `json:"vcpu"`
+	Memory                int `json:"memory"`
+	Bandwidth             int `json:"bandwidth"`
+	TotalVolumeBandwidth  int `json:"total_volume_bandwidth"`
+	TotalNetworkBandwidth int `json:"total_network_bandwidth"`
+	LifecycleReasons      []struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"lifecycle_reasons"`
+	LifecycleState  string `json:"lifecycle_state"`
+	MetadataService struct {
+		Enabled          bool   `json:"enabled"`
+		Protocol         string `json:"protocol"`
+		ResponseHopLimit int    `json:"response_hop_limit"`
+	} `json:"metadata_service"`
+	Image         *ref   `json:"image"`
+	NumaCount     int    `json:"numa_count"`
+	VPC           ref    `json:"vpc"`
+	Zone          ref    `json:"zone"`
+	ResourceGroup ref    `json:"resource_group"`
+	CreatedAt     string `json:"created_at"`
+	Attachments   []struct {
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		PrimaryIP struct {
+			Address string `json:"address"`
+		} `json:"primary_ip"`
+		Subnet ref `json:"subnet"`
+		VNI    ref `json:"virtual_network_interface"`
+	} `json:"network_attachments"`
+	PrimaryAttachment *struct {
+		ID string `json:"id"`
+	} `json:"primary_network_attachment"`
+	Interfaces []struct {
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		PrimaryIP struct {
+			Address string `json:"address"`
+		} `json:"primary_ip"`
+		Subnet ref `json:"subnet"`
+	} `json:"network_interfaces"`
+	PrimaryInterface *struct {
+		ID        string `json:"id"`
+		PrimaryIP struct {
+			Address string `json:"address"`
+		} `json:"primary_ip"`
+	} `json:"primary_network_interface"`
+	BootVolume *struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Volume *ref   `json:"volume"`
+	} `json:"boot_volume_attachment"`
+	ReservationAffinity struct {
+		Policy string `json:"policy"`
+		Pool   []ref  `json:"pool"`
+	} `json:"reservation_affinity"`
+	Reservation *ref   `json:"reservation"`
+	HealthState string `json:"health_state"`
+}
+
+// cliTime prints API times the way the CLI does: 2025-03-06T19:24:02+00:00.
+func cliTime(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2006-01-02T15:04:05-07:00")
+}
+
+func boolStr(b bool) string { return strconv.FormatBool(b) }
+
+func instanceFields(in *instance) []field {
+	reasons := [][]string{{"Code", "Message"}}
+	for _, r := range in.LifecycleReasons {
+		reasons = append(reasons, []string{r.Code, r.Message})
+	}
+	if len(reasons) == 1 {
+		reasons = append(reasons, []string{"-", "-"})
+	}
+	fs := []field{
+		{label: "ID", value: in.ID},
+		{label: "Name", value: in.Name},
+		{label: "CRN", value: in.CRN},
+		{label: "Status", value: in.Status},
+		{label: "Availability policy on host failure", value: in.AvailabilityPolicy.HostFailure},
+		{label: "Confidential Compute Mode", value: in.ConfidentialComputeMode},
+		{label: "Enable Secure Boot", value: boolStr(in.EnableSecureBoot)},
+		{label: "Startable", value: boolStr(in.Startable)},
+		{label: "Profile", value: in.Profile.Name},
+		{label: "Architecture", value: in.Vcpu.Architecture},
+		{label: "vCPU Manufacturer", value: in.Vcpu.Manufacturer},
+		{label: "vCPUs", value: strconv.Itoa(in.Vcpu.Count)},
+		{label: "Memory(GiB)", value: strconv.Itoa(in.Memory)},
+		{label: "Bandwidth(Mbps)", value: strconv.Itoa(in.Bandwidth)},
+		{label: "Volume bandwidth(Mbps)", value: strconv.Itoa(in.TotalVolumeBandwidth)},
+		{label: "Network bandwidth(Mbps)", value: strconv.Itoa(in.TotalNetworkBandwidth)},
+		{label: "Lifecycle Reasons", table: reasons},
+		{label: "Lifecycle State", value: in.LifecycleState},
+		{label: "Metadata service", table: [][]string{
+			{"Enabled", "Protocol", "Response hop limit"},
+			{boolStr(in.MetadataService.Enabled), dash(in.MetadataService.Protocol), strconv.Itoa(in.MetadataService.ResponseHopLimit)},
+		}},
+	}
+	if in.Image != nil {
+		fs = append(fs, field{label: "Image", table: [][]string{{"ID", "Name"}, {dash(in.Image.ID), dash(in.Image.Name)}}})
+	}
+	numa := "-"
+	if in.NumaCount > 0 {
+		numa = strconv.Itoa(in.NumaCount)
+	}
+	fs = append(fs,
+		field{label: "Numa Count", value: numa},
+		field{label: "VPC", table: [][]string{{"ID", "Name"}, {dash(in.VPC.ID), dash(in.VPC.Name)}}},
+		field{label: "Zone", value: in.Zone.Name},
+		field{label: "Resource group", table: [][]string{{"ID", "Name"}, {dash(in.ResourceGroup.ID), dash(in.ResourceGroup.Name)}}},
+		field{label: "Created", value: cliTime(in.CreatedAt)},
+	)
+	if len(in.Attachments) > 0 {
+		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "VNI", "Reserved IP"}}
+		for _, a := range in.Attachments {
+			kind := "Secondary"
+			if in.PrimaryAttachment != nil && in.PrimaryAttachment.ID == a.ID {
+				kind = "Primary"
+			}
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
+		}
+		fs = append(fs, field{label: "Network Attachments", table: t})
+	} else if len(in.Interfaces) > 0 {
+		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "Security Groups", "Allow source IP spoofing", "Reserved IP"}}
+		for _, a := range in.Interfaces {
+			kind := "Secondary"
+			if in.PrimaryInterface != nil && in.PrimaryInterface.ID == a.ID {
+				kind = "Primary"
+			}
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", "-", "false", dash(a.PrimaryIP.Address)})
+		}
+		fs = append(fs, field{label: "Network Interfaces", table: t})
+	}
+	if b := in.BootVolume; b != nil {
+		vid, vname := "-", "PROVISIONING"
+		if b.Volume != nil {
+			vid, vname = dash(b.Volume.ID), dash(b.Volume.Name)
+		}
+		fs = append(fs, field{label: "Boot volume", table: [][]string{{"ID", "Name", "Attachment ID", "Attachment name"}, {vid, vname, dash(b.ID), dash(b.Name)}}})
+	}
+	pool := "-"
+	if len(in.ReservationAffinity.Pool) > 0 {
+		pool = in.ReservationAffinity.Pool[0].ID
+	}
+	res := "-"
+	if in.Reservation != nil {
+		res = in.Reservation.ID
+	}
+	fs = append(fs,
+		field{label: "Reservation Affinity Policy", value: in.ReservationAffinity.Policy},
+		field{label: "Reservation Affinity Pool", value: pool},
+		field{label: "Reservation", value: res},
+		field{label: "Health State", value: in.HealthState},
+	)
+	return fs
+}
+
+var idLike = regexp.MustCompile(`^([0-9a-z]{4}[_-])?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// findInstance resolves a name or ID the way the CLI does: IDs directly, names by listing.
+func (s *session) findInstance(nameOrID string, out *json.RawMessage) bool {
+	if idLike.MatchString(nameOrID) {
+		return s.call("GET", "/instances/"+url.PathEscape(nameOrID), nil, nil, out)
+	}
+	var list struct {
+		Instances []json.RawMessage `json:"instances"`
+	}
+	if !s.call("GET", "/instances", url.Values{"name": {nameOrID}}, nil, &list) {
+		return false
+	}
+	for _, raw := range list.Instances {
+		var in instance
+		if json.Unmarshal(raw, &in) == nil && in.Name == nameOrID {
+			*out = raw
+			return true
+		}
+	}
+	failed(s.e, fmt.Sprintf("Instance not found by name or ID: %s", nameOrID))
+	return false
+}
+
+// show prints an instance (or its JSON with --output json).
+func (s *session) show(raw json.RawMessage, jsonOut bool) int {
+	if jsonOut {
+		return s.printJSON(raw)
+	}
+	var in instance
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return failed(s.e, "Unexpected response: "+err.Error())
+	}
+	printDetail(s.e.Stdout, instanceFields(&in))
+	return 0
+}
+
+func (s *session) printJSON(raw []byte) int {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return failed(s.e, "Unexpected response: "+err.Error())
+	}
+	b, _ := json.MarshalIndent(v, "", "    ")
+	fmt.Fprintf(s.e.Stdout, "%s\n", b)
+	return 0
+}
+
+func (s *session) say(quiet bool, format string, args ...any) {
+	if !quiet {
+		fmt.Fprintf(s.e.Stdout, format+" %s...\n\n", append(args, s.who())...)
+	}
+}
+
+var common = []string{"q", "quiet"}
+
+// is dispatches `ibmcloud is COMMAND`.
+func (s *session) is(cmd string, args []string) int {
+	switch cmd {
+	case "instance", "in":
+		f, err := parseFlags(args, []string{"output"}, common)
+		if err != nil {
+			return s.usage(cmd, err)
+		}
+		if len(f.pos) != 1 {
+			return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument (name or ID)"))
+		}
+		jsonOut := strings.EqualFold(f.vals["output"], "json")
+		s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Getting instance %s", f.pos[0])
+		var raw json.RawMessage
+		if !s.findInstance(f.pos[0], &raw) {
+			return 1
+		}
+		return s.show(raw, jsonOut)
+	case "instances", "ins":
+		f, err := parseFlags(args, []string{"output", "resource-group-id", "resource-group-name", "vpc"}, append([]string{"all-resource-groups"}, common...))
+		if err != nil {
+			return s.usage(cmd, err)
+		}
+		jsonOut := strings.EqualFold(f.vals["output"], "json")
+		if !(f.set["q"] || f.set["quiet"] || jsonOut) {
+			fmt.Fprintf(s.e.Stdout, "Listing instances in all resource groups and region %s %s...\n", s.reg, s.who())
+		}
+		var list struct {
+			Instances []json.RawMessage `json:"instances"`
+		}
+		if !s.call("GET", "/instances", url.Values{"limit": {"100"}}, nil, &list) {
+			return 1
+		}
+		if jsonOut {
+			b, _ := json.Marshal(list.Instances)
+			return s.printJSON(b)
+		}
+		rows := [][]string{{"ID", "Name", "Status", "Reserved IP", "Floating IP", "Profile", "Image", "VPC", "Zone", "Confidential Compute Mode", "Enable Secure Boot", "Resource group", "Reservation Name", "Cluster Network ID", "Cluster Network Name", "Cluster Network Attachments"}}
+		for _, raw := range list.Instances {
+			var in instance
+			json.Unmarshal(raw, &in)
+			ip := "-"
+			if in.PrimaryInterface != nil && in.PrimaryInterface.PrimaryIP.Address != "" {
+				ip = in.PrimaryInterface.PrimaryIP.Address
+			} else if len(in.Attachments) > 0 {
+				ip = dash(in.Attachments[0].PrimaryIP.Address)
+			}
+			img := "-"
+			if in.Image != nil {
+				img = dash(in.Image.Name)
+			}
+			rows = append(rows, []string{in.ID, in.Name, in.Status, ip, "-", in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
+				dash(in.ConfidentialComputeMode), boolStr(in.EnableSecureBoot), dash(in.ResourceGroup.Name), "-", "-", "-", "-"})
+		}
+		if len(rows) == 1 {
+			fmt.Fprintln(s.e.Stdout, "No instances were found.")
+			return 0
+		}
+		printTable(s.e.Stdout, rows)
+		return 0
+	case "instance-update", "inu":
+		return s.update(cmd, args)
+	case "instance-create", "inc":
+		return s.create(cmd, args)
+	case "instance-create-from-template", "incft":
+		return s.createFromTemplate(cmd, args)
+	case "instance-start", "instance-stop", "instance-reboot", "instance-restart", "ins-start", "ins-stop":
+		return s.action(cmd, args)
+	case "instance-templates", "itps":
+		return s.templates(cmd, args)
+	case "instance-template", "itp":
+		return s.template(cmd, args)
+	case "instance-template-create", "itpc":
+		return s.templateCreate(cmd, args)
+	}
+	fmt.Fprintln(s.e.Stdout, "FAILED")
+	fmt.Fprintf(s.e.Stderr, "'%s' is not a registered command. Check your command or enter 'ibmcloud is' to see the commands available in this emulator.\n", cmd)
+	return 1
+}
+
+// metadataFlags turns the --metadata-service* flags into the API's metadata_service object.
+func metadataFlags(f *flags) (map[string]any, error) {
+	ms := map[string]any{}
+	if v, ok := f.vals["metadata-service"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("invalid value for --metadata-service: %q (true or false)", v)
+		}
+		ms["enabled"] = b
+	}
+	if v, ok := f.vals["metadata-service-protocol"]; ok {
+		ms["protocol"] = v
+	}
+	if v, ok := f.vals["metadata-service-response-hop-limit"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("invalid value for --metadata-service-response-hop-limit: %q", v)
+		}
+		ms["response_hop_limit"] = n
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	return ms, nil
+}
+
+var metadataFlagNames = []string{"metadata-service", "metadata-service-protocol", "metadata-service-response-hop-limit"}
+
+func (s *session) update(cmd string, args []string) int {
+	f, err := parseFlags(args, append([]string{"name", "output", "profile"}, metadataFlagNames...), append([]string{"force", "f"}, common...))
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	if len(f.pos) != 1 {
+		return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument"))
+	}
+	patch := map[string]any{}
+	ms, err := metadataFlags(f)
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	if ms != nil {
+		patch["metadata_service"] = ms
+	}
+	if v, ok := f.vals["name"]; ok {
+		patch["name"] = v
+	}
+	if v, ok := f.vals["profile"]; ok {
+		patch["profile"] = map[string]string{"name": v}
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Updating instance %s", f.pos[0])
+	var cur json.RawMessage
+	if !s.findInstance(f.pos[0], &cur) {
+		return 1
+	}
+	var in instance
+	json.Unmarshal(cur, &in)
+	var raw json.RawMessage
+	if !s.call("PATCH", "/instances/"+url.PathEscape(in.ID), nil, patch, &raw) {
+		return 1
+	}
+	return s.show(raw, jsonOut)
+}
+
+func (s *session) create(cmd string, args []string) int {
+	f, err := parseFlags(args, append([]string{"image-id", "image", "keys", "key", "user-data", "resource-group-id", "resource-group-name",
+		"default-trusted-profile", "default-trusted-profile-auto-link", "output", "boot-volume", "placement-group"}, metadataFlagNames...), common)
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	if len(f.pos) != 5 {
+		return s.usage(cmd, fmt.Errorf("the command requires INSTANCE_NAME VPC ZONE_NAME PROFILE_NAME SUBNET arguments, got %d", len(f.pos)))
+	}
+	name, vpc, zone, profile, subnet := f.pos[0], f.pos[1], f.pos[2], f.pos[3], f.pos[4]
+	proto := map[string]any{
+		"name":                      name,
+		"vpc":                       map[string]string{"id": vpc},
+		"zone":                      map[string]string{"name": zone},
+		"profile":                   map[string]string{"name": profile},
+		"primary_network_interface": map[string]any{"subnet": map[string]string{"id": subnet}},
+	}
+	if err := s.common(f, proto); err != nil {
+		return s.usage(cmd, err)
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance %s", name)
+	var raw json.RawMessage
+	if !s.call("POST", "/instances", nil, proto, &raw) {
+		return 1
+	}
+	return s.show(raw, jsonOut)
+}
+
+// common adds the flags instance-create and instance-template-create share.
+func (s *session) common(f *flags, proto map[string]any) error {
+	image := f.vals["image-id"]
+	if image == "" {
+		image = f.vals["image"]
+	}
+	if image != "" {
+		proto["image"] = map[string]string{"id": image}
+	}
+	keys := f.vals["keys"]
+	if keys == "" {
+		keys = f.vals["key"]
+	}
+	if keys != "" {
+		var list []map[string]string
+		for _, k := range strings.Split(keys, ",") {
+			list = append(list, map[string]string{"id": strings.TrimSpace(k)})
+		}
+		proto["keys"] = list
+	}
+	if v, ok := f.vals["user-data"]; ok {
+		proto["user_data"] = v
+	}
+	if v, ok := f.vals["resource-group-id"]; ok {
+		proto["resource_group"] = map[string]string{"id": v}
+	}
+	if v, ok := f.vals["placement-group"]; ok {
+		proto["placement_target"] = map[string]string{"id": v}
+	}
+	ms, err := metadataFlags(f)
+	if err != nil {
+		return err
+	}
+	if ms != nil {
+		proto["metadata_service"] = ms
+	}
+	if p, ok := f.vals["default-trusted-profile"]; ok {
+		target := map[string]string{"id": p}
+		if strings.HasPrefix(p, "crn:") {
+			target = map[string]string{"crn": p}
+		}
+		dtp := map[string]any{"target": target}
+		if v, ok := f.vals["default-trusted-profile-auto-link"]; ok {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("invalid value for --default-trusted-profile-auto-link: %q (true or false)", v)
+			}
+			dtp["auto_link"] = b
+		}
+		proto["default_trusted_profile"] = dtp
+	} else if _, ok := f.vals["default-trusted-profile-auto-link"]; ok {
+		return fmt.Errorf("--default-trusted-profile-auto-link needs --default-trusted-profile")
+	}
+	return nil
+}
+
+func (s *session) createFromTemplate(cmd string, args []string) int {
+	f, err := parseFlags(args, append([]string{"template-id", "template-name", "name", "output", "keys", "image-id", "user-data"}, metadataFlagNames...), common)
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	tmpl := f.vals["template-id"]
+	if tmpl == "" && f.vals["template-name"] == "" {
+		return s.usage(cmd, fmt.Errorf("one of --template-id or --template-name is required"))
+	}
+	proto := map[string]any{}
+	if tmpl != "" {
+		proto["source_template"] = map[string]string{"id": tmpl}
+	} else {
+		var list struct {
+			Templates []ref `json:"templates"`
+		}
+		if !s.call("GET", "/instance/templates", nil, nil, &list) {
+			return 1
+		}
+		for _, t := range list.Templates {
+			if t.Name == f.vals["template-name"] {
+				proto["source_template"] = map[string]string{"id": t.ID}
+			}
+		}
+		if proto["source_template"] == nil {
+			return failed(s.e, "Instance template not found: "+f.vals["template-name"])
+		}
+	}
+	if v, ok := f.vals["name"]; ok {
+		proto["name"] = v
+	}
+	if err := s.common(f, proto); err != nil {
+		return s.usage(cmd, err)
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	label := f.vals["name"]
+	if label == "" {
+		label = "from template " + tmpl
+	}
+	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance %s", label)
+	var raw json.RawMessage
+	if !s.call("POST", "/instances", nil, proto, &raw) {
+		return 1
+	}
+	return s.show(raw, jsonOut)
+}
+
+func (s *session) action(cmd string, args []string) int {
+	f, err := parseFlags(args, []string{"output"}, append([]string{"force", "f", "no-wait"}, common...))
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	if len(f.pos) != 1 {
+		return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument"))
+	}
+	kind := strings.TrimPrefix(strings.TrimPrefix(cmd, "instance-"), "ins-")
+	if kind == "restart" {
+		kind = "reboot"
+	}
+	if kind != "start" && !f.set["force"] && !f.set["f"] {
+		fmt.Fprintf(s.e.Stdout, "This will %s instance %s. Continue?  [y/N] ", kind, f.pos[0])
+		line, _ := s.e.Lines().ReadString('\n')
+		fmt.Fprintln(s.e.Stdout)
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			fmt.Fprintln(s.e.Stdout, "Operation cancelled. (Use -f to skip the question.)")
+			return 1
+		}
+	}
+	var cur json.RawMessage
+	if !s.findInstance(f.pos[0], &cur) {
+		return 1
+	}
+	var in instance
+	json.Unmarshal(cur, &in)
+	verb := map[string]string{"start": "Starting", "stop": "Stopping", "reboot": "Rebooting"}[kind]
+	s.say(f.set["q"] || f.set["quiet"], "%s instance %s", verb, f.pos[0])
+	body := map[string]any{"type": kind}
+	if f.set["force"] || f.set["f"] {
+		body["force"] = true
+	}
+	var act struct {
+		ID        string `json:"id"`
+		Type      string `json:"type"`
+		Status    string `json:"status"`
+		Force     bool   `json:"force"`
+		CreatedAt string `json:"created_at"`
+	}
+	var raw json.RawMessage
+	if !s.call("POST", "/instances/"+url.PathEscape(in.ID)+"/actions", nil, body, &raw) {
+		return 1
+	}
+	if strings.EqualFold(f.vals["output"], "json") {
+		return s.printJSON(raw)
+	}
+	json.Unmarshal(raw, &act)
+	printDetail(s.e.Stdout, []field{
+		{label: "ID", value: act.ID}, {label: "Type", value: act.Type}, {label: "Status", value: act.Status},
+		{label: "Force", value: boolStr(act.Force)}, {label: "Created", value: cliTime(act.CreatedAt)},
+	})
+	return 0
+}
+
+type template struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	CRN             string `json:"crn"`
+	CreatedAt       string `json:"created_at"`
+	Profile         ref    `json:"profile"`
+	Zone            ref    `json:"zone"`
+	VPC             *ref   `json:"vpc"`
+	Image           *ref   `json:"image"`
+	Keys            []ref  `json:"keys"`
+	ResourceGroup   ref    `json:"resource_group"`
+	MetadataService struct {
+		Enabled          bool   `json:"enabled"`
+		Protocol         string `json:"protocol"`
+		ResponseHopLimit int    `json:"response_hop_limit"`
+	} `json:"metadata_service"`
+	DefaultTrustedProfile *struct {
+		AutoLink bool `json:"auto_link"`
+		Target   ref  `json:"target"`
+	} `json:"default_trusted_profile"`
+}
+
+func (s *session) templates(cmd string, args []string) int {
+	f, err := parseFlags(args, []string{"output", "resource-group-id"}, common)
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	if !(f.set["q"] || f.set["quiet"] || jsonOut) {
+		fmt.Fprintf(s.e.Stdout, "Listing instance templates in all resource groups and region %s %s...\n", s.reg, s.who())
+	}
+	var list struct {
+		Templates []json.RawMessage `json:"templates"`
+	}
+	if !s.call("GET", "/instance/templates", nil, nil, &list) {
+		return 1
+	}
+	if jsonOut {
+		b, _ := json.Marshal(list.Templates)
+		return s.printJSON(b)
+	}
+	rows := [][]string{{"ID", "Name", "Profile", "Zone", "Metadata service", "Resource group", "Created"}}
+	for _, raw := range list.Templates {
+		var t template
+		json.Unmarshal(raw, &t)
+		rows = append(rows, []string{t.ID, t.Name, t.Profile.Name, t.Zone.Name, boolStr(t.MetadataService.Enabled), dash(t.ResourceGroup.Name), cliTime(t.CreatedAt)})
+	}
+	if len(rows) == 1 {
+		fmt.Fprintln(s.e.Stdout, "No instance templates were found.")
+		return 0
+	}
+	printTable(s.e.Stdout, rows)
+	return 0
+}
+
+func templateFields(t *template) []field {
+	fs := []field{
+		{label: "ID", value: t.ID}, {label: "Name", value: t.Name}, {label: "CRN", value: t.CRN},
+		{label: "Profile", value: t.Profile.Name}, {label: "Zone", value: t.Zone.Name},
+	}
+	if t.VPC != nil {
+		fs = append(fs, field{label: "VPC", value: t.VPC.ID})
+	}
+	if t.Image != nil {
+		fs = append(fs, field{label: "Image", value: t.Image.ID})
+	}
+	var keys []string
+	for _, k := range t.Keys {
+		keys = append(keys, k.ID)
+	}
+	fs = append(fs,
+		field{label: "Keys", value: strings.Join(keys, ",")},
+		field{label: "Metadata service", table: [][]string{
+			{"Enabled", "Protocol", "Response hop limit"},
+			{boolStr(t.MetadataService.Enabled), dash(t.MetadataService.Protocol), strconv.Itoa(t.MetadataService.ResponseHopLimit)},
+		}},
+	)
+	if d := t.DefaultTrustedProfile; d != nil {
+		target := d.Target.ID
+		if target == "" {
+			target = d.Target.CRN
+		}
+		fs = append(fs, field{label: "Default trusted profile", table: [][]string{{"Target", "Auto link"}, {target, boolStr(d.AutoLink)}}})
+	}
+	fs = append(fs,
+		field{label: "Resource group", table: [][]string{{"ID", "Name"}, {dash(t.ResourceGroup.ID), dash(t.ResourceGroup.Name)}}},
+		field{label: "Created", value: cliTime(t.CreatedAt)},
+	)
+	return fs
+}
+
+func (s *session) showTemplate(raw json.RawMessage, jsonOut bool) int {
+	if jsonOut {
+		return s.printJSON(raw)
+	}
+	var t template
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return failed(s.e, "Unexpected response: "+err.Error())
+	}
+	printDetail(s.e.Stdout, templateFields(&t))
+	return 0
+}
+
+func (s *session) template(cmd string, args []string) int {
+	f, err := parseFlags(args, []string{"output"}, common)
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	if len(f.pos) != 1 {
+		return s.usage(cmd, fmt.Errorf("the command requires a TEMPLATE argument"))
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Getting instance template %s", f.pos[0])
+	var raw json.RawMessage
+	id := f.pos[0]
+	if !idLike.MatchString(id) {
+		var list struct {
+			Templates []ref `json:"templates"`
+		}
+		if !s.call("GET", "/instance/templates", nil, nil, &list) {
+			return 1
+		}
+		for _, t := range list.Templates {
+			if t.Name == id {
+				id = t.ID
+			}
+		}
+	}
+	if !s.call("GET", "/instance/templates/"+url.PathEscape(id), nil, nil, &raw) {
+		return 1
+	}
+	return s.showTemplate(raw, jsonOut)
+}
+
+func (s *session) templateCreate(cmd string, args []string) int {
+	f, err := parseFlags(args, append([]string{"image-id", "image", "keys", "key", "user-data", "resource-group-id",
+		"default-trusted-profile", "default-trusted-profile-auto-link", "output", "placement-group"}, metadataFlagNames...), common)
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	if len(f.pos) != 5 {
+		return s.usage(cmd, fmt.Errorf("the command requires TEMPLATE_NAME VPC ZONE_NAME PROFILE_NAME SUBNET arguments, got %d", len(f.pos)))
+	}
+	name, vpc, zone, profile, subnet := f.pos[0], f.pos[1], f.pos[2], f.pos[3], f.pos[4]
+	proto := map[string]any{
+		"name":                      name,
+		"vpc":                       map[string]string{"id": vpc},
+		"zone":                      map[string]string{"name": zone},
+		"profile":                   map[string]string{"name": profile},
+		"primary_network_interface": map[string]any{"subnet": map[string]string{"id": subnet}},
+	}
+	if err := s.common(f, proto); err != nil {
+		return s.usage(cmd, err)
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance template %s", name)
+	var raw json.RawMessage
+	if !s.call("POST", "/instance/templates", nil, proto, &raw) {
+		return 1
+	}
+	return s.showTemplate(raw, jsonOut)
+}
