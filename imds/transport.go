@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -137,6 +138,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
+	// What a net/http server adds on the wire, so in-process clients see the same headers.
+	if rec.header.Get("Date") == "" {
+		rec.header.Set("Date", t.e.now().UTC().Format(http.TimeFormat))
+	}
+	rec.header.Set("Content-Length", strconv.Itoa(rec.body.Len()))
 	if req.Method == http.MethodHead {
 		rec.body.Reset()
 	}

@@ -62,6 +62,12 @@ func TestTransport(t *testing.T) {
 				if resp.StatusCode != tt.status {
 					t.Fatalf("status got %d; want %d", resp.StatusCode, tt.status)
 				}
+				if got, want := resp.Header.Get("Date"), testStart.Format(http.TimeFormat); got != want {
+					t.Errorf("Date got %q; want %q (the virtual clock)", got, want)
+				}
+				if resp.Header.Get("Content-Length") == "" || resp.ContentLength < 0 {
+					t.Errorf("no Content-Length")
+				}
 			}
 		})
 	}
