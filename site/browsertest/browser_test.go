@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -31,6 +33,10 @@ var env struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if env.skip != "" {
+		// Shown with -v (go test hides a passing package's output otherwise).
+		fmt.Fprintln(os.Stderr, "browsertest: "+env.skip)
+	}
 	if env.stop != nil {
 		env.stop()
 	}
@@ -308,6 +314,16 @@ func (tb *tab) openPanel(t *testing.T, i int, kind string) string {
 	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 	defer cancel()
 	sel := fmt.Sprintf(`%s [data-testid="%s"]`, blockSel(i), kind)
+	// A panel under a response sits in its exchange's <details>: open that first, as a reader must.
+	closed, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!(document.querySelector(%q).closest("details.exchange")?.open ?? true)`, sel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(fmt.Sprintf(`document.querySelector(%q).closest("details.exchange").querySelector("summary")`, sel)))); err != nil {
+			t.Fatalf("block %d: open the exchange: %v", i, err)
+		}
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel+" > summary"))); err != nil {
 		t.Fatalf("block %d: open %s: %v", i, kind, err)
 	}
@@ -479,6 +495,60 @@ func TestWorkstationCannotReachMetadata(t *testing.T) {
 	}
 	if len(r.Hints) == 0 || !strings.Contains(r.Hints[0], "only resolves inside the instance") {
 		t.Errorf("got hints %q; want the inside-the-instance hint", r.Hints)
+	}
+	tb.checkClean(t)
+}
+
+// TestRunQueuedWhileLoading holds the wasm download back, clicks Run, and checks that the page
+// reads fine meanwhile, that the click is queued with a visible note, and that it runs once the
+// engine is ready.
+func TestRunQueuedWhileLoading(t *testing.T) {
+	setup(t)
+	tb := newTab(t)
+	path, _, i := tb.firstBlocks(t)
+	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
+	defer cancel()
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*.wasm"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.site.URL+path)); err != nil {
+		t.Fatal(err)
+	}
+	var held fetch.RequestID
+	for ev, err := range paused {
+		if err != nil {
+			t.Fatalf("the wasm was never requested: %v", err)
+		}
+		held = ev.RequestID
+		break
+	}
+	loading, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="loading"]')?.textContent ?? ""`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loading, "Loading") {
+		t.Errorf("got loading line %q while the wasm downloads; want a progress line", loading)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(blockSel(i)+` [data-testid="run"]`))); err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).querySelector('[data-testid="output"]').dataset.state ?? ""`, blockSel(i))))
+	if err != nil || state != "queued" {
+		t.Errorf("got output state %q (%v) before the engine is ready; want queued", state, err)
+	}
+	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	done := fmt.Sprintf(`["ok", "error"].includes(document.querySelector(%q).querySelector('[data-testid="output"]').dataset.state)`, blockSel(i))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](done)); err != nil {
+		t.Fatalf("the queued run never finished: %v", err)
+	}
+	if r := tb.readBlock(t, i); r.Exit == "" {
+		t.Errorf("got output %q; want the queued run's result", r.Text)
 	}
 	tb.checkClean(t)
 }

@@ -45,6 +45,8 @@ func FindChromium() (string, error) {
 type Site struct {
 	// URL is the server's base URL, without a trailing slash.
 	URL string
+	// Dir is the output directory being served.
+	Dir string
 	// Build describes what was built.
 	Build *site.Result
 
@@ -96,7 +98,7 @@ func BuildAndServe(ctx context.Context, opts SiteOptions) (*Site, error) {
 		s.Close()
 		return nil, err
 	}
-	s.URL = "http://" + ln.Addr().String()
+	s.URL, s.Dir = "http://"+ln.Addr().String(), out
 	sctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.done = cancel, make(chan error, 1)
 	go func() {

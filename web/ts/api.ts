@@ -98,6 +98,8 @@ export interface ImdsAPI {
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   /** The emulator's virtual time, Unix milliseconds. */
   now(): number;
+  /** Pays the shell's one-time costs now: call it while waiting for something else. */
+  warm(): void;
 }
 
 /** The Go runtime glue that wasm_exec.js defines. */

@@ -182,14 +182,18 @@ export function hintForRun(r: RunResult, place: Place): Hint | null {
 /** The URL of a page: a link to it found on this page (the site's own), else /SLUG/. */
 export function pageHref(page: PageRef, doc: Document = document): string {
   for (const a of Array.from(doc.querySelectorAll<HTMLAnchorElement>("a[href]"))) {
-    let path: string;
+    const href = a.getAttribute("href") ?? "";
+    // In-page anchors (the skip link, heading links) resolve to the current page's path.
+    if (href.startsWith("#")) continue;
+    let url: URL;
     try {
-      path = new URL(a.href, doc.baseURI).pathname;
+      url = new URL(href, doc.baseURI);
     } catch {
       continue;
     }
-    const last = path.replace(/\/+$/, "").replace(/\.html$/, "").split("/").pop();
-    if (last === page.slug) return a.getAttribute("href") ?? a.href;
+    if (url.origin !== new URL(doc.baseURI).origin || url.hash) continue;
+    const last = url.pathname.replace(/\/+$/, "").replace(/\.html$/, "").split("/").pop();
+    if (last === page.slug) return href;
   }
   return `/${page.slug}/`;
 }

@@ -114,8 +114,11 @@ function mb(n: number): string {
 async function compileWasm(url: string, progress: Progress): Promise<WebAssembly.Module> {
   const resp = await fetch(url);
   if (!resp.ok || !resp.body) throw new Error(`could not fetch the emulator (${resp.status})`);
-  // Content-Length counts compressed bytes when the server compresses; a percentage would lie.
-  const total = resp.headers.get("Content-Encoding") ? 0 : Number(resp.headers.get("Content-Length") ?? 0);
+  // The stream yields decompressed bytes, so the total is the uncompressed size the page
+  // announces; Content-Length counts compressed bytes when the server compresses.
+  const total =
+    Number(meta("imds-wasm-size") ?? 0) ||
+    (resp.headers.get("Content-Encoding") ? 0 : Number(resp.headers.get("Content-Length") ?? 0));
   let got = 0;
   let last = 0;
   const counted = resp.body.pipeThrough(
@@ -125,7 +128,10 @@ async function compileWasm(url: string, progress: Progress): Promise<WebAssembly
         const now = performance.now();
         if (now - last > 100) {
           last = now;
-          progress("loading", total ? `Loading the emulator… ${Math.floor((100 * got) / total)}%` : `Loading the emulator… ${mb(got)}`);
+          progress(
+            "loading",
+            total ? `Loading the emulator… ${Math.min(99, Math.floor((100 * got) / total))}%` : `Loading the emulator… ${mb(got)}`,
+          );
         }
         ctl.enqueue(chunk);
       },
@@ -149,6 +155,11 @@ export async function loadEngine(keys: Promise<StartKeys>, progress: Progress): 
   if (typeof WebAssembly !== "object" || !("compileStreaming" in WebAssembly)) {
     throw new Error("this browser cannot run WebAssembly");
   }
+  let keysSettled = false;
+  keys.then(
+    () => (keysSettled = true),
+    () => (keysSettled = true),
+  );
   progress("loading", "Loading the emulator…");
   const [module] = await Promise.all([compileWasm(wasmURL, progress), loadScript(execURL)]);
   const GoCtor = globalThis.Go;
@@ -165,6 +176,9 @@ export async function loadEngine(keys: Promise<StartKeys>, progress: Progress): 
   const api = globalThis.imds;
   if (!api) throw exited instanceof Error ? exited : new Error("the emulator did not start");
   mark("imds-go-started");
+  // Go holds the page's thread while it works, so its warm-up is free only while the page waits
+  // anyway: here, for keys that WebCrypto is still making on the browser's own threads.
+  if (!keysSettled) api.warm();
   await api.start({ keys: await keys });
   return api;
 }

@@ -49,7 +49,7 @@ function timeText(x: Exchange): string {
 }
 
 /** Renders one exchange: request line, status and time as the summary, details inside. */
-function renderExchange(x: Exchange, place: Place, api: ImdsAPI, open: boolean): HTMLElement {
+function renderExchange(x: Exchange, hint: Hint | null, api: ImdsAPI, open: boolean): HTMLElement {
   const ok = x.status >= 200 && x.status < 400;
   const d = el("details", { class: `exchange ${ok ? "exchange-status-ok" : "exchange-status-err"}`, testid: "exchange" });
   d.dataset["status"] = String(x.status);
@@ -81,8 +81,7 @@ function renderExchange(x: Exchange, place: Place, api: ImdsAPI, open: boolean):
     resp.append(...inspectors(x.respBody, body.value, api));
     d.append(resp);
   }
-  const h = hintForExchange(x, place);
-  if (h) d.append(renderHint(h));
+  if (hint) d.append(renderHint(hint));
   return d;
 }
 
@@ -92,14 +91,15 @@ export function renderResult(out: HTMLElement, r: RunResult, place: Place, api: 
   if (r.stdout) parts.push(el("pre", { class: "out-stdout", testid: "stdout" }, r.stdout));
   if (r.stderr) parts.push(el("pre", { class: "out-stderr", testid: "stderr" }, r.stderr));
   parts.push(...inspectors(r.stdout, undefined, api));
-  // The first failed exchange's hint is the one to show up top; each exchange keeps its own.
-  let hint: Hint | null = null;
+  // The first failed exchange's hint is shown up top, once; later failures keep their own.
+  const hints = r.exchanges.map((x) => hintForExchange(x, place));
+  const top = hints.findIndex((h) => h !== null);
+  const hint = top >= 0 ? hints[top] ?? null : hintForRun(r, place);
   const xs = r.exchanges.map((x, i) => {
-    hint ??= hintForExchange(x, place);
     const failed = x.status === 0 || x.status >= 400;
-    return renderExchange(x, place, api, failed || (r.exchanges.length === 1 && i === 0 && !r.stdout));
+    const open = failed || (r.exchanges.length === 1 && !r.stdout);
+    return renderExchange(x, i === top ? null : hints[i] ?? null, api, open);
   });
-  hint ??= hintForRun(r, place);
   if (hint) parts.push(renderHint(hint));
   if (xs.length) {
     const n = xs.length === 1 ? "1 request" : `${xs.length} requests`;

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/imds/vclock"
+)
+
+// Place names where a session runs, as the page says it (data-on).
+const (
+	PlaceInstance    = "instance"
+	PlaceWorkstation = "workstation"
+)
+
+// KeyFunc makes an RSA private key of the given size. In the browser it is backed by WebCrypto,
+// because Go's own RSA key generation takes seconds inside wasm.
+type KeyFunc func(bits int) (*rsa.PrivateKey, error)
+
+// EngineConfig configures NewEngine. Zero values mean: keys made with NewKey, a clock that follows
+// real time, the default scenario.
+type EngineConfig struct {
+	// Keys are the emulator's keys; nil slots are filled with NewKey(2048).
+	Keys imds.Keys
+	// NewKey makes keys: the emulator's missing ones, and the shell's (openssl req -newkey).
+	// Nil means crypto/rsa, which is fine natively and slow in a browser.
+	NewKey KeyFunc
+	// Clock is the emulator's virtual clock; nil means one that follows time.Now.
+	Clock *vclock.Clock
+}
+
+// Engine is the page's one emulator and the shell sessions of its live blocks, one per place.
+// It is safe for concurrent use.
+type Engine struct {
+	clock  *vclock.Clock
+	emu    *imds.Emulator
+	keys   imds.Keys
+	newKey KeyFunc
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+}
+
+// NewEngine creates the emulator. Missing keys are made concurrently: with WebCrypto each one
+// runs on the browser's own threads.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if cfg.NewKey == nil {
+		cfg.NewKey = goRSAKey
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = vclock.Following(nil)
+	}
+	keys := cfg.Keys
+	slots := []**rsa.PrivateKey{&keys.Identity, &keys.IAM, &keys.CARoot, &keys.CAIntermediate}
+	errs := make([]error, len(slots))
+	var wg sync.WaitGroup
+	for i, slot := range slots {
+		if *slot != nil {
+			continue
+		}
+		wg.Go(func() { *slot, errs[i] = cfg.NewKey(2048) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("making the emulator's keys: %w", err)
+	}
+	emu, err := imds.New(imds.Config{Time: cfg.Clock.Now, Keys: &keys})
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[string]*Session{}}, nil
+}
+
+// Emulator returns the engine's emulator.
+func (e *Engine) Emulator() *imds.Emulator { return e.emu }
+
+// Now is the emulator's current (virtual) time.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Session returns the session for place ("instance" or "workstation"), creating it on first use.
+func (e *Engine) Session(place string) (*Session, error) {
+	if place != PlaceInstance && place != PlaceWorkstation {
+		return nil, fmt.Errorf("unknown place %q: want %q or %q", place, PlaceInstance, PlaceWorkstation)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.sessions[place]; ok {
+		return s, nil
+	}
+	s := &Session{engine: e, place: place}
+	e.sessions[place] = s
+	return s, nil
+}
+
+// get performs a GET on the emulator's handler directly (not through a place's network, so that
+// the page can read the emulator's published keys whatever the instance's settings are).
+func (e *Engine) get(host, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+host+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &memResponse{header: http.Header{}}
+	e.emu.ServeHTTP(w, req)
+	if w.status != 0 && w.status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s%s: status %d", host, path, w.status)
+	}
+	return w.body.Bytes(), nil
+}
+
+// keySets returns the JWKS of identity tokens and of IAM tokens, as the emulator publishes them.
+func (e *Engine) keySets() ([]KeySet, error) {
+	var sets []KeySet
+	for _, src := range []struct{ name, host, path string }{
+		{"identity", imds.MetadataHost, imds.EmulatorPrefix + "identity/keys"},
+		{"IAM", imds.IAMHost, "/identity/keys"},
+	} {
+		b, err := e.get(src.host, src.path)
+		if err != nil {
+			return nil, err
+		}
+		var set jose.JSONWebKeySet
+		if err := json.Unmarshal(b, &set); err != nil {
+			return nil, fmt.Errorf("%s keys: %w", src.name, err)
+		}
+		sets = append(sets, KeySet{Name: src.name, Set: set})
+	}
+	return sets, nil
+}
+
+// VerifyJWT decodes token and checks it against the emulator's published keys at its current time.
+func (e *Engine) VerifyJWT(token string) (JWTInfo, error) {
+	sets, err := e.keySets()
+	if err != nil {
+		return JWTInfo{}, err
+	}
+	return VerifyJWT(token, sets, e.Now())
+}
+
+// ParseChain describes certificates and verifies them against the emulator's root CA.
+func (e *Engine) ParseChain(pems []string) (ChainInfo, error) {
+	var roots *x509.CertPool
+	if b, err := e.get(imds.IAMHost, imds.EmulatorPrefix+"ca.pem"); err == nil {
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			roots = nil
+		}
+	}
+	return ParseChain(pems, roots, e.Now())
+}
+
+// classifyNetErr names the kind of an in-process network failure (see Exchange.ErrorKind).
+func classifyNetErr(err error) string {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return "dns"
+	case errors.Is(err, imds.ErrConnRefused):
+		return "refused"
+	case errors.Is(err, imds.ErrNoAnswer):
+		return "noanswer"
+	}
+	return "other"
+}
+
+// memResponse is the smallest http.ResponseWriter that keeps what the handler wrote.
+type memResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+// Header implements http.ResponseWriter.
+func (w *memResponse) Header() http.Header { return w.header }
+
+// WriteHeader implements http.ResponseWriter.
+func (w *memResponse) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+// Write implements http.ResponseWriter.
+func (w *memResponse) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+
+// placeOrigin maps a page place to the emulator's network origin.
+func placeOrigin(place string) imds.Origin {
+	if place == PlaceWorkstation {
+		return imds.Origin{Place: imds.OnWorkstation}
+	}
+	return imds.Origin{Place: imds.OnInstance}
+}
+
+// trimErr keeps the first line of an error for the page.
+func trimErr(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,299 @@
+//go:build js
+
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"syscall/js"
+
+	"github.com/imdsplay/imdsplay/imds"
+)
+
+// page holds the engine once start has made it.
+var page struct {
+	mu     sync.Mutex
+	engine *Engine
+	ready  chan struct{} // closed when engine is set
+	err    error
+}
+
+func main() {
+	page.ready = make(chan struct{})
+	api := js.Global().Get("Object").New()
+	api.Set("start", js.FuncOf(jsStart))
+	api.Set("newSession", js.FuncOf(jsNewSession))
+	api.Set("verifyJWT", js.FuncOf(jsVerifyJWT))
+	api.Set("parseChain", js.FuncOf(jsParseChain))
+	api.Set("now", js.FuncOf(jsNow))
+	api.Set("warm", js.FuncOf(jsWarm))
+	js.Global().Set("imds", api)
+	// Keep the Go runtime alive: the API's callbacks run on it.
+	<-make(chan struct{})
+}
+
+// jsWarm implements imds.warm(): the page calls it when it will wait for keys anyway, so that
+// the shell's one-time costs are paid meanwhile (see warm.go). It returns when they are paid.
+func jsWarm(js.Value, []js.Value) any {
+	go warmShell()
+	return nil
+}
+
+// jsStart implements imds.start({keys}): it makes the engine once, whoever calls it.
+func jsStart(_ js.Value, args []js.Value) any {
+	var keysArg js.Value
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		keysArg = args[0].Get("keys")
+	}
+	return promise(func() (any, error) {
+		page.mu.Lock()
+		defer page.mu.Unlock()
+		if page.engine == nil && page.err == nil {
+			keys, err := keysFromJS(keysArg)
+			if err == nil {
+				page.engine, err = NewEngine(EngineConfig{Keys: keys, NewKey: webCryptoRSAKey})
+			}
+			page.err = err
+			close(page.ready)
+			if err == nil {
+				// warm first hands the thread back, so start resolves before it works.
+				go page.engine.warm()
+			}
+		}
+		if page.err != nil {
+			return nil, page.err
+		}
+		return map[string]any{"version": version()}, nil
+	})
+}
+
+// engine waits for start to finish and returns the engine. Only call it from a goroutine.
+func engine() (*Engine, error) {
+	<-page.ready
+	return page.engine, page.err
+}
+
+// keysFromJS reads {identity, iam, caRoot, caIntermediate}, each PKCS #8 DER in an ArrayBuffer
+// or a Uint8Array. Missing or undefined entries stay nil.
+func keysFromJS(v js.Value) (imds.Keys, error) {
+	var k imds.Keys
+	if v.Type() != js.TypeObject {
+		return k, nil
+	}
+	for name, slot := range map[string]**rsa.PrivateKey{
+		"identity": &k.Identity, "iam": &k.IAM, "caRoot": &k.CARoot, "caIntermediate": &k.CAIntermediate,
+	} {
+		b := bytesFromJS(v.Get(name))
+		if b == nil {
+			continue
+		}
+		key, err := parsePKCS8RSA(b)
+		if err != nil {
+			return k, fmt.Errorf("key %s: %w", name, err)
+		}
+		*slot = key
+	}
+	return k, nil
+}
+
+// jsNewSession implements imds.newSession({on}) → {run(script) → Promise<RunResult>}. The
+// session object is returned at once; its runs wait for start. An unknown place rejects each
+// run: a panic here would stop the Go program, and the page with it.
+func jsNewSession(_ js.Value, args []js.Value) any {
+	place := PlaceInstance
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		if on := args[0].Get("on"); on.Type() == js.TypeString {
+			place = on.String()
+		}
+	}
+	s := js.Global().Get("Object").New()
+	s.Set("on", place)
+	s.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		script := ""
+		if len(args) > 0 {
+			script = args[0].String()
+		}
+		return promise(func() (any, error) {
+			e, err := engine()
+			if err != nil {
+				return nil, err
+			}
+			sess, err := e.Session(place)
+			if err != nil {
+				return nil, err
+			}
+			return sess.Run(context.Background(), script)
+		})
+	}))
+	return s
+}
+
+// jsVerifyJWT implements imds.verifyJWT(token).
+func jsVerifyJWT(_ js.Value, args []js.Value) any {
+	token := ""
+	if len(args) > 0 {
+		token = args[0].String()
+	}
+	return promise(func() (any, error) {
+		e, err := engine()
+		if err != nil {
+			return nil, err
+		}
+		return e.VerifyJWT(token)
+	})
+}
+
+// jsParseChain implements imds.parseChain(pem | pem[]).
+func jsParseChain(_ js.Value, args []js.Value) any {
+	var pems []string
+	if len(args) > 0 {
+		a := args[0]
+		if a.InstanceOf(js.Global().Get("Array")) {
+			for i := range a.Length() {
+				pems = append(pems, a.Index(i).String())
+			}
+		} else {
+			pems = []string{a.String()}
+		}
+	}
+	return promise(func() (any, error) {
+		e, err := engine()
+		if err != nil {
+			return nil, err
+		}
+		return e.ParseChain(pems)
+	})
+}
+
+// jsNow implements imds.now(): the emulator's time in Unix milliseconds, or the real time
+// before start. It only reads a clock, so it may run on the event loop.
+func jsNow(js.Value, []js.Value) any {
+	select {
+	case <-page.ready:
+		if page.engine != nil {
+			return float64(page.engine.Now().UnixMilli())
+		}
+	default:
+	}
+	return js.Global().Get("Date").Call("now")
+}
+
+// promise returns a JS Promise settled by f, which runs in its own goroutine. f may wait for JS
+// Promises (WebCrypto, for openssl's keys): blocked, it hands the thread back to the event loop,
+// which a js.FuncOf callback waiting itself could never do. CPU work still holds the page's one
+// thread until it ends; that is wasm, and why warm-ups are scheduled with care (warm.go). A
+// result is handed to JS as the JSON form of the Go value; an error rejects with an Error.
+func promise(f func() (any, error)) js.Value {
+	var handler js.Func
+	handler = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		handler.Release()
+		go func() {
+			v, err := func() (v any, err error) {
+				defer func() {
+					if r := recover(); r != nil {
+						err = fmt.Errorf("internal error: %v", r)
+					}
+				}()
+				return f()
+			}()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New(err.Error()))
+				return
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New(err.Error()))
+				return
+			}
+			resolve.Invoke(js.Global().Get("JSON").Call("parse", string(b)))
+		}()
+		return nil
+	})
+	return js.Global().Get("Promise").New(handler)
+}
+
+// bytesFromJS copies an ArrayBuffer or a typed array into Go; other values give nil.
+func bytesFromJS(v js.Value) []byte {
+	if v.Type() != js.TypeObject {
+		return nil
+	}
+	u8 := js.Global().Get("Uint8Array")
+	switch {
+	case v.InstanceOf(js.Global().Get("ArrayBuffer")):
+		v = u8.New(v)
+	case v.InstanceOf(u8):
+	default:
+		return nil
+	}
+	b := make([]byte, v.Get("byteLength").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+// await waits for a JS Promise from a goroutine (never from a js.FuncOf callback itself, which
+// would deadlock the event loop the Promise needs).
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	onOK := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: arg0(args)}
+		return nil
+	})
+	onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "promise rejected"
+		if a := arg0(args); a.Type() != js.TypeUndefined {
+			msg = a.Call("toString").String()
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	defer onOK.Release()
+	defer onErr.Release()
+	p.Call("then", onOK, onErr)
+	r := <-ch
+	return r.v, r.err
+}
+
+// arg0 is the first argument, or undefined.
+func arg0(args []js.Value) js.Value {
+	if len(args) == 0 {
+		return js.Undefined()
+	}
+	return args[0]
+}
+
+// version names this build: the VCS revision when the build recorded one.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
