@@ -179,7 +179,10 @@ func (o Options) withDefaults() Options {
 func mb(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
 
 // wasmCache keeps the last compiled wasm for the dev server.
-type wasmCache struct{ art *wasmArtifact }
+type wasmCache struct {
+	art  *wasmArtifact
+	keys []byte // the prepared emulator keys, kept across rebuilds so open tabs stay valid
+}
 
 // writeAssets writes every hashed asset into stage/assets and returns their URLs.
 func writeAssets(ctx context.Context, opts Options, stage string, cache *wasmCache, res *Result, logf func(string, ...any)) (web.Assets, error) {
@@ -249,6 +252,20 @@ func writeAssets(ctx context.Context, opts Options, stage string, cache *wasmCac
 	}
 	a.Wasm = url(name)
 	a.WasmSize = int64(len(art.wasm))
+
+	var keys []byte
+	if cache != nil && cache.keys != nil {
+		keys = cache.keys
+	} else if keys, err = emulatorKeys(); err != nil {
+		return a, err
+	}
+	if cache != nil {
+		cache.keys = keys
+	}
+	if name, err = writeHashed(dir, "keys.json", keys); err != nil {
+		return a, err
+	}
+	a.Keys = url(name)
 	res.WasmBytes, res.WasmBrotli = int64(len(art.wasm)), int64(len(art.brotli))
 	return a, nil
 }

@@ -3,6 +3,10 @@ package site
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"flag"
 	"io/fs"
 	"net/http"
@@ -622,6 +626,24 @@ func TestBuildWasm(t *testing.T) {
 	if got := metaContent(doc, "imds-wasm-size"); got != strconv.FormatInt(res.WasmBytes, 10) {
 		t.Errorf("imds-wasm-size meta: got %q; want %d", got, res.WasmBytes)
 	}
+	// The prepared emulator keys: four parseable RSA-2048 PKCS #8 keys, named by the meta.
+	if got := metaContent(doc, "imds-keys"); got == "" || got != res.Assets.Keys {
+		t.Fatalf("imds-keys meta: got %q; want %q", got, res.Assets.Keys)
+	}
+	var keys map[string]string
+	if err := json.Unmarshal(mustRead(t, filepath.Join(out, filepath.FromSlash(res.Assets.Keys))), &keys); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"identity", "iam", "caRoot", "caIntermediate"} {
+		der, err := base64.StdEncoding.DecodeString(keys[name])
+		if err != nil {
+			t.Fatalf("key %s: %v", name, err)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(der)
+		if rk, ok := k.(*rsa.PrivateKey); err != nil || !ok || rk.N.BitLen() != 2048 {
+			t.Errorf("key %s: %v (%T)", name, err, k)
+		}
+	}
 	checkSite(t, out, testContent)
 }
 
@@ -637,4 +659,13 @@ func TestBuildWasmFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "undefinedThing") || !strings.Contains(err.Error(), "SkipWasm") {
 		t.Errorf("got %v; want the compiler error and a pointer to SkipWasm", err)
 	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

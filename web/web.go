@@ -32,6 +32,7 @@ type Assets struct {
 	WasmExec string // the Go toolchain's wasm_exec.js
 	Wasm     string // the emulator compiled to WebAssembly; "" when built without it
 	WasmSize int64  // uncompressed size of Wasm in bytes, for the progress line
+	Keys     string // the emulator's prepared keys (JSON); "" when built without the wasm
 	Icon     string // SVG favicon
 }
 
