@@ -73,14 +73,23 @@ type Emulator struct {
 	keys     Keys
 	keyErr   [4]error
 
+	// verified caches the identity (keyIdentity) and IAM (keyIAM) tokens whose signatures
+	// checked out.
+	verified [2]verifiedTokens
+
 	caOnce sync.Once
 	ca     *ca.CA
 	caErr  error
 
-	mu    sync.Mutex // guards world and events
+	mu    sync.Mutex // guards world, events and rendered
 	world *scenario.Scenario
-	// events is the Activity Tracker log.
-	events []Event
+	// events is the Activity Tracker log, a ring of at most maxEvents: once it is full, each
+	// new event overwrites the oldest, at eventsHead, so that recording costs the same at the
+	// ten-thousandth event as at the first.
+	events     []Event
+	eventsHead int
+	// rendered are the metadata answers of the current world, encoded.
+	rendered renderedAnswers
 	// seq numbers traces and IDs when Rand is deterministic.
 	seq uint64
 }

@@ -86,10 +86,12 @@ func (e *Emulator) recordEvent(r *http.Request, action string, status int, code 
 		ev.Message += " -failure"
 	}
 	e.mu.Lock()
-	if len(e.events) >= maxEvents {
-		e.events = append(e.events[:0], e.events[len(e.events)-maxEvents+1:]...)
+	if len(e.events) < maxEvents {
+		e.events = append(e.events, ev)
+	} else {
+		e.events[e.eventsHead] = ev
+		e.eventsHead = (e.eventsHead + 1) % maxEvents
 	}
-	e.events = append(e.events, ev)
 	e.mu.Unlock()
 }
 
@@ -97,5 +99,7 @@ func (e *Emulator) recordEvent(r *http.Request, action string, status int, code 
 func (e *Emulator) Events() []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]Event(nil), e.events...)
+	out := make([]Event, 0, len(e.events))
+	out = append(out, e.events[e.eventsHead:]...)
+	return append(out, e.events[:e.eventsHead]...)
 }

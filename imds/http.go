@@ -174,20 +174,36 @@ func (e *Emulator) writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeJSONStatus(w http.ResponseWriter, status int, v any, trace string) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Only our own types are encoded here; failing is a bug worth a clear 500.
-		http.Error(w, `{"errors":[{"code":"service_error","message":"An internal error occurred."}],"status_code":500}`, http.StatusInternalServerError)
-		return
+	data, ok := v.(encodedJSON)
+	if !ok {
+		var err error
+		if data, err = encodeJSON(v); err != nil {
+			// Only our own types are encoded here; failing is a bug worth a clear 500.
+			http.Error(w, `{"errors":[{"code":"service_error","message":"An internal error occurred."}],"status_code":500}`, http.StatusInternalServerError)
+			return
+		}
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Request-Id", trace)
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(data)
+}
+
+// encodedJSON is an answer encoded beforehand by encodeJSON; writeJSONStatus writes it as is.
+type encodedJSON []byte
+
+// encodeJSON encodes an answer the way every answer is encoded: no HTML escaping, a final
+// newline.
+func encodeJSON(v any) (encodedJSON, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // decodeBody reads a JSON request body into v. An empty body means {}. Unknown properties,
@@ -223,10 +239,17 @@ func (e *Emulator) decodeBody(r *http.Request, v any) error {
 		}
 		return errf(CodeInvalidRequest, nil, "The request body was malformed.")
 	}
-	if dec.More() {
+	if trailingData(data, dec) {
 		return errf(CodeInvalidRequest, nil, "The request body was malformed: unexpected data after the JSON object.")
 	}
 	return nil
+}
+
+// trailingData reports whether data holds anything but JSON whitespace after the value dec
+// has decoded from it. json.Decoder.More is no such test: it reports false before a stray
+// '}' or ']', so `{}}` would pass for `{}`.
+func trailingData(data []byte, dec *json.Decoder) bool {
+	return len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0
 }
 
 func jsonType(kind string) string {

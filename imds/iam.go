@@ -217,6 +217,27 @@ func (e *Emulator) VerifyIAMToken(token string) (*IAMClaims, error) {
 	return &c, nil
 }
 
+// iamClaimsOf is VerifyIAMToken for the request paths, through the cache of verified tokens
+// (see verifiedTokens): the claims it returns are shared and must not be changed.
+func (e *Emulator) iamClaimsOf(token string) (*IAMClaims, error) {
+	key, err := e.key(keyIAM)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := e.verified[keyIAM].get(token).(*IAMClaims)
+	if c == nil {
+		c = new(IAMClaims)
+		if err := decodeJWT(token, &key.PublicKey, c); err != nil {
+			return nil, err
+		}
+		e.verified[keyIAM].put(token, c)
+	}
+	if err := e.checkClaims(&c.Claims, IAMIssuer); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // iamError is IAM's own error shape, which differs from the VPC services'.
 type iamError struct {
 	ErrorCode    string            `json:"errorCode"`
@@ -309,7 +330,7 @@ func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request) {
 // crTokenGrant is IAM's older exchange: an identity token (cr_token) plus profile_id,
 // profile_crn or profile_name.
 func (e *Emulator) crTokenGrant(form url.Values) (string, error) {
-	claims, err := e.VerifyIdentityToken(form.Get("cr_token"))
+	claims, err := e.identityClaimsOf(form.Get("cr_token"))
 	if err != nil {
 		return "", fmt.Errorf("Provided compute resource token is invalid or expired.")
 	}

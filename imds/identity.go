@@ -2,12 +2,14 @@ package imds
 
 import (
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -344,6 +346,18 @@ var errInvalidToken = errf(CodeUnauthenticated, header("Authorization"), "The pr
 // verifyJWT checks an RS256 token against key and decodes its claims into out. Any failure,
 // from a malformed token or a foreign key to an expiry one second ago, is unauthenticated.
 func (e *Emulator) verifyJWT(token string, key *rsa.PublicKey, issuer string, out interface{ std() *jwt.Claims }) error {
+	if err := decodeJWT(token, key, out); err != nil {
+		return err
+	}
+	return e.checkClaims(out.std(), issuer)
+}
+
+// decodeJWT checks the form and the RS256 signature of token and decodes its claims into out:
+// what verifyJWT checks once and for all, as opposed to the times.
+func decodeJWT(token string, key *rsa.PublicKey, out any) error {
+	if !canonicalJWS(token) {
+		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: errors.New("token is not canonical base64url")}
+	}
 	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: err}
@@ -351,7 +365,11 @@ func (e *Emulator) verifyJWT(token string, key *rsa.PublicKey, issuer string, ou
 	if err := parsed.Claims(key, out); err != nil {
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: err}
 	}
-	std := out.std()
+	return nil
+}
+
+// checkClaims checks the issuer and the times of a token whose signature is good.
+func (e *Emulator) checkClaims(std *jwt.Claims, issuer string) error {
 	if std.Expiry == nil || std.IssuedAt == nil {
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: errors.New("token lacks exp or iat")}
 	}
@@ -363,6 +381,30 @@ func (e *Emulator) verifyJWT(token string, key *rsa.PublicKey, issuer string, ou
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: jwt.ErrExpired}
 	}
 	return nil
+}
+
+// canonicalJWS reports whether token is a compact JWS spelled the one way the emulator spells
+// it: three segments of unpadded base64url with no other characters and zero unused bits.
+// go-jose decodes leniently (it skips CR and LF and ignores the unused low bits of a last
+// character), so without this check one signed token would have many spellings, each
+// accepted, that the emulator never issued.
+func canonicalJWS(token string) bool {
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *IdentityClaims) std() *jwt.Claims { return &c.Claims }
@@ -380,13 +422,63 @@ func (e *Emulator) VerifyIdentityToken(token string) (*IdentityClaims, error) {
 	return &c, nil
 }
 
+// verifiedTokens remembers the tokens whose signature the emulator has checked, with their
+// decoded claims, so that a client that reuses its token (the SDKs keep one until it nears
+// expiry) costs one RSA verification and one claims decoding rather than one per request.
+// Only what cannot change is remembered: the issuer and the times are checked on every use.
+// A token is its own key, and only tokens that verified are kept, so no other string can reach
+// their claims; when full, the cache is emptied at once.
+type verifiedTokens struct {
+	mu sync.Mutex
+	m  map[string]any // token → its claims (*IdentityClaims or *IAMClaims), shared, read-only
+}
+
+// maxVerifiedTokens bounds each cache (about 2 KB a token).
+const maxVerifiedTokens = 1024
+
+func (v *verifiedTokens) get(token string) any {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.m[token]
+}
+
+func (v *verifiedTokens) put(token string, claims any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= maxVerifiedTokens {
+		v.m = make(map[string]any)
+	}
+	v.m[token] = claims
+}
+
+// identityClaimsOf is VerifyIdentityToken for the request paths, through the cache of verified
+// tokens: the claims it returns are shared and must not be changed.
+func (e *Emulator) identityClaimsOf(token string) (*IdentityClaims, error) {
+	key, err := e.key(keyIdentity)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := e.verified[keyIdentity].get(token).(*IdentityClaims)
+	if c == nil {
+		c = new(IdentityClaims)
+		if err := decodeJWT(token, &key.PublicKey, c); err != nil {
+			return nil, err
+		}
+		e.verified[keyIdentity].put(token, c)
+	}
+	if err := e.checkClaims(&c.Claims, "VSI-CR_"+e.regionLocked()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // requireIdentity verifies the bearer identity token of a request made from instance in.
 func (e *Emulator) requireIdentity(r *http.Request, in *scenario.Instance) (*IdentityClaims, error) {
 	tok, err := bearer(r)
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.VerifyIdentityToken(tok)
+	c, err := e.identityClaimsOf(tok)
 	if err != nil {
 		return nil, err
 	}

@@ -202,6 +202,22 @@ func (e *Emulator) serveMetadata(w http.ResponseWriter, r *http.Request, in *sce
 	e.writeJSON(w, http.StatusOK, body)
 }
 
+// renderedAnswers keeps the metadata answers encoded for one state of the world: each update
+// of the world replaces e.world (see Update), and with it every answer. A metadata read is
+// then a token check and a copy, as cheap as a static file, however large the instance.
+type renderedAnswers struct {
+	world *scenario.Scenario
+	m     map[renderKey]encodedJSON
+}
+
+// renderKey names one answer: the instance, the path (with the member ID) and the scheme the
+// hrefs use.
+type renderKey struct{ instance, path, scheme string }
+
+// maxRendered bounds the answers kept for one world; a world's answers are few (one per
+// collection and member of each instance), so the bound only matters against the unforeseen.
+const maxRendered = 1024
+
 func (e *Emulator) metadataAnswer(r *http.Request, in *scenario.Instance, route metadataRoute) (any, error) {
 	if _, err := e.version(r, MinMetadataVersion); err != nil {
 		return nil, err
@@ -220,9 +236,21 @@ func (e *Emulator) metadataAnswer(r *http.Request, in *scenario.Instance, route 
 	if cur == nil {
 		return nil, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: errNoInstance}
 	}
+	if e.rendered.world != e.world || len(e.rendered.m) >= maxRendered {
+		e.rendered = renderedAnswers{world: e.world, m: map[renderKey]encodedJSON{}}
+	}
+	key := renderKey{instance: cur.ID, path: r.URL.Path, scheme: scheme}
+	if data, ok := e.rendered.m[key]; ok {
+		return data, nil
+	}
 	body, found := route.render(metadataViewer(e.world, scheme), cur)
 	if !found {
 		return nil, errf(CodeNotFound, withValue(pathParam("id"), route.id), "%s not found.", route.noun)
 	}
-	return body, nil
+	data, err := encodeJSON(body)
+	if err != nil {
+		return nil, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
+	}
+	e.rendered.m[key] = data
+	return data, nil
 }

@@ -50,6 +50,9 @@ var (
 	// lower than the number of hops back to the client). A real client would wait until its
 	// timeout.
 	ErrNoAnswer = errors.New("no answer: response packets dropped")
+	// ErrInstanceStopped: the client is on an instance that is not running, so nothing it
+	// sends leaves it. It wraps ErrConnRefused, which is what a client sees of it (curl: 7).
+	ErrInstanceStopped = fmt.Errorf("instance not running: %w", ErrConnRefused)
 )
 
 // Transport returns an http.RoundTripper that delivers requests to the emulator in process, as
@@ -82,6 +85,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	addr := net.JoinHostPort(host, port)
 	opErr := func(err error) error {
 		return &net.OpError{Op: "dial", Net: "tcp", Addr: fakeAddr(addr), Err: err}
+	}
+	if t.from.Place == OnInstance && !t.e.running(t.from.InstanceID) {
+		return nil, opErr(ErrInstanceStopped)
 	}
 	svc := hostService(host)
 	switch {
@@ -157,6 +163,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(rec.body.Len()),
 		Request:       req,
 	}, nil
+}
+
+// running reports whether the instance is running: a stopped (or stopping, starting, ...)
+// instance sends nothing, to the metadata service or anywhere else.
+func (e *Emulator) running(instanceID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in := pickInstance(e.world, instanceID)
+	return in == nil || in.Status == "" || in.Status == "running"
 }
 
 // recorder is a minimal http.ResponseWriter for in-process delivery (net/http/httptest stays

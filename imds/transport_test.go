@@ -73,6 +73,42 @@ func TestTransport(t *testing.T) {
 	}
 }
 
+// TestTransportInstanceStopped: a stopped instance reaches nothing, neither the metadata
+// service nor the public endpoints, until it is started again; the workstation is unaffected.
+func TestTransportInstanceStopped(t *testing.T) {
+	e, _ := newEmu(t, nil)
+	setStatus := func(status string) {
+		t.Helper()
+		if err := e.Update(func(s *scenario.Scenario) error { s.Instances[0].Status = status; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(o imds.Origin, url string) error {
+		req, _ := http.NewRequest("PUT", url, strings.NewReader(`{}`))
+		req.Header.Set("Metadata-Flavor", "ibm")
+		resp, err := e.Transport(o).RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	const token = "http://api.metadata.cloud.ibm.com/identity/v1/token?version=2025-08-26"
+	setStatus("stopped")
+	for _, url := range []string{token, "https://iam.cloud.ibm.com/identity/keys"} {
+		err := get(imds.Origin{}, url)
+		if !errors.Is(err, imds.ErrInstanceStopped) || !errors.Is(err, imds.ErrConnRefused) {
+			t.Errorf("%s from a stopped instance: got %v; want ErrInstanceStopped, which is an ErrConnRefused", url, err)
+		}
+	}
+	if err := get(imds.Origin{Place: imds.OnWorkstation}, "https://iam.cloud.ibm.com/identity/keys"); err != nil {
+		t.Errorf("from the workstation while the instance is stopped: got %v; want an answer", err)
+	}
+	setStatus("running")
+	if err := get(imds.Origin{}, token); err != nil {
+		t.Errorf("after start: got %v; want an answer", err)
+	}
+}
+
 func ms(on bool, protocol string, hops int) scenario.MetadataService {
 	return scenario.MetadataService{Enabled: on, Protocol: protocol, ResponseHopLimit: hops}
 }

@@ -202,7 +202,7 @@ func (e *Emulator) vpcAuth(r *http.Request) (EventInitiator, error) {
 	if err != nil {
 		return EventInitiator{}, vpcError(http.StatusUnauthorized, vpcNotAuthorized, nil, "The request is not authorized: it carries no IAM access token in an `Authorization: Bearer` header.")
 	}
-	c, err := e.VerifyIAMToken(tok)
+	c, err := e.iamClaimsOf(tok)
 	if err != nil {
 		return EventInitiator{}, &Error{Code: vpcNotAuthorized, Status: http.StatusUnauthorized, Err: err,
 			Message: "The request is not authorized: the IAM access token is invalid or expired."}
@@ -260,7 +260,7 @@ func (e *Emulator) decodeVPC(r *http.Request, v any) error {
 		}
 		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body is not valid JSON.")
 	}
-	if dec.More() {
+	if trailingData(data, dec) {
 		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body has data after the JSON object.")
 	}
 	return nil

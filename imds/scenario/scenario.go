@@ -257,16 +257,24 @@ func Load(r io.Reader) (*Scenario, error) {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			// The document itself is not an object (a number, an array, …).
+			return nil, &FieldError{Field: "(document)", Reason: "must be a JSON object, not a JSON " + te.Value}
 		case errors.As(err, &te):
 			return nil, &FieldError{Field: te.Field, Reason: fmt.Sprintf("must be a %s, not a JSON %s", te.Type, te.Value)}
 		case errors.As(err, &se):
 			return nil, &FieldError{Field: "(document)", Reason: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return nil, &FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Reason: "unknown field"}
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if name == "" {
+				name = `""` // a property with an empty name
+			}
+			return nil, &FieldError{Field: name, Reason: "unknown field"}
 		}
 		return nil, &FieldError{Field: "(document)", Reason: err.Error()}
 	}
-	if dec.More() {
+	// Not dec.More(), which reports false before a stray '}' or ']'.
+	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return nil, &FieldError{Field: "(document)", Reason: "trailing data after the scenario object"}
 	}
 	if err := s.Validate(); err != nil {
