@@ -45,14 +45,8 @@ func classify(r *http.Request) service {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	host = strings.ToLower(host)
-	switch {
-	case host == MetadataHost || host == MetadataIP:
-		return svcMetadata
-	case host == IAMHost:
-		return svcIAM
-	case strings.HasSuffix(host, vpcSuffix):
-		return svcVPC
+	if svc := hostService(host); svc != svcUnknown {
+		return svc
 	}
 	p := r.URL.Path
 	switch {
@@ -206,20 +200,38 @@ func encodeJSON(v any) (encodedJSON, error) {
 	return buf.Bytes(), nil
 }
 
-// decodeBody reads a JSON request body into v. An empty body means {}. Unknown properties,
-// malformed JSON, wrong types and oversized bodies are answered the way IBM answers them.
-func (e *Emulator) decodeBody(r *http.Request, v any) error {
+// bodyFault is what is wrong with a request body, before each API words it its own way.
+type bodyFault int
+
+const (
+	bodyUnreadable   bodyFault = iota + 1
+	bodyTooLarge               // over the emulator's MaxBodyBytes
+	bodyMalformed              // not JSON, or data after the JSON value
+	bodyNotObject              // JSON, but not an object
+	bodyWrongType              // a property of the wrong JSON type (name, typ set)
+	bodyUnknownField           // a property the request does not have (name set)
+)
+
+// bodyProblem describes a fault; name is the property, typ the JSON type it should have had.
+type bodyProblem struct {
+	fault     bodyFault
+	name, typ string
+}
+
+// readBody decodes a JSON request body into v, strictly: an empty body means {}, and unknown
+// properties, wrong types, oversized bodies and trailing data are faults. It returns nil when v
+// holds the body.
+func (e *Emulator) readBody(r *http.Request, v any) *bodyProblem {
 	if r.Body == nil {
 		return nil
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, e.maxBody+1))
-	if err != nil {
-		return errf(CodeInvalidRequest, nil, "The request body could not be read.")
-	}
-	if int64(len(data)) > e.maxBody {
-		return errf(CodeInvalidRequest, nil, "The request body is too large: it must not exceed %d bytes.", e.maxBody)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	switch {
+	case err != nil:
+		return &bodyProblem{fault: bodyUnreadable}
+	case int64(len(data)) > e.maxBody:
+		return &bodyProblem{fault: bodyTooLarge}
+	case len(bytes.TrimSpace(data)) == 0:
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -227,22 +239,41 @@ func (e *Emulator) decodeBody(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.As(err, &te) && te.Field != "":
+			return &bodyProblem{fault: bodyWrongType, name: te.Field, typ: jsonType(te.Type.Kind().String())}
 		case errors.As(err, &te):
-			name := te.Field
-			if name == "" {
-				return errf(CodeInvalidRequest, nil, "The request body was malformed: it must be a JSON object.")
-			}
-			return errf(CodeInvalidValue, field(name), "The value provided for the `%s` field must be of type %s.", name, jsonType(te.Type.Kind().String()))
+			return &bodyProblem{fault: bodyNotObject}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return errf(CodeUnknownField, field(name), "Unknown property `%s` was specified in the request body.", name)
+			return &bodyProblem{fault: bodyUnknownField, name: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)}
 		}
-		return errf(CodeInvalidRequest, nil, "The request body was malformed.")
+		return &bodyProblem{fault: bodyMalformed}
 	}
 	if trailingData(data, dec) {
-		return errf(CodeInvalidRequest, nil, "The request body was malformed: unexpected data after the JSON object.")
+		return &bodyProblem{fault: bodyMalformed}
 	}
 	return nil
+}
+
+// decodeBody reads a JSON request body of the identity and metadata APIs into v and words
+// its faults the way those APIs do.
+func (e *Emulator) decodeBody(r *http.Request, v any) error {
+	p := e.readBody(r, v)
+	if p == nil {
+		return nil
+	}
+	switch p.fault {
+	case bodyUnreadable:
+		return errf(CodeInvalidRequest, nil, "The request body could not be read.")
+	case bodyTooLarge:
+		return errf(CodeInvalidRequest, nil, "The request body is too large: it must not exceed %d bytes.", e.maxBody)
+	case bodyNotObject:
+		return errf(CodeInvalidRequest, nil, "The request body was malformed: it must be a JSON object.")
+	case bodyWrongType:
+		return errf(CodeInvalidValue, field(p.name), "The value provided for the `%s` field must be of type %s.", p.name, p.typ)
+	case bodyUnknownField:
+		return errf(CodeUnknownField, field(p.name), "Unknown property `%s` was specified in the request body.", p.name)
+	}
+	return errf(CodeInvalidRequest, nil, "The request body was malformed.")
 }
 
 // trailingData reports whether data holds anything but JSON whitespace after the value dec

@@ -1,11 +1,8 @@
 package imds
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -232,38 +229,23 @@ func (e *Emulator) vpcLocal(r *http.Request) bool {
 // decodeVPC reads a JSON request body into v with the VPC API's error codes. An empty body
 // leaves v as it is.
 func (e *Emulator) decodeVPC(r *http.Request, v any) error {
-	if r.Body == nil {
+	p := e.readBody(r, v)
+	if p == nil {
 		return nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, e.maxBody+1))
-	if err != nil {
+	switch p.fault {
+	case bodyUnreadable:
 		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body could not be read.")
-	}
-	if int64(len(data)) > e.maxBody {
+	case bodyTooLarge:
 		return vpcError(http.StatusRequestEntityTooLarge, vpcTooLarge, nil, "The request body must not exceed %d bytes.", e.maxBody)
+	case bodyNotObject:
+		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body must be a JSON object.")
+	case bodyWrongType:
+		return vpcError(http.StatusBadRequest, vpcFieldType, field(p.name), "The value of `%s` must be of type %s.", p.name, p.typ)
+	case bodyUnknownField:
+		return vpcError(http.StatusBadRequest, vpcInvalidField, field(p.name), "The property `%s` is not valid in this request.", p.name)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			return vpcError(http.StatusBadRequest, vpcFieldType, field(te.Field), "The value of `%s` must be of type %s.", te.Field, jsonType(te.Type.Kind().String()))
-		case errors.As(err, &te):
-			return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body must be a JSON object.")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return vpcError(http.StatusBadRequest, vpcInvalidField, field(name), "The property `%s` is not valid in this request.", name)
-		}
-		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body is not valid JSON.")
-	}
-	if trailingData(data, dec) {
-		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body has data after the JSON object.")
-	}
-	return nil
+	return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body is not valid JSON.")
 }
 
 // vpcRead runs f on the world under the emulator's lock.
