@@ -5,6 +5,7 @@ WASM_PATH := $(shell $(GO) env GOROOT)/lib/wasm
 # Packages whose tests must also pass inside WebAssembly (run by node through go_js_wasm_exec).
 JS_PKGS := ./imds/... ./shell/...
 ADDR ?= 127.0.0.1:8080
+MODULE := github.com/imdsplay/imdsplay
 
 .PHONY: help serve site test test-native test-js test-browser check fmt-check vet generate generate-check bench fuzz load budgets clean
 
@@ -38,7 +39,7 @@ generate-check: ## fail when templ generate would change the committed *_templ.g
 
 test-native: ## unit and integration tests, natively, with the race detector on the core, shell and server
 	$(GO) test -race ./imds/... ./shell/... ./cmd/... ./internal/...
-	$(GO) test $$($(GO) list ./... | grep -v -e /imds -e /shell -e /cmd/ -e /internal/ -e /site/browsertest)
+	$(GO) test $$($(GO) list ./... | grep -v -E '^$(MODULE)/(imds|shell|cmd|internal|site/browsertest)(/|$$)')
 
 test-js: ## the core's and the shell's tests inside WebAssembly (node)
 	PATH="$$PATH:$(WASM_PATH)" GOOS=js GOARCH=wasm $(GO) test -short $(JS_PKGS)
