@@ -59,6 +59,11 @@ type Result struct {
 	WasmBytes  int64      // size of the wasm; 0 with SkipWasm
 	WasmBrotli int64      // its size compressed with brotli at Options.BrotliLevel
 	Took       time.Duration
+
+	// The embed (embed.go); zero without web/ts/embed.ts.
+	EmbedBytes  int64    // size of /embed.js, its stylesheet inside
+	EmbedBrotli int64    // its size compressed with brotli at Options.BrotliLevel
+	EmbedPages  []string // URL path of every /embed/… page
 }
 
 // Build renders the site described by opts. See the package documentation
@@ -127,6 +132,9 @@ func build(ctx context.Context, opts Options, dev *devBuild) (*Result, error) {
 			res.Pages = append(res.Pages, f.url)
 		}
 		res.LiveBlocks += f.blocks
+	}
+	if err := writeEmbed(opts, stage, res.Assets, index, pages, res, logf); err != nil {
+		return nil, err
 	}
 	marker := "Written by `imds site build`. The whole directory is replaced on every build.\n"
 	if err := os.WriteFile(filepath.Join(stage, markerFile), []byte(marker), 0o644); err != nil {

@@ -8,7 +8,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/a-h/templ"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -186,11 +185,18 @@ func (r *blockRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, e
 		return ast.WalkStop, r.st.err
 	}
 	src := blockText(n, source)
-	var c templ.Component
-	if fi.live {
+	// The embedding page's examples (```html embed|iframe|snippet): see embed.go.
+	c, ok, err := embedFence(info, src)
+	if err != nil {
+		r.st.fail("%v", err)
+		return ast.WalkStop, r.st.err
+	}
+	switch {
+	case ok:
+	case fi.live:
 		c = web.LiveBlock(web.LiveBlockData{Index: r.st.blocks, Place: fi.place, Source: src, Tokens: highlight("sh", src)})
 		r.st.blocks++
-	} else {
+	default:
 		c = web.CodeBlock(web.CodeBlockData{Lang: fi.lang, Tokens: highlight(fi.lang, src)})
 	}
 	if err := c.Render(context.Background(), w); err != nil {

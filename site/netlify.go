@@ -28,8 +28,11 @@ type NetlifyBuild struct {
 // HeaderRule is one [[headers]] table: the headers in Values are sent for
 // every request path matching For.
 //
-// Patterns are Netlify's: "*" matches any run of characters, "/" included,
-// and a ":name" segment matches one path segment.
+// For is matched as Netlify matches it (see [headerPattern]): case-insensitive,
+// with an optional trailing slash; a ":name" segment matches one path segment,
+// a standalone "*" segment matches the rest of the path or nothing (so
+// "/embed/*" also matches "/embed" and "/embed.js"), and "*" inside a segment
+// matches any run of characters, "/" included.
 type HeaderRule struct {
 	For    string
 	Values map[string]string
@@ -82,7 +85,7 @@ func ParseNetlify(data []byte) (*NetlifyConfig, error) {
 			}
 			r.Values[http.CanonicalHeaderKey(k)] = s
 		}
-		r.re, _ = compilePattern(r.For)
+		r.re = headerPattern(r.For)
 		c.Headers = append(c.Headers, r)
 	}
 	rs, _ := doc["redirects"].([]map[string]any)
@@ -134,6 +137,35 @@ func compilePattern(p string) (*regexp.Regexp, []string) {
 	}
 	b.WriteString("$")
 	return regexp.MustCompile(b.String()), names
+}
+
+// headerPattern compiles a [[headers]] for path the way Netlify does
+// (getForRegExp in netlify/build's headers-parser): the local server must
+// match exactly the paths production matches, or a rule that looks scoped
+// ("/embed/*") would quietly reach more ("/embed.js") in production only.
+func headerPattern(p string) *regexp.Regexp {
+	var parts []string
+	for _, seg := range strings.Split(p, "/") {
+		seg = strings.TrimRight(seg, " \t")
+		switch {
+		case seg == "":
+			continue
+		case strings.HasPrefix(seg, ":"):
+			parts = append(parts, "([^/]+)")
+		case seg == "*":
+			parts = append(parts, "?(.*)")
+		case strings.Contains(seg, "*"):
+			// Netlify does not escape the rest of such a segment either.
+			parts = append(parts, strings.ReplaceAll(seg, "*", "(.*)"))
+		default:
+			parts = append(parts, regexp.QuoteMeta(seg))
+		}
+	}
+	re, err := regexp.Compile("(?i)^/" + strings.Join(parts, "/") + "/?$")
+	if err != nil {
+		return regexp.MustCompile(`^\b$`) // matches nothing, as a rule Netlify cannot compile
+	}
+	return re
 }
 
 // HeadersFor returns the headers the rules send for a request path. When

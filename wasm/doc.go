@@ -12,11 +12,16 @@
 //	    Creates the page's one emulator. Each key is an RSA private key as PKCS #8 DER bytes
 //	    (Uint8Array or ArrayBuffer), typically made by crypto.subtle.generateKey while the wasm
 //	    was still downloading. Missing keys are made with WebCrypto from Go.
-//	imds.newSession({on: "instance" | "workstation"}) → session
-//	    The page's shell session for that place; every call with the same place returns the same
-//	    session, so variables set by one live block are seen by the next.
+//	imds.newSession({on: "instance" | "workstation", hops?, group?}) → session
+//	    A shell session for that place; every call with the same place, hops and group shares
+//	    one shell, so variables set by one live block are seen by the next. hops (1..64) fixes
+//	    how many network hops the session's commands are from the metadata service; without it
+//	    they follow the page's setting (imds.configure({hops})). group ("" for the page's own
+//	    blocks) keeps sets of blocks apart, for embeds.
 //	session.run(script) → Promise<RunResult>
-//	    Runs the script. Runs on one session are serialised in call order.
+//	    Runs the script. Runs on one session are serialised in call order. Each exchange of the
+//	    result carries curl (the request as a curl command) and curlVars (the same with the
+//	    session's variables in place of their values).
 //	imds.verifyJWT(token) → Promise<JWTInfo>
 //	    Decodes the token and checks its signature against the emulator's key sets.
 //	imds.parseChain(pem | pem[]) → Promise<ChainInfo>
@@ -25,6 +30,38 @@
 //	    The emulator's virtual time in Unix milliseconds (expiry countdowns use it).
 //	imds.warm()
 //	    Pays the shell's one-time costs now; the page calls it while it waits for keys.
+//
+// The instance panel, memory and permalinks (state.go, snapshot.go, package permalink):
+//
+//	imds.state() → State | null
+//	    {instance: {id, name, crn, status, metadata_service: {enabled, protocol,
+//	    response_hop_limit}, default_trusted_profile: {auto_link, target: {id, crn, name} |
+//	    null}}, profiles: [{id, crn, name, linked}], hops, version, instances}; null before
+//	    start has finished. The instance is the scenario's first, the one "on the instance" is.
+//	imds.configure(patch) → Promise<State>
+//	    Changes the world through the core's Emulator.Update, all or nothing; the patch may hold
+//	    enabled, protocol ("http" | "https"), hopLimit (1..64), status ("running" | "stopped"),
+//	    hops (where commands run: 1 host, 2 a container one hop away, 3 two hops), defaultProfile
+//	    (id, crn or name; "" for none), autoLink, link / unlink (a profile or a list), linked (the
+//	    exact list) and version (the version switch's YYYY-MM-DD, "" for the blocks' own dates).
+//	    Unknown fields and out-of-range values reject with a message naming the field.
+//	imds.events(limit?) → Event[]
+//	    The Activity Tracker events, newest first (the JSON of imds.Event), at most limit.
+//	imds.onChange(cb) → unsubscribe()
+//	    cb(state) runs (as a microtask) after every change: a run finished (a command may have
+//	    changed the world, and made events), configure, restore.
+//	imds.snapshot() → Promise<Snapshot>
+//	    {v: 1, world: {scenario, clockOffsetMs, hops, version}, vars: {instance: {name: value},
+//	    workstation: {...}}}: the world and the page sessions' variables.
+//	imds.restore(snapshot | json) → Promise<State>
+//	    Puts back a snapshot or either of its parts; a damaged one rejects and changes nothing.
+//	imds.permalink.encode(link) → Promise<string>, imds.permalink.decode(fragment) → Promise<Link>
+//	    The URL-fragment codec of package permalink: link is {page, blocks: [{i, h, t}],
+//	    scenario: {enabled, protocol, hopLimit, status, hops, defaultProfile, autoLink, linked,
+//	    version}}; encode resolves to "v1.…" (put it after "#imds="), decode takes the fragment
+//	    and rejects a malformed one with a message for the reader. imds.permalink.maxLength and
+//	    imds.permalink.key ("imds=") are constants. The DEFLATE step is the browser's own
+//	    (CompressionStream "deflate-raw"), not compress/flate, which would cost the wasm 35 KB.
 //
 // The result shapes are the JSON forms of RunResult, JWTInfo and ChainInfo (see their doc
 // comments); web/ts/api.ts mirrors them in TypeScript.

@@ -50,8 +50,11 @@ type Engine struct {
 	keys   imds.Keys
 	newKey KeyFunc
 
+	page pageSettings // where commands run, the version switch
+	subs listeners    // imds.onChange
+
 	mu       sync.Mutex
-	sessions map[string]*Session
+	sessions map[SessionKey]*Session
 }
 
 // NewEngine creates the emulator. Missing keys are made concurrently: with WebCrypto each one
@@ -81,7 +84,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[string]*Session{}}, nil
+	return &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}, nil
 }
 
 // Emulator returns the engine's emulator.
@@ -90,19 +93,50 @@ func (e *Engine) Emulator() *imds.Emulator { return e.emu }
 // Now is the emulator's current (virtual) time.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 
-// Session returns the session for place ("instance" or "workstation"), creating it on first use.
+// SessionKey names a shell session: the page's blocks share the zero Group, and an embed
+// may keep groups of blocks apart. Hops 0 means the session follows the page's "where commands
+// run" setting; 1..MaxHops fixes it for this session.
+type SessionKey struct {
+	Group string
+	Place string
+	Hops  int
+}
+
+// Session returns the page's session for place ("instance" or "workstation"), creating it on
+// first use.
 func (e *Engine) Session(place string) (*Session, error) {
-	if place != PlaceInstance && place != PlaceWorkstation {
-		return nil, fmt.Errorf("unknown place %q: want %q or %q", place, PlaceInstance, PlaceWorkstation)
+	return e.SessionFor(SessionKey{Place: place})
+}
+
+// SessionFor returns the session k names, creating it on first use.
+func (e *Engine) SessionFor(k SessionKey) (*Session, error) {
+	if k.Place != PlaceInstance && k.Place != PlaceWorkstation {
+		return nil, fmt.Errorf("unknown place %q: want %q or %q", k.Place, PlaceInstance, PlaceWorkstation)
+	}
+	if k.Hops < 0 || k.Hops > MaxHops {
+		return nil, fmt.Errorf("hops: must be between 1 and %d, not %d", MaxHops, k.Hops)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s, ok := e.sessions[place]; ok {
+	if s, ok := e.sessions[k]; ok {
 		return s, nil
 	}
-	s := &Session{engine: e, place: place}
-	e.sessions[place] = s
+	s := &Session{engine: e, place: k.Place, hops: k.Hops}
+	e.sessions[k] = s
 	return s, nil
+}
+
+// pageSessions returns the page's own sessions (group "", following the page's hops) by place.
+func (e *Engine) pageSessions() map[string]*Session {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]*Session{}
+	for k, s := range e.sessions {
+		if k.Group == "" && k.Hops == 0 {
+			out[k.Place] = s
+		}
+	}
+	return out
 }
 
 // get performs a GET on the emulator's handler directly (not through a place's network, so that
@@ -167,6 +201,8 @@ func classifyNetErr(err error) string {
 	switch {
 	case errors.As(err, &dns):
 		return "dns"
+	case errors.Is(err, imds.ErrInstanceStopped):
+		return "stopped"
 	case errors.Is(err, imds.ErrConnRefused):
 		return "refused"
 	case errors.Is(err, imds.ErrNoAnswer):
@@ -206,6 +242,27 @@ func placeOrigin(place string) imds.Origin {
 		return imds.Origin{Place: imds.OnWorkstation}
 	}
 	return imds.Origin{Place: imds.OnInstance}
+}
+
+// placeTransport is a session's network: the emulator as seen from its place, at the hops the
+// session fixes or, when it fixes none, at the page's current setting, read for every request
+// so that the panel's "where commands run" applies to the next command.
+type placeTransport struct {
+	e     *Engine
+	place string
+	hops  int
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t placeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	o := placeOrigin(t.place)
+	if o.Place == imds.OnInstance {
+		o.Hops = t.hops
+		if o.Hops == 0 {
+			o.Hops = t.e.Hops()
+		}
+	}
+	return t.e.emu.Transport(o).RoundTrip(r)
 }
 
 // trimErr keeps the first line of an error for the page.

@@ -20,6 +20,8 @@ type RunResult struct {
 	// curl timeouts), which can be far more.
 	Ms        float64 `json:"ms"`
 	VirtualMs int64   `json:"virtualMs"`
+	// Place is where the run ran ("instance" or "workstation").
+	Place string `json:"place"`
 }
 
 // Exchange is one request the script sent and what came back, as the output panel shows it
@@ -40,9 +42,14 @@ type Exchange struct {
 	VirtualMs   int64       `json:"virtualMs"`
 	// Error is the transport's failure when no response arrived, and ErrorKind its class:
 	// "dns" (host does not resolve here), "refused" (nothing listens), "noanswer" (the answer
-	// never comes back, e.g. the hop limit) or "other".
+	// never comes back, e.g. the hop limit), "stopped" (the instance is not running) or "other".
 	Error     string `json:"error,omitempty"`
 	ErrorKind string `json:"errorKind,omitempty"`
+	// Curl is the request as a curl command line, everything spelled out; CurlVars the same
+	// with the session's variables in place of their values ("$instance_identity_token"), to
+	// run again in the same session.
+	Curl     string `json:"curl"`
+	CurlVars string `json:"curlVars"`
 }
 
 // maxShownBody bounds how much of a body is copied to the page; the script itself still sees

@@ -32,6 +32,7 @@ func main() {
 	api.Set("parseChain", js.FuncOf(jsParseChain))
 	api.Set("now", js.FuncOf(jsNow))
 	api.Set("warm", js.FuncOf(jsWarm))
+	registerWorldAPI(api)
 	js.Global().Set("imds", api)
 	// Keep the Go runtime alive: the API's callbacks run on it.
 	<-make(chan struct{})
@@ -101,18 +102,26 @@ func keysFromJS(v js.Value) (imds.Keys, error) {
 	return k, nil
 }
 
-// jsNewSession implements imds.newSession({on}) → {run(script) → Promise<RunResult>}. The
-// session object is returned at once; its runs wait for start. An unknown place rejects each
-// run: a panic here would stop the Go program, and the page with it.
+// jsNewSession implements imds.newSession({on, hops?, group?}) → {run(script) →
+// Promise<RunResult>}. The session object is returned at once; its runs wait for start. Calls
+// with the same place, hops and group share one shell. An unknown place or bad hops reject
+// each run: a panic here would stop the Go program, and the page with it.
 func jsNewSession(_ js.Value, args []js.Value) any {
-	place := PlaceInstance
+	key := SessionKey{Place: PlaceInstance}
 	if len(args) > 0 && args[0].Type() == js.TypeObject {
-		if on := args[0].Get("on"); on.Type() == js.TypeString {
-			place = on.String()
+		o := args[0]
+		if on := o.Get("on"); on.Type() == js.TypeString {
+			key.Place = on.String()
+		}
+		if h := o.Get("hops"); h.Type() == js.TypeNumber {
+			key.Hops = h.Int()
+		}
+		if g := o.Get("group"); g.Type() == js.TypeString {
+			key.Group = g.String()
 		}
 	}
 	s := js.Global().Get("Object").New()
-	s.Set("on", place)
+	s.Set("on", key.Place)
 	s.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		script := ""
 		if len(args) > 0 {
@@ -123,7 +132,7 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 			if err != nil {
 				return nil, err
 			}
-			sess, err := e.Session(place)
+			sess, err := e.SessionFor(key)
 			if err != nil {
 				return nil, err
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -16,14 +18,27 @@ import (
 type Session struct {
 	engine *Engine
 	place  string
+	hops   int // 0: the page's setting
 
-	mu  sync.Mutex // held for a whole run, so the exchanges collected belong to it
-	sh  *shell.Session
-	log exchangeLog
+	mu    sync.Mutex // held for a whole run, so the exchanges collected belong to it
+	sh    *shell.Session
+	log   exchangeLog
+	names varNames // the variables the session's scripts assign
 }
 
-// Run runs script and reports its output and HTTP exchanges.
+// Run runs script and reports its output and HTTP exchanges. The engine's change listeners
+// hear of it afterwards: a command may have changed the world (ibmcloud, a PATCH), and the run
+// made events.
 func (s *Session) Run(ctx context.Context, script string) (RunResult, error) {
+	r, err := s.run(ctx, script)
+	if err == nil {
+		s.engine.changed()
+	}
+	return r, err
+}
+
+// run is Run under the session's lock.
+func (s *Session) run(ctx context.Context, script string) (RunResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.ensureLocked(); err != nil {
@@ -32,15 +47,74 @@ func (s *Session) Run(ctx context.Context, script string) (RunResult, error) {
 	var stdout, stderr bytes.Buffer
 	start, vstart := time.Now(), s.engine.clock.Now()
 	s.log.take() // a background job of an earlier run may have left some behind
+	s.names.addScript(script)
 	exit := s.sh.Run(ctx, script, &stdout, &stderr)
-	return RunResult{
+	r := RunResult{
 		Exit:      exit,
 		Stdout:    stdout.String(),
 		Stderr:    stderr.String(),
 		Exchanges: s.log.take(),
 		Ms:        float64(time.Since(start).Microseconds()) / 1000,
 		VirtualMs: s.engine.clock.Now().Sub(vstart).Milliseconds(),
-	}, nil
+		Place:     s.place,
+	}
+	// Copy as curl, with the variables as they stand after the run: the script's own (its
+	// token, say) and the presets (the endpoints).
+	vars := s.varsLocked(true)
+	for i := range r.Exchanges {
+		r.Exchanges[i].Curl = CurlCommand(r.Exchanges[i], nil)
+		r.Exchanges[i].CurlVars = CurlCommand(r.Exchanges[i], vars)
+	}
+	return r, nil
+}
+
+// Vars returns the variables the session's scripts assigned, with their values now (empty
+// ones left out): what a reload should give back. The presets are not among them unless a
+// script assigned them: a new session has its own, fresh ones (a new $iam_token). It waits for
+// a running Run to end.
+func (s *Session) Vars() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sh == nil {
+		return map[string]string{}
+	}
+	return s.varsLocked(false)
+}
+
+// varsLocked returns the assigned variables and, with presets, the place's presets too; s.mu
+// is held and the shell exists.
+func (s *Session) varsLocked(presets bool) map[string]string {
+	names := s.names.list()
+	if presets {
+		names = append(names, presetVars[s.place]...)
+	}
+	out := map[string]string{}
+	for _, name := range names {
+		if v := s.sh.Var(name); v != "" && len(v) <= maxVarBytes {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// SetVars assigns variables in the session, as if a script had (restoring a saved page).
+// Names that are not plain shell identifiers, or that the shell manages itself, are skipped.
+func (s *Session) SetVars(ctx context.Context, vars map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureLocked(); err != nil {
+		return err
+	}
+	script := assignScript(vars)
+	if script == "" {
+		return nil
+	}
+	s.names.addScript(script)
+	var stderr bytes.Buffer
+	if exit := s.sh.Run(ctx, script, io.Discard, &stderr); exit != 0 {
+		return fmt.Errorf("restoring variables: exit %d: %s", exit, stderr.String())
+	}
+	return nil
 }
 
 // ensure creates the shell session now rather than at the first Run.
@@ -55,7 +129,7 @@ func (s *Session) ensureLocked() error {
 	if s.sh != nil {
 		return nil
 	}
-	sh, err := s.engine.newShell(s.place, s.log.add)
+	sh, err := s.engine.newShell(s.place, s.hops, s.log.add)
 	if err != nil {
 		return err
 	}
@@ -65,9 +139,9 @@ func (s *Session) ensureLocked() error {
 
 // newShell makes the shell session of place, on the emulator's network as seen from there.
 // The workstation is logged in to ibmcloud as the scenario's operator.
-func (e *Engine) newShell(place string, onExchange func(shell.Exchange)) (*shell.Session, error) {
+func (e *Engine) newShell(place string, hops int, onExchange func(shell.Exchange)) (*shell.Session, error) {
 	cfg := shell.Config{
-		Transport:  e.emu.Transport(placeOrigin(place)),
+		Transport:  placeTransport{e: e, place: place, hops: hops},
 		Clock:      e.clock,
 		KeySource:  func(_ context.Context, bits int) (*rsa.PrivateKey, error) { return e.newKey(bits) },
 		Place:      shell.Instance,

@@ -499,32 +499,7 @@ func Pager(prev, next *Link) templ.Component {
 	})
 }
 
-// InstancePanel is the placeholder the runtime fills with the emulated
-// instance's state once the wasm is ready.
-func InstancePanel() templ.Component {
-	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
-		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
-		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
-			return templ_7745c5c3_CtxErr
-		}
-		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
-		if !templ_7745c5c3_IsBuffer {
-			defer func() {
-				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err == nil {
-					templ_7745c5c3_Err = templ_7745c5c3_BufErr
-				}
-			}()
-		}
-		ctx = templ.InitializeContext(ctx)
-		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<aside class=\"instance-panel\" data-testid=\"instance-panel\" aria-label=\"Emulated instance\"><h2>Your instance</h2><p class=\"instance-placeholder\">The emulated virtual server instance appears here once the playground has loaded. Everything runs in this browser tab: no account, no cloud, no backend.</p></aside>")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		return nil
-	})
-}
+// InstancePanel is in panel.templ.
 
 // pageTitle is the document title: the page title then the site name.
 func pageTitle(p Page) string {

@@ -1,6 +1,6 @@
-// The JavaScript API that the Go engine (wasm/) registers on globalThis.imds. These types
-// mirror the JSON shapes in wasm/exchange.go, wasm/jwt.go and wasm/chain.go: change both sides
-// together.
+// The JavaScript API that the Go engine (wasm/) registers on globalThis.imds (wasm/doc.go lists
+// it). These types mirror the JSON shapes in wasm/exchange.go, jwt.go, chain.go, state.go,
+// snapshot.go and package permalink: change both sides together.
 
 /** Where a live block runs: inside the instance, or on the reader's own workstation. */
 export type Place = "instance" | "workstation";
@@ -22,7 +22,11 @@ export interface Exchange {
   /** Milliseconds the emulator's clock moved meanwhile (a curl timeout moves it, nobody waits). */
   virtualMs: number;
   error?: string;
-  errorKind?: "dns" | "refused" | "noanswer" | "other";
+  errorKind?: "dns" | "refused" | "noanswer" | "stopped" | "other";
+  /** The request as a curl command, every value spelled out. */
+  curl: string;
+  /** The same with the session's variables in place of their values ("$iam_token"). */
+  curlVars: string;
 }
 
 /** What session.run resolves to. */
@@ -33,6 +37,8 @@ export interface RunResult {
   exchanges: Exchange[];
   ms: number;
   virtualMs: number;
+  /** Where the run ran. */
+  place: Place;
 }
 
 /** A decoded and checked JSON Web Token. Times are Unix milliseconds in the emulator's clock. */
@@ -78,7 +84,101 @@ export interface ChainInfo {
 
 /** A shell session: one per place per page. Runs are serialised in call order. */
 export interface Session {
+  readonly on: Place;
   run(script: string): Promise<RunResult>;
+}
+
+/** Options of newSession: calls with the same on, hops and group share one shell. */
+export interface SessionOptions {
+  on: Place;
+  /** Network hops between the session's commands and the metadata service (1..64); absent: the page's setting. */
+  hops?: number;
+  /** Keeps sets of blocks apart (embeds); absent or "": the page's own blocks. */
+  group?: string;
+}
+
+/** A trusted profile by its names. */
+export interface ProfileRef {
+  id: string;
+  crn: string;
+  name: string;
+}
+
+/** What imds.state() returns and onChange passes: the instance "we are on" and the page settings. */
+export interface State {
+  instance: {
+    id: string;
+    name: string;
+    crn: string;
+    status: string;
+    metadata_service: { enabled: boolean; protocol: "http" | "https"; response_hop_limit: number };
+    default_trusted_profile: { auto_link: boolean; target: ProfileRef | null };
+  };
+  profiles: (ProfileRef & { linked: boolean })[];
+  /** Where the instance's commands run: 1 the host, 2 a container one hop away, 3 two hops away. */
+  hops: number;
+  /** The version switch's date (YYYY-MM-DD), or "" when blocks keep their own dates. */
+  version: string;
+  instances: number;
+}
+
+/** What imds.configure takes; every field is optional and the patch applies all or nothing. */
+export interface Patch {
+  enabled?: boolean;
+  protocol?: "http" | "https";
+  hopLimit?: number;
+  status?: "running" | "stopped";
+  hops?: number;
+  /** A profile's id, crn or name; "" removes the default profile. */
+  defaultProfile?: string;
+  autoLink?: boolean;
+  link?: string | string[];
+  unlink?: string | string[];
+  /** The exact set of linked profiles. */
+  linked?: string[];
+  version?: string;
+}
+
+/** One Activity Tracker event (imds.Event). */
+export interface ATEvent {
+  id: string;
+  action: string;
+  outcome: "success" | "failure";
+  reason: { reasonCode: number; reasonType: string; errorCode?: string };
+  severity: string;
+  eventTime: string;
+  message: string;
+  initiator: { id: string; name: string; typeURI: string; host_address?: string };
+  target: { id: string; name: string; typeURI: string };
+  dataEvent: boolean;
+}
+
+/** What imds.snapshot() resolves to; restore takes it, or either part of it. */
+export interface Snapshot {
+  v: 1;
+  world?: { scenario: unknown; clockOffsetMs: number; hops: number; version: string };
+  vars?: Partial<Record<Place, Record<string, string>>>;
+}
+
+/** The scenario settings a permalink carries: the Patch fields a reader changes from the panel. */
+export interface LinkScenario {
+  enabled?: boolean;
+  protocol?: "http" | "https";
+  hopLimit?: number;
+  status?: "running" | "stopped";
+  hops?: number;
+  defaultProfile?: string;
+  autoLink?: boolean;
+  linked?: string[];
+  version?: string;
+}
+
+/** What a permalink carries (package permalink's Link). */
+export interface Link {
+  page?: string;
+  /** Edited blocks: index, hash of the documented text, text. */
+  blocks?: { i: number; h?: string; t: string }[];
+  scenario?: LinkScenario;
 }
 
 /** The emulator's signing keys as PKCS #8 DER, made ahead with WebCrypto. */
@@ -93,13 +193,31 @@ export interface StartKeys {
 export interface ImdsAPI {
   /** Creates the page's emulator; resolves when it can serve. */
   start(options: { keys?: StartKeys }): Promise<{ version: string }>;
-  newSession(options: { on: Place }): Session;
+  newSession(options: SessionOptions): Session;
   verifyJWT(token: string): Promise<JWTInfo>;
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   /** The emulator's virtual time, Unix milliseconds. */
   now(): number;
   /** Pays the shell's one-time costs now: call it while waiting for something else. */
   warm(): void;
+  /** The instance panel's state; null before start has finished. */
+  state(): State | null;
+  /** Changes the world (and the page settings); rejects naming the field at fault. */
+  configure(patch: Patch): Promise<State>;
+  /** Activity Tracker events, newest first; at most limit when given. */
+  events(limit?: number): ATEvent[];
+  /** cb runs after every change (run finished, configure, restore); returns an unsubscribe function. */
+  onChange(cb: (state: State) => void): () => void;
+  snapshot(): Promise<Snapshot>;
+  restore(snapshot: Snapshot | string): Promise<State>;
+  permalink: {
+    /** Resolves to "v1.…", to put after "#imds=". */
+    encode(link: Link): Promise<string>;
+    /** Takes a fragment ("#imds=v1.…" or the payload); rejects with a message for the reader. */
+    decode(fragment: string): Promise<Link>;
+    readonly maxLength: number;
+    readonly key: string;
+  };
 }
 
 /** The Go runtime glue that wasm_exec.js defines. */

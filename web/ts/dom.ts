@@ -61,3 +61,39 @@ export function prettyJSON(text: string): { text: string; value?: unknown } {
     return { text };
   }
 }
+
+/**
+ * Copies text to the clipboard. Resolves to false when the browser refuses (no permission, an
+ * insecure context): the caller then leaves the text on screen to copy by hand.
+ */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Older route: a selected off-screen textarea and the copy command.
+    const area = el("textarea", { class: "offscreen", attrs: { readonly: "", "aria-hidden": "true" } });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+}
+
+/** A button that copies what text() returns and says how it went in status. */
+export function copyButton(label: string, testid: string, text: () => string, status: HTMLElement): HTMLButtonElement {
+  const b = el("button", { testid, attrs: { type: "button" } }, label);
+  b.addEventListener("click", () => {
+    void copyText(text()).then((ok) => {
+      status.textContent = ok ? "Copied." : "The browser did not allow copying: select the text and copy it.";
+    });
+  });
+  return b;
+}

@@ -85,6 +85,11 @@ function transportHint(kind: string, host: string, place: Place): Hint | null {
         text: "Nothing listens there: with secure access on, the service answers only https; with it off, only http.",
         page: PAGES.secure,
       };
+    case "stopped":
+      return {
+        text: "The instance is stopped: nothing on it reaches anything. Start it from the panel, or with ibmcloud is instance-start.",
+        page: PAGES.enable,
+      };
     case "noanswer":
       return {
         text: "The answer never came back: the response hop limit is lower than the hops between you and the service.",

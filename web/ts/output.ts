@@ -2,7 +2,7 @@
 // a hint with a link when something failed.
 
 import type { Exchange, ImdsAPI, Place, RunResult } from "./api";
-import { el, formatMs, prettyJSON } from "./dom";
+import { copyButton, el, formatMs, prettyJSON } from "./dom";
 import { type Hint, hintForExchange, hintForRun, pageHref } from "./hints";
 import { lazyDetails, renderChain, renderJWT } from "./inspect";
 import { findCertificates, findTokens } from "./tokens";
@@ -67,7 +67,7 @@ function renderExchange(x: Exchange, hint: Hint | null, api: ImdsAPI, open: bool
   );
   const req = el("div", { class: "exchange-req" }, el("h4", {}, "Request"), el("pre", { class: "exchange-headers" }, headerText(x.reqHeaders)));
   if (x.reqBody) req.append(el("pre", { class: "exchange-body" }, prettyJSON(x.reqBody).text));
-  d.append(req);
+  d.append(req, renderCurl(x));
   if (x.status !== 0) {
     const body = prettyJSON(x.respBody);
     const resp = el(
@@ -83,6 +83,35 @@ function renderExchange(x: Exchange, hint: Hint | null, api: ImdsAPI, open: bool
   }
   if (hint) d.append(renderHint(hint));
   return d;
+}
+
+/**
+ * The request as a curl command, to copy: with every value spelled out, or with the session's
+ * variables kept ("$iam_token"), to run again in this page's session with what they hold then.
+ */
+export function renderCurl(x: Exchange): HTMLElement {
+  const text = el("pre", { class: "exchange-curl-text", testid: "curl" }, x.curl);
+  const keep = el("input", { testid: "curl-keep-vars", attrs: { type: "checkbox" } });
+  keep.disabled = x.curlVars === x.curl;
+  keep.addEventListener("change", () => {
+    text.textContent = keep.checked ? x.curlVars : x.curl;
+  });
+  const status = el("span", { class: "copy-status", testid: "copy-status", attrs: { role: "status" } });
+  return el(
+    "div",
+    { class: "exchange-curl" },
+    el("h4", {}, "As curl"),
+    el(
+      "p",
+      { class: "exchange-curl-actions" },
+      copyButton("Copy as curl", "copy-curl", () => text.textContent ?? "", status),
+      " ",
+      el("label", {}, keep, " keep $variables"),
+      " ",
+      status,
+    ),
+    text,
+  );
 }
 
 /** Renders a run's result into the output element, replacing what was there. */

@@ -1,0 +1,418 @@
+package site
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/imdsplay/imdsplay/web"
+)
+
+func TestShadowCSS(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"ok/root vars", ":root{--a:#fff}@media (prefers-color-scheme:dark){:root{--a:#000}}", ".imds-root{--a:#fff}@media (prefers-color-scheme:dark){.imds-root{--a:#000}}"},
+		{"ok/rem", "a{margin:0 0 1.25rem;padding:.5rem 2rem}", "a{margin:0 0 20px;padding:8px 32px}"},
+		{"ok/negative and calc", "a{margin:-.25rem;width:calc(100% - 1rem)}", "a{margin:-4px;width:calc(100% - 16px)}"},
+		{"ok/names kept", ".remove,.rem{x:1em}", ".remove,.rem{x:1em}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := shadowCSS(tc.in); got != tc.want {
+				t.Errorf("got %q; want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestEmbedBundle bundles the real web/ts/embed.ts and checks what embed.js carries, and its
+// size against the budget.
+func TestEmbedBundle(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", embedEntry)); err != nil {
+		t.Skipf("no %s", embedEntry)
+	}
+	a := fixedAssets()
+	a.Keys = "/assets/keys-TESTTEST.json"
+	js, err := bundleEmbed("..", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(js)
+	for _, want := range []string{a.Wasm, a.WasmExec, a.Keys, ".imds-root{", "--accent:", "imds-embed:height"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("embed.js does not contain %q", want)
+		}
+	}
+	if !regexp.MustCompile(`"?wasmSize"?:123\b`).MatchString(s) {
+		t.Errorf("embed.js does not carry the wasm's size")
+	}
+	css := regexp.MustCompile(`\d+(\.\d+)?rem\b|:root\b`).FindString(s)
+	if css != "" {
+		t.Errorf("embed.js still has %q: its stylesheet was not fitted to a shadow root", css)
+	}
+	if strings.Contains(s, "import ") || strings.Contains(s, "export ") {
+		t.Errorf("embed.js is not a classic script (import/export found)")
+	}
+	br, err := brotliSize(js, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("embed.js: %d bytes, %d brotli-9 (budget %d)", len(js), br, EmbedBudget)
+	if br > EmbedBudget {
+		t.Errorf("embed.js is %d bytes brotli; the budget is %d", br, EmbedBudget)
+	}
+}
+
+// embedTestPages loads testContent as a build would have it when it writes the embed pages.
+func embedTestPages(t *testing.T) (*page, []*page) {
+	t.Helper()
+	index, pages, err := loadPages(testContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// renderSite fills in titles from headings, as a build does before the embed pages.
+	if _, err := renderSite(fixedAssets(), index, pages); err != nil {
+		t.Fatal(err)
+	}
+	return index, pages
+}
+
+func TestEmbedPages(t *testing.T) {
+	index, pages := embedTestPages(t)
+	files, err := renderEmbedPages(fixedAssets(), "/assets/embedframe-TESTTEST.css", index, pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byURL := map[string][]byte{}
+	var urls []string
+	for _, f := range files {
+		byURL[f.url] = f.data
+		urls = append(urls, f.url)
+		if f.path != strings.TrimPrefix(f.url, "/")+"index.html" {
+			t.Errorf("%s written to %s", f.url, f.path)
+		}
+	}
+	want := []string{"/embed/first/1/", "/embed/first/2/", "/embed/second/1/", "/embed/code/run/", "/embed/"}
+	if strings.Join(urls, " ") != strings.Join(want, " ") {
+		t.Fatalf("embed pages: got %q; want %q", urls, want)
+	}
+
+	// Block n of a frame page is block n-1 of the rendered page: same text, same place.
+	site, err := renderSite(fixedAssets(), index, pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := map[string]*html.Node{}
+	for _, f := range site {
+		doc, err := html.Parse(bytes.NewReader(f.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered[f.url] = doc
+	}
+	for _, tc := range []struct {
+		url, page string
+		n         int
+	}{{"/embed/first/1/", "/first/", 1}, {"/embed/first/2/", "/first/", 2}, {"/embed/second/1/", "/second/", 1}} {
+		t.Run("ok"+tc.url, func(t *testing.T) {
+			doc, err := html.Parse(bytes.NewReader(byURL[tc.url]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkHTML(t, tc.url, doc)
+			if h := find(doc, byTag("html")); h == nil || !hasAttr(h, "data-imds-frame") {
+				t.Errorf("no <html data-imds-frame>")
+			}
+			scripts := findAll(doc, byTag("script"))
+			if len(scripts) != 1 || attr(scripts[0], "src") != web.EmbedScript {
+				t.Errorf("scripts: got %d, first src %q; want one, %s", len(scripts), attr(find(doc, byTag("script")), "src"), web.EmbedScript)
+			}
+			blocks := findAll(rendered[tc.page], byTestID("live-block"))
+			b := blocks[tc.n-1]
+			pre := find(doc, byTestID("embed-block"))
+			if pre == nil || !hasAttr(pre, "data-imds") {
+				t.Fatalf("no <pre data-imds data-testid=embed-block>")
+			}
+			if got, want := textContent(pre), attr(find(b, byTestID("editor")), "data-source"); got != want {
+				t.Errorf("block text:\n got %q\nwant %q", got, want)
+			}
+			if got, want := attr(pre, "data-imds-on"), attr(b, "data-on"); got != want {
+				t.Errorf("data-imds-on: got %q; want %q", got, want)
+			}
+			setup := findAll(doc, func(n *html.Node) bool { return hasAttr(n, "data-imds-setup") })
+			if len(setup) != tc.n-1 {
+				t.Errorf("setup blocks: got %d; want %d", len(setup), tc.n-1)
+			}
+			for i, s := range setup {
+				if got, want := textContent(s), attr(find(blocks[i], byTestID("editor")), "data-source"); got != want {
+					t.Errorf("setup %d text: got %q; want %q", i, got, want)
+				}
+			}
+			if a := find(doc, byClass("embed-from")); a == nil || attr(find(a, byTag("a")), "href") != tc.page {
+				t.Errorf("no link back to %s", tc.page)
+			}
+		})
+	}
+
+	code, _ := html.Parse(bytes.NewReader(byURL["/embed/code/run/"]))
+	if pre := find(code, byTestID("embed-block")); pre == nil || !hasAttr(pre, "data-imds-code") || textContent(pre) != defaultCode {
+		t.Errorf("/embed/code/run/: no <pre data-imds-code> holding the default command")
+	}
+	list, _ := html.Parse(bytes.NewReader(byURL["/embed/"]))
+	var hrefs []string
+	for _, a := range findAll(find(list, byTag("article")), byTag("a")) {
+		hrefs = append(hrefs, attr(a, "href"))
+	}
+	if got := strings.Join(hrefs, " "); got != "/embed/first/1/ /embed/first/2/ /embed/second/1/" {
+		t.Errorf("/embed/ links: got %q", got)
+	}
+}
+
+func TestEmbedPagesErrors(t *testing.T) {
+	index, pages, err := loadPages(fstest.MapFS{
+		"index.md": {Data: []byte("# Home\n")},
+		"a.md":     {Data: []byte("---\nslug: index\n---\n# A\n")},
+	})
+	if err == nil {
+		_, err = renderEmbedPages(fixedAssets(), "", index, pages)
+	}
+	if err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("got %v; want the slug index refused as reserved", err)
+	}
+}
+
+func TestEmbedFence(t *testing.T) {
+	t.Setenv("IMDS_SITE_URL", "https://play.example.org/")
+	for _, tc := range []struct {
+		name, info, src string
+		kind            string // "" when the block is not an embed example
+		err             string
+	}{
+		{"ok/embed", "html embed", "<script src=\"{{origin}}/embed.js\" defer></script>\n<pre data-imds data-imds-service=\"off\">\ncurl -s \"$x\" &amp;&amp; echo &lt;ok&gt;\n</pre>", "script", ""},
+		{"ok/embed without the script", "html embed", "<imds-example on=\"workstation\">ibmcloud is instances</imds-example>", "script", ""},
+		{"ok/iframe", "html iframe", `<iframe src="{{origin}}/embed/first/1/" title="t" height="400"></iframe>`, "iframe", ""},
+		{"ok/snippet", "html snippet", "frame-src {{origin}}; connect-src {{origin}}", "snippet", ""},
+		{"ok/not ours", "html", "<p>x</p>", "", ""},
+		{"ok/not ours either", "sh", "echo", "", ""},
+		{"fail/embed without a block", "html embed", `<script src="{{origin}}/embed.js"></script>`, "", "no <pre data-imds>"},
+		{"fail/embed with another script", "html embed", "<script src=\"https://cdn.example/x.js\"></script><pre data-imds>echo</pre>", "", "only script"},
+		{"fail/iframe elsewhere", "html iframe", `<iframe src="https://elsewhere.example/"></iframe>`, "", "must frame a page under"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok, err := embedFence(tc.info, tc.src)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v; want an error containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != (tc.kind != "") {
+				t.Fatalf("ok: got %v; want %v", ok, tc.kind != "")
+			}
+			if !ok {
+				return
+			}
+			var b bytes.Buffer
+			if err := c.Render(t.Context(), &b); err != nil {
+				t.Fatal(err)
+			}
+			doc, err := html.Parse(&b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fig := find(doc, byTestID("embed-example"))
+			if attr(fig, "data-kind") != tc.kind {
+				t.Errorf("data-kind: got %q; want %q", attr(fig, "data-kind"), tc.kind)
+			}
+			snippet := find(fig, byTestID("embed-snippet"))
+			wantShown := strings.ReplaceAll(tc.src, originPlaceholder, "https://play.example.org")
+			if got := textContent(snippet); got != wantShown {
+				t.Errorf("snippet shown:\n got %q\nwant %q", got, wantShown)
+			}
+			if n := strings.Count(tc.src, originPlaceholder); len(findAll(snippet, func(n *html.Node) bool { return hasAttr(n, "data-imds-origin") })) != n {
+				t.Errorf("want %d origin spans", n)
+			}
+			if b := find(fig, func(n *html.Node) bool { return attr(n, "data-imds-copy") == attr(snippet, "id") }); b == nil || attr(snippet, "id") == "" {
+				t.Errorf("no Copy button for the snippet")
+			}
+			live := find(fig, byTestID("embed-live"))
+			if tc.kind == "snippet" {
+				if live != nil {
+					t.Errorf("a snippet is shown only, but it has live markup")
+				}
+				return
+			}
+			if got, want := renderChildren(t, live), normalizeHTML(t, liveMarkup(tc.src)); got != want {
+				t.Errorf("live markup:\n got %s\nwant %s", got, want)
+			}
+			// The shown snippet, with the origin taken out, is the live markup.
+			if got, want := normalizeHTML(t, strings.ReplaceAll(textContent(snippet), "https://play.example.org", "")), renderChildren(t, live); got != want {
+				t.Errorf("shown snippet and live markup differ:\n shown %s\n  live %s", got, want)
+			}
+		})
+	}
+}
+
+// normalizeHTML parses a fragment in a <div> and renders it back, so that two spellings of the
+// same markup compare equal.
+func normalizeHTML(t *testing.T, s string) string {
+	t.Helper()
+	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	for _, n := range nodes {
+		if err := html.Render(&b, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// renderChildren renders n's children.
+func renderChildren(t *testing.T, n *html.Node) string {
+	t.Helper()
+	if n == nil {
+		return "<nil>"
+	}
+	var b bytes.Buffer
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if err := html.Render(&b, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEmbeddingPage builds the repository's content and checks the page for docs authors: each
+// example's snippet is its live markup, the iframes it shows exist, and the headers a framing
+// site meets are the ones netlify.toml promises.
+func TestEmbeddingPage(t *testing.T) {
+	if _, err := os.Stat("../content/embedding.md"); err != nil {
+		t.Skip("no content/embedding.md")
+	}
+	if _, err := os.Stat(filepath.Join("..", embedEntry)); err != nil {
+		t.Skipf("no %s", embedEntry)
+	}
+	t.Setenv("IMDS_SITE_URL", "https://play.example.org")
+	res, out := buildTest(t, os.DirFS("../content"), "..")
+	if res.EmbedBytes == 0 || res.EmbedBrotli == 0 || res.EmbedBrotli > EmbedBudget {
+		t.Errorf("embed.js: %d bytes, %d brotli; want a script within %d", res.EmbedBytes, res.EmbedBrotli, EmbedBudget)
+	}
+	doc := parseFile(t, filepath.Join(out, "embedding", "index.html"))
+	examples := findAll(doc, byTestID("embed-example"))
+	kinds := map[string]int{}
+	for i, x := range examples {
+		kind := attr(x, "data-kind")
+		kinds[kind]++
+		live := find(x, byTestID("embed-live"))
+		if live == nil {
+			continue
+		}
+		shown := strings.ReplaceAll(textContent(find(x, byTestID("embed-snippet"))), "https://play.example.org", "")
+		if got, want := renderChildren(t, live), normalizeHTML(t, shown); got != want {
+			t.Errorf("example %d (%s): the live markup is not the snippet shown:\n live %s\nshown %s", i, kind, got, want)
+		}
+		for _, f := range findAll(live, byTag("iframe")) {
+			src := attr(f, "src")
+			if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(src), "index.html")); err != nil {
+				t.Errorf("example %d frames %s, which was not built", i, src)
+			}
+		}
+	}
+	if kinds["script"] == 0 || kinds["iframe"] == 0 || kinds["snippet"] == 0 {
+		t.Errorf("examples by kind: %v; want script, iframe and snippet examples", kinds)
+	}
+
+	if b, _ := os.ReadFile(filepath.Join(out, "embedding", "index.html")); bytes.Contains(b, []byte(originPlaceholder)) {
+		t.Errorf("the embedding page shows %s: it is only replaced inside html embed|iframe|snippet blocks", originPlaceholder)
+	}
+
+	// Every path of the build, and a few that are not, gets exactly one policy, and no header
+	// from two rules (Netlify would merge them).
+	cfg := repoNetlify(t)
+	paths := []string{"/embed", "/embed/", "/embed.js", "/embed/x", "/embed/x/1", "/a/b/c/d/e", "/assets", "/EMBED/X/1/"}
+	paths = append(paths, res.Pages...)
+	paths = append(paths, res.EmbedPages...)
+	for _, p := range paths {
+		seen := map[string]string{}
+		for _, r := range cfg.Headers {
+			if !r.re.MatchString(p) {
+				continue
+			}
+			for k := range r.Values {
+				if other, dup := seen[k]; dup {
+					t.Errorf("%s: %s is set by both %q and %q", p, k, other, r.For)
+				}
+				seen[k] = r.For
+			}
+		}
+		if seen["Content-Security-Policy"] == "" {
+			t.Errorf("%s: no Content-Security-Policy", p)
+		}
+	}
+
+	h := NewHandler(out, cfg)
+	get := func(p string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
+		return rec
+	}
+	frame := res.EmbedPages[0]
+	for _, tc := range []struct {
+		name, path, header, want string
+	}{
+		{"ok/frame may be framed by anyone", frame, "Content-Security-Policy", "frame-ancestors *"},
+		{"ok/code page may be framed", "/embed/code/run/", "Content-Security-Policy", "frame-ancestors *"},
+		{"ok/frame revalidates", frame, "Cache-Control", "no-cache"},
+		{"ok/docs page only by the site", "/embedding/", "Content-Security-Policy", "frame-ancestors 'self'"},
+		{"ok/list only by the site", "/embed/", "Content-Security-Policy", "frame-ancestors 'self'"},
+		{"ok/embed.js readable anywhere", "/embed.js", "Access-Control-Allow-Origin", "*"},
+		{"ok/embed.js revalidates", "/embed.js", "Cache-Control", "no-cache"},
+		{"ok/embed.js is a script", "/embed.js", "Content-Type", "text/javascript"},
+		{"ok/wasm_exec readable anywhere", res.Assets.WasmExec, "Access-Control-Allow-Origin", "*"},
+		{"ok/assets cached for a year", res.Assets.WasmExec, "Cache-Control", "immutable"},
+		{"ok/frame css cached", frameCSSURL(t, out), "Cache-Control", "immutable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := get(tc.path)
+			if rec.Code != 200 {
+				t.Fatalf("GET %s: %d", tc.path, rec.Code)
+			}
+			if got := rec.Header().Get(tc.header); !strings.Contains(got, tc.want) {
+				t.Errorf("GET %s: %s = %q; want it to contain %q", tc.path, tc.header, got, tc.want)
+			}
+		})
+	}
+}
+
+// frameCSSURL finds the frame pages' hashed stylesheet in a build.
+func frameCSSURL(t *testing.T, out string) string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(out, assetsDir, "embedframe-*.css"))
+	if len(m) != 1 {
+		t.Fatalf("frame stylesheets: %v", m)
+	}
+	return fmt.Sprintf("/%s/%s", assetsDir, filepath.Base(m[0]))
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSnapshotRestore: a snapshot taken on one engine, restored on a fresh one (a reload),
+// brings back the world, the clock, the page settings and the variables.
+func TestSnapshotRestore(t *testing.T) {
+	a, clockA := newTestEngine(t)
+	run(t, a, PlaceInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token); note="it's a \"quote\" \$HOME"; for v in one two; do :; done`)
+	run(t, a, PlaceWorkstation, `ibmcloud is instance-update my-virtual-server-2 --metadata-service-protocol https >/dev/null; id=$(ibmcloud is instances --output json | jq -r '.[0].id')`)
+	if _, err := a.Configure(Patch{Hops: ptr(2), Version: ptr("2024-11-12")}); err != nil {
+		t.Fatal(err)
+	}
+	clockA.Advance(90 * time.Second)
+	snap, err := a.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := snap.Vars[PlaceInstance]; !strings.HasPrefix(v["tok"], "eyJ") || v["note"] != `it's a "quote" $HOME` || v["v"] != "two" {
+		t.Errorf("instance vars: got %v", v)
+	}
+	// The presets are not kept: a reload makes fresh ones (a new operator token).
+	if v := snap.Vars[PlaceWorkstation]; !strings.HasPrefix(v["id"], "0727_") || v["iam_token"] != "" || v["vpc_api_endpoint"] != "" {
+		t.Errorf("workstation vars: got %v; want id and no presets", v)
+	}
+	b, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("snapshot: %d bytes", len(b))
+
+	b2, clockB := newTestEngine(t)
+	parsed, err := ParseSnapshot(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := b2.Restore(t.Context(), parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Instance.MetadataService.Protocol != "https" || st.Hops != 2 || st.Version != "2024-11-12" {
+		t.Errorf("restored state: got %+v", st)
+	}
+	if got := clockB.Offset(); got != 90*time.Second {
+		t.Errorf("restored clock offset: got %v; want 90s", got)
+	}
+	r := run(t, b2, PlaceInstance, `printf '%s|%s' "$note" "$(echo "$tok" | cut -c1-3)"`)
+	if r.Stdout != `it's a "quote" $HOME|eyJ` {
+		t.Errorf("restored variables: got %q", r.Stdout)
+	}
+	// The restored session knows the names again, for the next snapshot.
+	if snap2, _ := b2.Snapshot(); snap2.Vars[PlaceInstance]["note"] == "" {
+		t.Errorf("second snapshot lost the restored variables: %v", snap2.Vars)
+	}
+}
+
+func TestParseSnapshotRejects(t *testing.T) {
+	e, _ := newTestEngine(t)
+	before, _ := json.Marshal(e.State())
+	for _, tt := range []struct{ name, in, want string }{
+		{"fail/not-json", `{"v":1,`, "restore"},
+		{"fail/version", `{"v":2}`, "snapshot version 2"},
+		{"fail/unknown", `{"v":1,"wrold":{}}`, "unknown field"},
+		{"fail/hops", `{"v":1,"world":{"scenario":{},"hops":99,"clockOffsetMs":0,"version":""}}`, "hops"},
+		{"fail/no-scenario", `{"v":1,"world":{"hops":1,"clockOffsetMs":0,"version":""}}`, "scenario"},
+		{"fail/place", `{"v":1,"vars":{"mars":{}}}`, "mars"},
+		{"fail/scenario", `{"v":1,"world":{"scenario":{"account_id":"x"},"hops":1,"clockOffsetMs":0,"version":""}}`, "world.scenario"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			snap, err := ParseSnapshot([]byte(tt.in))
+			if err == nil {
+				_, err = e.Restore(t.Context(), snap)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v; want an error with %q", err, tt.want)
+			}
+		})
+	}
+	if after, _ := json.Marshal(e.State()); string(after) != string(before) {
+		t.Errorf("a rejected snapshot changed the state")
+	}
+}
+
+func TestVarNames(t *testing.T) {
+	for _, tt := range []struct {
+		script string
+		want   []string
+	}{
+		{`a=1 b=2`, []string{"a", "b"}},
+		{`export TOKEN=$(curl x); declare -x d=1; local l=2`, []string{"TOKEN", "d", "l"}},
+		{`for v in 1 2; do w=$v; done`, []string{"v", "w"}},
+		{`read -r -p "x" first second <<< "a b"`, []string{"first", "second"}},
+		{`read -a arr`, []string{"arr"}},
+		{`printf -v out '%s' x`, []string{"out"}},
+		{`PATH=/x; HOME=/y; RANDOM=3`, nil},
+		{`if [ ; then`, nil}, // does not parse
+	} {
+		var v varNames
+		v.addScript(tt.script)
+		if got := v.list(); !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+			t.Errorf("%q: got %v; want %v", tt.script, got, tt.want)
+		}
+	}
+}
+
+func TestAssignScript(t *testing.T) {
+	got := assignScript(map[string]string{"b": "it's", "a": "$x `y`", "PATH": "/evil", "1x": "bad"})
+	want := "a='$x `y`'\nb='it'\"'\"'s'\n"
+	if got != want {
+		t.Errorf("got %q; want %q", got, want)
+	}
+}

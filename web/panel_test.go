@@ -1,0 +1,57 @@
+package web
+
+import (
+	"slices"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// TestInstancePanel checks the panel's hooks: the placeholder shows with JavaScript off, the
+// controls are there but hidden until the runtime shows them, and the version switch and the
+// hop choices list their options.
+func TestInstancePanel(t *testing.T) {
+	doc := render(t, InstancePanel())
+	panel := byTestID(doc, "instance-panel")
+	if panel == nil || panel.Data != "aside" {
+		t.Fatal("no <aside data-testid=instance-panel>")
+	}
+	if byTestID(panel, "panel-placeholder") == nil {
+		t.Error("no placeholder for readers without JavaScript")
+	}
+	live := byTestID(panel, "panel-live")
+	if live == nil || !hasAttr(live, "hidden") {
+		t.Fatal("the live controls must be present and hidden until the runtime shows them")
+	}
+	for _, id := range []string{
+		"panel-name", "panel-status", "panel-start", "panel-stop", "panel-enabled", "panel-protocol",
+		"panel-hop-limit", "panel-default-profile", "panel-auto-link", "panel-profiles", "panel-hops",
+		"version-switch", "panel-error", "panel-events", "history", "share", "share-url",
+		"share-status", "reset-all",
+	} {
+		if byTestID(live, id) == nil {
+			t.Errorf("no data-testid=%q in the panel", id)
+		}
+	}
+	if got := attr(byTestID(live, "panel-hop-limit"), "max"); got != "64" {
+		t.Errorf("hop limit max: got %q; want 64", got)
+	}
+	var hops []string
+	for _, o := range findAll(byTestID(live, "panel-hops"), func(n *html.Node) bool { return n.Data == "option" }) {
+		hops = append(hops, attr(o, "value"))
+	}
+	if !slices.Equal(hops, []string{"1", "2", "3"}) {
+		t.Errorf("hop choices: got %v; want 1, 2, 3", hops)
+	}
+	var dates []string
+	for _, o := range findAll(byTestID(live, "version-switch"), func(n *html.Node) bool { return n.Data == "option" }) {
+		dates = append(dates, attr(o, "value"))
+	}
+	if len(dates) != len(VersionChoices)+1 || dates[0] != "" || !slices.Contains(dates, "2025-08-26") {
+		t.Errorf("version switch: got %v; want \"\" (as written) then %d dates including 2025-08-26", dates, len(VersionChoices))
+	}
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	return slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == key })
+}
