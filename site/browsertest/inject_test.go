@@ -20,6 +20,12 @@ func TestInjectedMarkupStaysText(t *testing.T) {
 	setup(t)
 	tb := newTab(t)
 	path, _, inst := tb.firstBlocks(t)
+	// Other tests share this browser's saved state; start from the default world.
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[chromedp.Void](
+		`imds.configure({enabled: true, protocol: "http", hopLimit: 1, status: "running", hops: 1}).then(() => undefined)`,
+		chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
 	script := strings.Join([]string{
 		`echo '` + markup + `'`,
 		`echo '` + markup + `' >&2`,
