@@ -451,13 +451,26 @@ func (s *session) update(cmd string, args []string) int {
 }
 
 func (s *session) create(cmd string, args []string) int {
-	f, err := parseFlags(args, append([]string{"image-id", "image", "keys", "key", "user-data", "resource-group-id", "resource-group-name",
-		"default-trusted-profile", "default-trusted-profile-auto-link", "output", "boot-volume", "placement-group"}, metadataFlagNames...), common)
+	raw, jsonOut, code := s.createFrom(cmd, args, "INSTANCE_NAME", "instance", "/instances", "resource-group-name", "boot-volume")
+	if code >= 0 {
+		return code
+	}
+	return s.show(raw, jsonOut)
+}
+
+// createFrom parses the arguments instance-create and instance-template-create share (NAME VPC
+// ZONE_NAME PROFILE_NAME SUBNET and the common flags, plus extra flags), and POSTs the prototype
+// to path. It returns the answer, whether JSON output was asked for, and -1, or an exit code
+// when the command is over.
+func (s *session) createFrom(cmd string, args []string, nameArg, what, path string, extra ...string) (json.RawMessage, bool, int) {
+	names := []string{"image-id", "image", "keys", "key", "user-data", "resource-group-id",
+		"default-trusted-profile", "default-trusted-profile-auto-link", "output", "placement-group"}
+	f, err := parseFlags(args, append(append(names, extra...), metadataFlagNames...), common)
 	if err != nil {
-		return s.usage(cmd, err)
+		return nil, false, s.usage(cmd, err)
 	}
 	if len(f.pos) != 5 {
-		return s.usage(cmd, fmt.Errorf("the command requires INSTANCE_NAME VPC ZONE_NAME PROFILE_NAME SUBNET arguments, got %d", len(f.pos)))
+		return nil, false, s.usage(cmd, fmt.Errorf("the command requires %s VPC ZONE_NAME PROFILE_NAME SUBNET arguments, got %d", nameArg, len(f.pos)))
 	}
 	name, vpc, zone, profile, subnet := f.pos[0], f.pos[1], f.pos[2], f.pos[3], f.pos[4]
 	proto := map[string]any{
@@ -468,15 +481,15 @@ func (s *session) create(cmd string, args []string) int {
 		"primary_network_interface": map[string]any{"subnet": map[string]string{"id": subnet}},
 	}
 	if err := s.common(f, proto); err != nil {
-		return s.usage(cmd, err)
+		return nil, false, s.usage(cmd, err)
 	}
 	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance %s", name)
+	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating %s %s", what, name)
 	var raw json.RawMessage
-	if !s.call("POST", "/instances", nil, proto, &raw) {
-		return 1
+	if !s.call("POST", path, nil, proto, &raw) {
+		return nil, false, 1
 	}
-	return s.show(raw, jsonOut)
+	return raw, jsonOut, -1
 }
 
 // common adds the flags instance-create and instance-template-create share.
@@ -772,30 +785,9 @@ func (s *session) template(cmd string, args []string) int {
 }
 
 func (s *session) templateCreate(cmd string, args []string) int {
-	f, err := parseFlags(args, append([]string{"image-id", "image", "keys", "key", "user-data", "resource-group-id",
-		"default-trusted-profile", "default-trusted-profile-auto-link", "output", "placement-group"}, metadataFlagNames...), common)
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	if len(f.pos) != 5 {
-		return s.usage(cmd, fmt.Errorf("the command requires TEMPLATE_NAME VPC ZONE_NAME PROFILE_NAME SUBNET arguments, got %d", len(f.pos)))
-	}
-	name, vpc, zone, profile, subnet := f.pos[0], f.pos[1], f.pos[2], f.pos[3], f.pos[4]
-	proto := map[string]any{
-		"name":                      name,
-		"vpc":                       map[string]string{"id": vpc},
-		"zone":                      map[string]string{"name": zone},
-		"profile":                   map[string]string{"name": profile},
-		"primary_network_interface": map[string]any{"subnet": map[string]string{"id": subnet}},
-	}
-	if err := s.common(f, proto); err != nil {
-		return s.usage(cmd, err)
-	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance template %s", name)
-	var raw json.RawMessage
-	if !s.call("POST", "/instance/templates", nil, proto, &raw) {
-		return 1
+	raw, jsonOut, code := s.createFrom(cmd, args, "TEMPLATE_NAME", "instance template", "/instance/templates")
+	if code >= 0 {
+		return code
 	}
 	return s.showTemplate(raw, jsonOut)
 }
