@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/imdsplay/imdsplay/shell/internal/curl"
 	"github.com/imdsplay/imdsplay/shell/internal/ibmcloud"
 	"github.com/imdsplay/imdsplay/shell/internal/jq"
+	"github.com/imdsplay/imdsplay/shell/internal/limit"
 	"github.com/imdsplay/imdsplay/shell/internal/memfs"
 	"github.com/imdsplay/imdsplay/shell/internal/openssl"
 )
@@ -88,8 +90,13 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 	s.cmu.Lock()
 	term := s.termOut
 	s.cmu.Unlock()
+	stdout := hc.Stdout
+	if sb, ok := stdout.(*strings.Builder); ok {
+		// A command substitution collects the output in memory.
+		stdout = &captured{sb: sb, ctx: ctx}
+	}
 	env := &builtin.Env{
-		Ctx: ctx, Args: args, Stdin: stdin(hc.Stdin), Stdout: hc.Stdout, Stderr: hc.Stderr,
+		Ctx: ctx, Args: args, Stdin: stdin(hc.Stdin), Stdout: stdout, Stderr: hc.Stderr,
 		StdoutIsTerminal: term != nil && hc.Stdout == io.Writer(term),
 		Dir:              hc.Dir, FS: s.fs,
 		Getenv:  func(n string) string { return hc.Env.Get(n).String() },
@@ -98,7 +105,7 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 	if strings.HasPrefix(name, "\x00") {
 		env.Args = append([]string{name[1:]}, args[1:]...)
 	}
-	status := f(env)
+	status := runCommand(env, f)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -106,6 +113,42 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 		return nil
 	}
 	return interp.ExitStatus(uint8(status))
+}
+
+// panicStacks adds the stack to internal errors (tests set it).
+var panicStacks = false
+
+// runCommand runs one command, turning a panic into an internal error: "imds sh: NAME: internal
+// error: …" and StatusInternal, instead of a crashed page.
+func runCommand(e *builtin.Env, f builtin.Func) (status int) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg := fmt.Sprint(p)
+			if panicStacks {
+				msg += "\n" + string(debug.Stack())
+			}
+			fmt.Fprintf(e.Stderr, "imds sh: %s: internal error: %s\n", e.Name(), msg)
+			status = StatusInternal
+		}
+	}()
+	return f(e)
+}
+
+// captured is the standard output of a command inside a command substitution, which the
+// interpreter collects in a strings.Builder: it stops the run before that grows past the
+// buffer limit.
+type captured struct {
+	sb  *strings.Builder
+	ctx context.Context
+}
+
+func (c *captured) Write(p []byte) (int, error) {
+	if run := limit.FromContext(c.ctx); run != nil {
+		if err := run.Fits(int64(c.sb.Len()+len(p)), "the output of a command substitution"); err != nil {
+			return 0, err
+		}
+	}
+	return c.sb.Write(p)
 }
 
 // runFile runs ./script.sh: a file of the session that is executable runs as a bash script.
@@ -272,7 +315,7 @@ func (s *Session) xargs(e *builtin.Env) int {
 			env := *e
 			env.Args = line
 			env.Stdin = nil
-			if st := f(&env); st != 0 {
+			if st := runCommand(&env, f); st != 0 {
 				status = 123
 			}
 			continue
@@ -389,7 +432,8 @@ func (s *Session) commandV(e *builtin.Env) int {
 // (type, command -v) or that the interpreter lacks (history) so that they reach the session's
 // versions instead.
 func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
-	builtin.Pace() // every simple command, so that busy shell loops stay interruptible in wasm
+	limit.Pace() // every simple command, so that busy shell loops stay interruptible in wasm
+	s.checkVars(ctx)
 	switch {
 	case args[0] == "type" && s.runner.Funcs["type"] == nil:
 		return append([]string{"\x00type"}, args[1:]...), nil

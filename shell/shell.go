@@ -21,6 +21,16 @@
 //
 // Variables, functions, options (set -e), the working directory and files persist from one
 // Run to the next, as in one terminal. A script that calls exit ends only that Run.
+//
+// # Limits
+//
+// Every Run is bounded in real time, in output and in memory (Config.Limits; 60s, 4 MiB and
+// 64 MiB by default). A run that hits a limit stops with a message on stderr that names it,
+// "imds sh: script stopped: it used more than 64 MiB of memory (limit)", and status 124, and
+// the session goes on. The limits reach inside awk and jq programs and every builtin's loops,
+// also under js/wasm, where a busy loop cannot be preempted and instead hands the page's event
+// loop a turn now and then, so that Ctrl-C (Interrupt) still works. A command that panics
+// prints an internal error and returns StatusInternal rather than taking the page down.
 package shell
 
 import (
@@ -37,6 +47,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mvdan.cc/sh/v3/expand"
@@ -45,6 +56,7 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds/vclock"
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+	"github.com/imdsplay/imdsplay/shell/internal/limit"
 	"github.com/imdsplay/imdsplay/shell/internal/memfs"
 	"github.com/imdsplay/imdsplay/shell/internal/netsim"
 )
@@ -98,23 +110,48 @@ type Config struct {
 }
 
 // Limits bounds one Run (or one command line of Interactive). Zero fields mean the defaults.
+// A run that hits a limit stops at once: the session prints why on stderr, as
+//
+//	imds sh: script stopped: it ran for more than 60s (limit)
+//	imds sh: script stopped: it wrote more than 4 MiB of output (limit)
+//	imds sh: script stopped: it used more than 64 MiB of memory (limit)
+//	imds sh: script stopped: variable x took more than 16 MiB of memory (limit)
+//	imds sh: script stopped: file /root/f would grow past 16 MiB (limit)
+//
+// and Run returns StatusLimit. The session stays usable: variables, files and the working
+// directory are as the stopped command left them, but for a variable larger than the limit of
+// one (see Memory), which is unset when the run ends, with a message, so that it does not stop
+// every later run.
 type Limits struct {
 	// RunTime is the longest a Run may take in real time; default 60s. Virtual time (sleep,
-	// timeouts) does not count.
+	// timeouts) does not count. It is checked between statements, inside awk and jq programs
+	// and in every builtin's loops, also under js/wasm where nothing preempts a busy loop.
 	RunTime time.Duration
 	// Output is the most bytes a Run may write to stdout and stderr together; default 4 MiB.
 	Output int64
+	// Memory bounds the memory a Run may take; default 64 MiB. It is the growth of the heap
+	// during the run, sampled every millisecond or so and confirmed by a garbage collection,
+	// so that variables, arrays and the data of awk and jq programs all count. A single step
+	// between two samples can go past it (see package shell/internal/limit). A quarter of it
+	// (16 MiB by default) bounds exactly, when they would grow past it, any single file, any
+	// variable (checked before commands), the output a command substitution captures, the
+	// standard input a command reads whole (jq, base64, sort …), awk's input files, curl's
+	// request and response bodies and base64's output. The session's files together may hold
+	// Memory bytes, across runs.
+	Memory int64
 }
 
 // Default limits.
 const (
 	DefaultRunTime = 60 * time.Second
 	DefaultOutput  = 4 << 20
+	DefaultMemory  = 64 << 20
 )
 
 // Exit statuses the session itself produces.
 const (
 	StatusSyntax    = 2   // the script does not parse
+	StatusInternal  = 70  // a command failed inside the emulator (it panicked: a bug)
 	StatusNotFound  = 127 // unknown command
 	StatusLimit     = 124 // a limit stopped the run
 	StatusInterrupt = 130 // the run was cancelled (Ctrl-C)
@@ -147,14 +184,16 @@ type Session struct {
 	mu      sync.Mutex // held for the duration of a Run
 	history []string
 
-	cmu       sync.Mutex
-	dir       string // the working directory as of the end of the last run
-	cancelRun context.CancelCauseFunc
-	termOut   *terminal // the current run's stdout, to tell "is a terminal" apart
+	cmu     sync.Mutex
+	dir     string     // the working directory as of the end of the last run
+	cur     *limit.Run // the current run, nil between runs
+	termOut *terminal  // the current run's stdout, to tell "is a terminal" apart
 	// Interactive's state, for an Interrupt that arrives while it waits for input.
 	replOut    io.Writer
 	idlePrompt string
 	discard    bool
+
+	varsChecked atomic.Int64 // when checkVars last ran, in Unix nanoseconds
 }
 
 var errInterrupted = errors.New("interrupted")
@@ -169,6 +208,9 @@ func New(cfg Config) *Session {
 	}
 	if cfg.Limits.Output <= 0 {
 		cfg.Limits.Output = DefaultOutput
+	}
+	if cfg.Limits.Memory <= 0 {
+		cfg.Limits.Memory = DefaultMemory
 	}
 	if cfg.KeySource == nil {
 		cfg.KeySource = goKeys.get
@@ -189,6 +231,8 @@ func New(cfg Config) *Session {
 		user, s.home = "learner", "/home/learner"
 	}
 	s.fs = memfs.New(s.clock.Now)
+	s.fs.SetLimits(s.limits().Buffer(), cfg.Limits.Memory)
+	s.fs.OnLimit = s.fileLimit
 	for _, d := range []string{s.home, "/tmp", "/etc", "/usr/bin", "/dev"} {
 		s.fs.MkdirAll(d, 0o755)
 	}
@@ -340,8 +384,8 @@ func (s *Session) Interrupt() {
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
 	switch {
-	case s.cancelRun != nil:
-		s.cancelRun(errInterrupted)
+	case s.cur != nil:
+		s.cur.Stop(errInterrupted)
 	case s.replOut != nil && s.idlePrompt != "":
 		// At the prompt, Ctrl-C abandons the line being typed (the terminal already dropped
 		// it) and prompts again.
@@ -378,19 +422,16 @@ func (s *Session) run(ctx context.Context, stmts []*syntax.Stmt, stdout, stderr 
 		s.setStatus(1)
 		return 1
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	ctx, stop := context.WithTimeoutCause(ctx, s.cfg.Limits.RunTime, errRunTime)
-	defer stop()
-	lim := &limiter{max: s.cfg.Limits.Output, cancel: cancel}
-	out := &terminal{w: stdout, lim: lim}
-	errw := &terminal{w: stderr, lim: lim}
+	run, ctx := limit.Start(ctx, s.limits())
+	defer run.End()
+	out := &terminal{w: stdout, run: run}
+	errw := &terminal{w: stderr, run: run}
 	s.cmu.Lock()
-	s.cancelRun, s.termOut = cancel, out
+	s.cur, s.termOut = run, out
 	s.cmu.Unlock()
 	defer func() {
 		s.cmu.Lock()
-		s.cancelRun, s.termOut, s.dir = nil, nil, s.runner.Dir
+		s.cur, s.termOut, s.dir = nil, nil, s.runner.Dir
 		s.cmu.Unlock()
 	}()
 	interp.StdIO(nil, out, errw)(s.runner)
@@ -399,19 +440,15 @@ func (s *Session) run(ctx context.Context, stmts []*syntax.Stmt, stdout, stderr 
 	for _, st := range stmts {
 		err := s.runner.Run(ctx, st)
 		status = exitStatus(err)
-		if cause := context.Cause(ctx); cause != nil {
-			switch {
-			case errors.Is(cause, errOutput):
-				fmt.Fprintf(stderr, "\nimds sh: output limit reached (%d bytes); the command was stopped\n", s.cfg.Limits.Output)
+		if cause := run.Err(); cause != nil {
+			status = StatusInterrupt
+			var le *limit.Error
+			if errors.As(cause, &le) {
+				fmt.Fprintf(stderr, "\nimds sh: script stopped: %v\n", le)
 				status = StatusLimit
-			case errors.Is(cause, errRunTime):
-				fmt.Fprintf(stderr, "\nimds sh: the command ran for more than %v and was stopped\n", s.cfg.Limits.RunTime)
-				status = StatusLimit
-			default:
-				status = StatusInterrupt
 			}
 			s.setStatus(status)
-			return status
+			break
 		}
 		if err != nil && status == 1 && !isExitStatus(err) {
 			fmt.Fprintf(errw, "imds sh: %v\n", err)
@@ -420,13 +457,95 @@ func (s *Session) run(ctx context.Context, stmts []*syntax.Stmt, stdout, stderr 
 			break
 		}
 	}
+	s.dropBigVars(stderr, status)
 	return status
 }
 
-var (
-	errOutput  = errors.New("output limit reached")
-	errRunTime = errors.New("run time limit reached")
-)
+// dropBigVars unsets, when a run ends, the variables that hold more than the buffer limit, and
+// says so. A run can leave one behind when the heap's limit stopped it mid-growth or when its
+// last statement built it; kept, it would stop every later run at its first command (see
+// checkVars), even the `unset` that would free it.
+func (s *Session) dropBigVars(stderr io.Writer, status int) {
+	max := s.limits().Buffer()
+	if max <= 0 {
+		return
+	}
+	var names []string
+	for name, vr := range s.runner.Vars {
+		if vr.IsSet() && varSize(vr) > max && syntax.ValidName(name) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(stderr, "imds sh: variable %s was unset: it held more than %s (limit)\n", n, limit.Bytes(max))
+	}
+	if st, err := syntax.NewParser().Parse(strings.NewReader("unset -v "+strings.Join(names, " ")), ""); err == nil {
+		s.runner.Run(context.Background(), st.Stmts[0])
+	}
+	s.setStatus(status)
+}
+
+// varSize is the number of bytes a variable's value holds.
+func varSize(vr expand.Variable) int64 {
+	n := int64(len(vr.Str))
+	for _, v := range vr.List {
+		n += int64(len(v))
+	}
+	for k, v := range vr.Map {
+		n += int64(len(k) + len(v))
+	}
+	return n
+}
+
+// limits are the session's limits in the form package limit takes.
+func (s *Session) limits() limit.Limits {
+	l := s.cfg.Limits
+	return limit.Limits{RunTime: l.RunTime, Output: l.Output, Memory: l.Memory}
+}
+
+// fileLimit stops the current run when a write to a file is refused for its size.
+func (s *Session) fileLimit(path string, e *memfs.Errno) {
+	s.cmu.Lock()
+	run := s.cur
+	s.cmu.Unlock()
+	if run == nil {
+		return // Session.WriteFile: the caller gets the error
+	}
+	l := s.limits()
+	if e == memfs.EFBIG {
+		run.OverMemory(fmt.Sprintf("file %s would grow past %s", path, limit.Bytes(l.Buffer())))
+		return
+	}
+	run.OverMemory(fmt.Sprintf("the session's files would take more than %s", limit.Bytes(l.Memory)))
+}
+
+// checkVars stops the run when a variable of the calling shell holds more than the buffer
+// limit. The call handler runs it before commands, on the interpreter's goroutine, at most
+// once a millisecond: a loop that doubles a variable spends longer than that on each step
+// once the variable is large, and a script with large arrays does not pay for summing them
+// before every command.
+func (s *Session) checkVars(ctx context.Context) {
+	run := limit.FromContext(ctx)
+	if run == nil || run.Limits().Buffer() <= 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	if last := s.varsChecked.Load(); now-last < int64(time.Millisecond) || !s.varsChecked.CompareAndSwap(last, now) {
+		return
+	}
+	max := run.Limits().Buffer()
+	interp.HandlerCtx(ctx).Env.Each(func(name string, vr expand.Variable) bool {
+		if n := varSize(vr); n > max {
+			run.Fits(n, "variable "+name)
+			return false
+		}
+		return true
+	})
+}
 
 func isExitStatus(err error) bool {
 	var es interp.ExitStatus
@@ -530,38 +649,25 @@ func incomplete(err error) bool {
 }
 
 // terminal is the session's own output: a command whose stdout is this writer writes to the
-// terminal (curl then shows no progress meter).
+// terminal (curl then shows no progress meter). It counts what the run writes against the
+// output limit, and once the run is stopped it drops what commands still write (a builtin's
+// complaint that its context was cancelled), so that the session's own message comes last.
 type terminal struct {
 	w   io.Writer
-	lim *limiter
+	run *limit.Run
 	mu  sync.Mutex
 }
 
 func (t *terminal) Write(p []byte) (int, error) {
-	if err := t.lim.take(len(p)); err != nil {
+	if err := t.run.Err(); err != nil {
+		return 0, err
+	}
+	if err := t.run.Wrote(len(p)); err != nil {
 		return 0, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.w.Write(p)
-}
-
-// limiter counts the bytes a run writes and stops it past the limit.
-type limiter struct {
-	mu     sync.Mutex
-	n, max int64
-	cancel context.CancelCauseFunc
-}
-
-func (l *limiter) take(n int) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.n += int64(n)
-	if l.n > l.max {
-		l.cancel(errOutput)
-		return errOutput
-	}
-	return nil
 }
 
 // stdin normalises the handler context's stdin: outside js/wasm it is an *os.File, which is

@@ -13,6 +13,10 @@ func TestJQ(t *testing.T) {
 		{name: "ok/compact", script: `echo '{"a": [1, {"b": 2}]}' | jq -c .a`, stdout: "[1,{\"b\":2}]\n"},
 		{name: "ok/stream-of-values", script: `printf '1 2\n3' | jq -c '. * 2'`, stdout: "2\n4\n6\n"},
 		{name: "ok/null-input", script: `jq -n '1+1'`, stdout: "2\n"},
+		// jq 1.7 prints values deeper than 256 levels as "<skipped: too deep>"; the emulator's
+		// jq once printed them whole, in a size that grows with the square of the depth.
+		{name: "ok/too-deep-is-skipped", script: `jq -nc 'reduce range(256) as $i (0; [.])' | grep -c skipped; jq -nc 'reduce range(257) as $i (0; [.])' | tr -d '[]'; jq -n 'reduce range(300000) as $i (0; [.])' | wc -l`,
+			stdout: "0\n<skipped: too deep>\n515\n"},
 		{name: "ok/arg", script: `jq -n --arg x hi --argjson n 3 '{x:$x,n:$n}' -c`, stdout: "{\"n\":3,\"x\":\"hi\"}\n"},
 		{name: "ok/slurp", script: `printf '1\n2\n' | jq -s -c .`, stdout: "[1,2]\n"},
 		{name: "ok/raw-input", script: `printf 'a\nb\n' | jq -R .`, stdout: "\"a\"\n\"b\"\n"},
@@ -63,7 +67,13 @@ func TestTextTools(t *testing.T) {
 		{name: "fail/awk-no-system", script: `awk 'BEGIN{system("ls")}'`, status: 2, stderr: "system()"},
 		{name: "ok/tee-and-ls", script: `echo x | tee a b > /dev/null; ls; ls | cat; cat b`, stdout: "a  b\na\nb\nx\n"},
 		{name: "ok/cp-mv-rm", script: `echo x > a; cp a b; mv b c; rm a; ls; rm c; ls`, stdout: "c\n"},
+		// mv used to move the root away, which left the session without files; and
+		// ls -l showed directories as "dwxr-xr-x".
+		{name: "fail/mv-root", script: `mv / /x; ls -l / | head -n 2`, status: 0, stdout: "total 0\ndrwxr-xr-x 1 root root  4096 Sep  1 10:00 dev\n", stderr: "mv: cannot move '/' to '/x': Device or resource busy"},
 		{name: "ok/date-format", script: `date -u +%Y-%m-%dT%H:%M:%SZ; date -d @0 +%s`, stdout: "2026-09-01T10:00:00Z\n0\n"},
 		{name: "fail/sleep-bad", script: `sleep abc`, status: 1, stderr: "sleep: invalid time interval 'abc'"},
+		{name: "ok/seq-streams", script: `seq 200000 | tail -n 1; seq 1e9 | head -n 2; seq -s , 3`, stdout: "200000\n1\n2\n1,2,3\n"},
+		{name: "ok/wc-counts-without-splitting", script: `printf 'a b\t c\n\n dd' | wc; printf ' é  x ' | wc -w -L`, stdout: "      2       4      11\n      2       6\n"},
+		{name: "fail/genrsa-too-large", script: `openssl genrsa 100000`, status: 1, stderr: `genrsa: Invalid number "100000" for option numbits`},
 	})
 }

@@ -1,10 +1,15 @@
 // Package awk is the shell's awk, backed by github.com/benhoyt/goawk. Programs cannot reach the
 // host: system(), pipes to commands and file redirections are refused, and input files are read
 // from the session's in-memory filesystem by this package and handed to goawk as its input.
+// The run's limits reach into the program: goawk consults the run's context every thousand
+// instructions (see awkCtx), so that `awk 'BEGIN { while (1) {} }'` stops at the run-time
+// limit, also under js/wasm, and loops that build strings check at every iteration (see
+// instrument), so that `s = s s` stops at the memory limit.
 package awk
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -112,6 +117,20 @@ func Run(e *builtin.Env) int {
 	if fs != "" {
 		vars = append(vars, "FS", fs)
 	}
+	funcs := map[string]any{pollFunc: func() (int, error) {
+		if r := e.Run(); r != nil {
+			return 0, r.Poll()
+		}
+		if e.Ctx != nil {
+			return 0, e.Ctx.Err()
+		}
+		return 0, nil
+	}}
+	if src2, ok := instrument(src, prog); ok {
+		if prog2, err := parser.ParseProgram(src2, &parser.ParserConfig{Funcs: funcs}); err == nil {
+			prog = prog2
+		}
+	}
 
 	// goawk would open input files itself; read them here from the session's files instead and
 	// pass their concatenation as standard input. FILENAME is right for a single file.
@@ -129,6 +148,9 @@ func Run(e *builtin.Env) int {
 			fmt.Fprintf(e.Stderr, "awk: cannot open \"%s\" (%s)\n", a, builtin.Reason(err))
 			return 2
 		}
+		if err := e.Fits(int64(stdin.Len()+len(data)), "awk's input files"); err != nil {
+			return 130
+		}
 		stdin.Write(data)
 		if a != "-" {
 			vars = append(vars, "FILENAME", a)
@@ -141,7 +163,16 @@ func Run(e *builtin.Env) int {
 		in = &stdin
 	}
 	var out bytes.Buffer
-	status, err := interp.ExecProgram(prog, &interp.Config{
+	ip, err := interp.New(prog)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "awk: %v\n", err)
+		return 2
+	}
+	ctx := e.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	status, err := ip.ExecuteContext(awkCtx{ctx}, &interp.Config{
 		Stdin:        in,
 		Output:       &limited{w: &out, e: e},
 		Error:        e.Stderr,
@@ -152,8 +183,12 @@ func Run(e *builtin.Env) int {
 		NoFileWrites: true,
 		NoFileReads:  true,
 		Environ:      append([]string{}, envPairs(e.Environ)...),
+		Funcs:        funcs,
 	})
 	e.Stdout.Write(out.Bytes())
+	if e.Ctx != nil && e.Ctx.Err() != nil {
+		return 130 // stopped by the shell (a limit, Ctrl-C): not awk's error to report
+	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "awk: %v\n", err)
 		return 2

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/imdsplay/imdsplay/shell/internal/limit"
 	"github.com/imdsplay/imdsplay/shell/internal/memfs"
 )
 
@@ -78,19 +79,49 @@ func (e *Env) WriteFile(name string, data []byte, perm fs.FileMode) error {
 	return e.FS.WriteFile(e.Path(name), data, perm)
 }
 
-// MaxStdin bounds how much a command reads from its standard input.
+// MaxStdin bounds how much a command reads whole from its standard input when it runs outside
+// a bounded run; within one, the run's buffer limit (limit.Limits.Buffer) does.
 const MaxStdin = 16 << 20
 
-// ReadStdin reads standard input to the end (empty when there is none).
+// ReadStdin reads standard input to the end (empty when there is none). Input past the run's
+// buffer limit stops the run (see Fits) and returns its cause.
 func (e *Env) ReadStdin() ([]byte, error) {
 	if e.Stdin == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(ctxReader{e.Ctx, e.Stdin}, MaxStdin))
+	max := int64(MaxStdin)
+	run := e.Run()
+	if run != nil {
+		max = run.Limits().Buffer()
+	}
+	var rd io.Reader = ctxReader{e.Ctx, e.Stdin}
+	if max > 0 {
+		rd = io.LimitReader(rd, max+1)
+	}
+	b, err := io.ReadAll(rd)
 	if errors.Is(err, os.ErrClosed) {
 		err = nil
 	}
+	if max > 0 && int64(len(b)) > max {
+		b = b[:max]
+		if err := e.Fits(max+1, e.Name()+"'s standard input"); err != nil {
+			return b, err
+		}
+	}
 	return b, err
+}
+
+// Run is the bounded run the command belongs to, nil outside one.
+func (e *Env) Run() *limit.Run { return limit.FromContext(e.Ctx) }
+
+// Fits checks that a buffer of n bytes the command is about to hold stays within the run's
+// buffer limit; past it, the run stops with a message naming what (e.g. "jq's standard
+// input") and Fits returns the cause. Outside a bounded run it returns nil.
+func (e *Env) Fits(n int64, what string) error {
+	if r := e.Run(); r != nil {
+		return r.Fits(n, what)
+	}
+	return nil
 }
 
 // Lines returns a scanner over standard input that stops when the command is cancelled.
@@ -108,6 +139,7 @@ type ctxReader struct {
 
 func (c ctxReader) Read(p []byte) (int, error) {
 	if c.ctx != nil {
+		limit.Pace()
 		if err := c.ctx.Err(); err != nil {
 			return 0, err
 		}
@@ -134,9 +166,9 @@ func Reason(err error) string {
 	return err.Error()
 }
 
-// Cancelled reports whether the command's context is done. Loops call it, so it also lets the
-// browser's event loop run (see Pace).
+// Cancelled reports whether the command's context is done. Loops call it, so it is also a
+// checkpoint of the run's limits and lets the browser's event loop run (see limit.Pace).
 func (e *Env) Cancelled() bool {
-	Pace()
+	limit.Pace()
 	return e.Ctx != nil && e.Ctx.Err() != nil
 }

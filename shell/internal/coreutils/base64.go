@@ -49,6 +49,9 @@ func base64Cmd(e *builtin.Env) int {
 		return 1
 	}
 	if !decode {
+		if e.Fits(int64(base64.StdEncoding.EncodedLen(len(data))), "base64's output") != nil {
+			return 130 // the run is stopped
+		}
 		s := base64.StdEncoding.EncodeToString(data)
 		if s == "" {
 			return 0

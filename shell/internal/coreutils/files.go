@@ -188,10 +188,7 @@ func ls(o Options) builtin.Func {
 			var short []string
 			for _, inf := range infos {
 				if long {
-					mode := inf.Mode().String()
-					if inf.IsDir() {
-						mode = "d" + mode[2:]
-					}
+					mode := inf.Mode().String() // "drwxr-xr-x" for a directory already
 					size := inf.Size()
 					if inf.IsDir() {
 						size = 4096

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
@@ -511,12 +512,18 @@ func wc(e *builtin.Env) int {
 	status := inputs(e, files, func(fname string, data []byte) bool {
 		c := map[string]int{
 			"lines": bytes.Count(data, []byte("\n")),
-			"words": len(strings.Fields(string(data))),
+			"words": countWords(data),
 			"bytes": len(data),
 			"chars": utf8.RuneCount(data),
 		}
-		for _, l := range lines(string(data)) {
-			c["max-line-length"] = max(c["max-line-length"], utf8.RuneCountInString(l))
+		for rest := data; len(rest) > 0; {
+			line := rest
+			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+				line, rest = rest[:i], rest[i+1:]
+			} else {
+				rest = nil
+			}
+			c["max-line-length"] = max(c["max-line-length"], utf8.RuneCount(line))
 		}
 		for k, v := range c {
 			if k == "max-line-length" {
@@ -559,6 +566,23 @@ func wc(e *builtin.Env) int {
 	}
 	e.Stdout.Write([]byte(b.String()))
 	return status
+}
+
+// countWords counts what strings.Fields would return, without making the strings: wc on a
+// large input would otherwise hold a string header for every word.
+func countWords(b []byte) int {
+	n, in := 0, false
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		switch {
+		case unicode.IsSpace(r):
+			in = false
+		case !in:
+			in, n = true, n+1
+		}
+	}
+	return n
 }
 
 func sortCmd(e *builtin.Env) int {
@@ -778,15 +802,30 @@ func seq(e *builtin.Env) int {
 		fmt.Fprintln(e.Stderr, "seq: invalid Zero increment value: '0'")
 		return 1
 	}
-	var parts []string
+	// The numbers go out in chunks as they are made, so that `seq 1e9 | head` ends at once
+	// and a long sequence meets the run's limits instead of being held in memory.
+	var b []byte
+	n := 0
 	for v := first; (step > 0 && v <= last) || (step < 0 && v >= last); v += step {
-		if len(parts) > 1_000_000 || e.Cancelled() {
-			break
+		if e.Cancelled() {
+			return 130
 		}
-		parts = append(parts, strconv.FormatFloat(v, 'f', -1, 64))
+		if n > 0 {
+			b = append(b, sep...)
+		}
+		b = strconv.AppendFloat(b, v, 'f', -1, 64)
+		n++
+		if len(b) >= 32<<10 {
+			if _, err := e.Stdout.Write(b); err != nil {
+				return 1
+			}
+			b = b[:0]
+		}
 	}
-	if len(parts) > 0 {
-		e.Stdout.Write([]byte(strings.Join(parts, sep) + "\n"))
+	if n > 0 {
+		if _, err := e.Stdout.Write(append(b, '\n')); err != nil {
+			return 1
+		}
 	}
 	return 0
 }

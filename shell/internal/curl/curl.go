@@ -95,6 +95,9 @@ func (c *Client) Run(e *builtin.Env) int {
 	for _, w := range warn {
 		fmt.Fprintln(e.Stderr, w)
 	}
+	if e.Fits(int64(len(body)), "curl's request body") != nil {
+		return 130 // the run is stopped
+	}
 	status := exitOK
 	for i, raw := range o.urls {
 		if e.Cancelled() {
@@ -215,6 +218,9 @@ func (c *Client) one(e *builtin.Env, o *opts, raw string, body []byte, ctype, ou
 	vstart := c.now()
 	var err error
 	for {
+		if e.Cancelled() { // an endless chain of redirects with --max-redirs -1
+			return 130
+		}
 		err = c.roundTrip(e, o, t, ctype, wait)
 		if err != nil || !o.follow || t.resp == nil {
 			break
@@ -223,7 +229,7 @@ func (c *Client) one(e *builtin.Env, o *opts, raw string, body []byte, ctype, ou
 		if t.code < 300 || t.code > 399 || loc == "" {
 			break
 		}
-		if t.redirs >= o.maxRedirs {
+		if o.maxRedirs >= 0 && t.redirs >= o.maxRedirs {
 			c.meter(e, o, outName, t, 0)
 			return c.fail(e, o, exitRedirects, fmt.Sprintf("Maximum (%d) redirects followed", o.maxRedirs))
 		}
@@ -553,6 +559,9 @@ func (c *Client) roundTrip(e *builtin.Env, o *opts, t *transfer, ctype string, w
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if e.Fits(int64(len(body)), "curl's response body") != nil {
+		return context.Canceled // the run is stopped
+	}
 	t.resp, t.body, t.code = resp, body, resp.StatusCode
 	t.headerSz = len(headerBlock(t))
 	return nil

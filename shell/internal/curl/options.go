@@ -1,7 +1,9 @@
 package curl
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +31,7 @@ type opts struct {
 	connTimeout time.Duration
 	maxTime     time.Duration
 	follow      bool
-	maxRedirs   int
+	maxRedirs   int // -1: no limit
 	user        string
 	userAgent   *string
 	jsonBody    bool
@@ -86,10 +88,19 @@ var shortToLong = map[byte]string{
 	'#': "progress-bar", 'E': "cert", 'q': "disable",
 }
 
-func seconds(name, v string) (time.Duration, error) {
+// seconds parses the value of -m or --connect-timeout, a number of seconds that may have a
+// fraction. spelled is the option as typed, which curl names in its message. A value beyond
+// what a time.Duration holds (some 292 years) is clamped to it: converting it as is would
+// overflow to a negative duration, and the timeout would silently vanish.
+func seconds(spelled, v string) (time.Duration, error) {
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
-		return 0, usageError(fmt.Sprintf("option --%s: expected a proper numerical parameter", name))
+	switch {
+	case errors.Is(err, strconv.ErrRange) || f > float64(math.MaxInt64)/1000: // LONG_MAX ms
+		return 0, usageError(fmt.Sprintf("option %s: too large number", spelled))
+	case err != nil || f < 0 || math.IsNaN(f):
+		return 0, usageError(fmt.Sprintf("option %s: expected a proper numerical parameter", spelled))
+	case f >= float64(math.MaxInt64)/float64(time.Second):
+		return math.MaxInt64, nil
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }
@@ -142,13 +153,13 @@ func parse(args []string) (*opts, error) {
 		case "write-out":
 			o.writeOut = val
 		case "connect-timeout":
-			d, err := seconds(name, val)
+			d, err := seconds(spelled, val)
 			if err != nil {
 				return err
 			}
 			o.connTimeout = d
 		case "max-time":
-			d, err := seconds(name, val)
+			d, err := seconds(spelled, val)
 			if err != nil {
 				return err
 			}
@@ -156,8 +167,9 @@ func parse(args []string) (*opts, error) {
 		case "location", "location-trusted":
 			o.follow = true
 		case "max-redirs":
+			// -1 means no limit; below that curl refuses the number.
 			n, err := strconv.Atoi(val)
-			if err != nil {
+			if err != nil || n < -1 {
 				return usageError(fmt.Sprintf("option %s: expected a proper numerical parameter", spelled))
 			}
 			o.maxRedirs = n

@@ -235,6 +235,11 @@ func Run(e *builtin.Env) int {
 					return false
 				}
 				flush()
+				if e.Ctx != nil && e.Ctx.Err() != nil {
+					// Stopped by the shell (a limit, Ctrl-C): not jq's error to report.
+					status = 130
+					return false
+				}
 				where := "<unknown>"
 				if !o.null {
 					where = fmt.Sprintf("%s:%d", in.label(), in.line)
@@ -244,7 +249,7 @@ func Run(e *builtin.Env) int {
 				return true
 			}
 			produced, last = true, r
-			o.write(&out, r)
+			o.write(&out, r, flush)
 			if out.Len() > 64<<10 {
 				flush()
 			}
@@ -309,7 +314,10 @@ func message(err error) string {
 	return msg
 }
 
-func (o *options) write(w *bytes.Buffer, v any) {
+// write prints one result into w; spill, if not nil, is called to empty w whenever it holds
+// more than 64 KiB, so that one large result streams out (and meets the run's limits) instead
+// of being held whole.
+func (o *options) write(w *bytes.Buffer, v any, spill func()) {
 	if s, ok := v.(string); ok && o.raw {
 		w.WriteString(s)
 	} else {
@@ -317,16 +325,28 @@ func (o *options) write(w *bytes.Buffer, v any) {
 		if o.compact {
 			indent = 0
 		}
-		encode(w, v, indent, o.tab, 0, o.ascii)
+		encode(w, v, indent, o.tab, 0, o.ascii, spill)
 	}
 	if !o.join {
 		w.WriteByte('\n')
 	}
 }
 
+// maxPrintDepth is jq's MAX_PRINT_DEPTH: deeper values print as "<skipped: too deep>".
+const maxPrintDepth = 256
+
 // encode writes v as jq prints it: two-space indentation by default, "key": value, empty
-// containers as {} and [], keys sorted (jq keeps input order; the emulator's JSON is sorted).
-func encode(w *bytes.Buffer, v any, indent int, tab bool, level int, ascii bool) {
+// containers as {} and [], keys sorted (jq keeps input order; the emulator's JSON is sorted),
+// and, like jq, "<skipped: too deep>" past maxPrintDepth levels: a deeply nested value would
+// otherwise print in a size that grows with the square of its depth. spill is as for write.
+func encode(w *bytes.Buffer, v any, indent int, tab bool, level int, ascii bool, spill func()) {
+	if level > maxPrintDepth {
+		w.WriteString("<skipped: too deep>")
+		return
+	}
+	if spill != nil && w.Len() > 64<<10 {
+		spill()
+	}
 	nl := func(l int) {
 		if indent == 0 && !tab {
 			return
@@ -361,7 +381,7 @@ func encode(w *bytes.Buffer, v any, indent int, tab bool, level int, ascii bool)
 			nl(level + 1)
 			writeString(w, k, ascii)
 			w.WriteString(colon)
-			encode(w, v[k], indent, tab, level+1, ascii)
+			encode(w, v[k], indent, tab, level+1, ascii, spill)
 		}
 		nl(level)
 		w.WriteByte('}')
@@ -376,7 +396,7 @@ func encode(w *bytes.Buffer, v any, indent int, tab bool, level int, ascii bool)
 				w.WriteByte(',')
 			}
 			nl(level + 1)
-			encode(w, x, indent, tab, level+1, ascii)
+			encode(w, x, indent, tab, level+1, ascii, spill)
 		}
 		nl(level)
 		w.WriteByte(']')

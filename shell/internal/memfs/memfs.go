@@ -39,20 +39,35 @@ var (
 	ENOTDIR   = &Errno{"Not a directory", nil}
 	ENOTEMPTY = &Errno{"Directory not empty", nil}
 	EINVAL    = &Errno{"Invalid argument", fs.ErrInvalid}
+	EBUSY     = &Errno{"Device or resource busy", nil}
 )
 
-// MaxFileSize bounds a single file, so that `yes > f` cannot eat the browser's memory.
-const MaxFileSize = 16 << 20
+// Default bounds of a new FS (see SetLimits), so that `yes > f` cannot eat the browser's
+// memory.
+const (
+	MaxFileSize  = 16 << 20
+	MaxTotalSize = 64 << 20
+)
 
-// EFBIG is returned when a write would grow a file past MaxFileSize.
-var EFBIG = &Errno{"File too large", nil}
+// Errors of writes past the bounds: EFBIG when a file would grow past its bound, ENOSPC when
+// all files together would.
+var (
+	EFBIG  = &Errno{"File too large", nil}
+	ENOSPC = &Errno{"No space left on device", nil}
+)
 
 // FS is an in-memory tree of directories and regular files. It is safe for concurrent use
 // (pipelines run their commands concurrently).
 type FS struct {
-	mu    sync.Mutex
-	nodes map[string]*node
-	now   func() time.Time
+	mu      sync.Mutex
+	nodes   map[string]*node
+	now     func() time.Time
+	maxFile int64
+	maxAll  int64
+	total   int64 // bytes in all regular files
+	// OnLimit, if set, is called (without the lock held) after a write is refused with EFBIG
+	// or ENOSPC, with the file's path and the errno. The shell stops the running script there.
+	OnLimit func(path string, err *Errno)
 }
 
 type node struct {
@@ -60,6 +75,13 @@ type node struct {
 	data []byte
 	mode fs.FileMode
 	mod  time.Time
+	gone bool // removed or replaced while a handle may still write to it: no longer counted
+}
+
+// dropLocked removes n from the count of bytes.
+func (f *FS) dropLocked(n *node) {
+	f.total -= int64(len(n.data))
+	n.gone = true
 }
 
 // New returns a filesystem holding only the root directory. now stamps modification times
@@ -68,9 +90,43 @@ func New(now func() time.Time) *FS {
 	if now == nil {
 		now = time.Now
 	}
-	f := &FS{nodes: map[string]*node{}, now: now}
+	f := &FS{nodes: map[string]*node{}, now: now, maxFile: MaxFileSize, maxAll: MaxTotalSize}
 	f.nodes["/"] = &node{dir: true, mode: fs.ModeDir | 0o755, mod: now()}
 	return f
+}
+
+// SetLimits bounds the size of one file and of all files together; a write past either fails
+// (EFBIG, ENOSPC). Zero or negative means no bound.
+func (f *FS) SetLimits(file, total int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.maxFile, f.maxAll = file, total
+}
+
+// Size is the number of bytes in all regular files.
+func (f *FS) Size() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.total
+}
+
+// fitsLocked checks that a file growing from old to size bytes stays within the bounds.
+func (f *FS) fitsLocked(old, size int64) *Errno {
+	switch {
+	case f.maxFile > 0 && size > f.maxFile:
+		return EFBIG
+	case f.maxAll > 0 && size > old && f.total+size-old > f.maxAll:
+		return ENOSPC
+	}
+	return nil
+}
+
+// refused reports a write refused for its size to OnLimit and returns the error to return.
+func (f *FS) refused(op, p string, e *Errno) error {
+	if f.OnLimit != nil {
+		f.OnLimit(p, e)
+	}
+	return perr(op, p, e)
 }
 
 // Resolve turns name into a clean absolute path, relative to dir when it is not absolute.
@@ -159,22 +215,32 @@ func (f *FS) ReadFile(p string) ([]byte, error) {
 
 // WriteFile replaces (or creates) the regular file p; its parent directory must exist.
 func (f *FS) WriteFile(p string, data []byte, perm fs.FileMode) error {
-	if len(data) > MaxFileSize {
-		return perr("write", p, EFBIG)
-	}
 	p = path.Clean(p)
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if n, ok := f.nodes[p]; ok {
-		if n.dir {
-			return perr("open", p, EISDIR)
+	n, ok := f.nodes[p]
+	var old int64
+	switch {
+	case ok && n.dir:
+		f.mu.Unlock()
+		return perr("open", p, EISDIR)
+	case ok:
+		old = int64(len(n.data))
+	default:
+		if err := f.parentErr(p); err != nil {
+			f.mu.Unlock()
+			return perr("open", p, err)
 		}
+	}
+	if e := f.fitsLocked(old, int64(len(data))); e != nil {
+		f.mu.Unlock()
+		return f.refused("write", p, e)
+	}
+	defer f.mu.Unlock()
+	f.total += int64(len(data)) - old
+	if ok {
 		n.data = bytes.Clone(data)
 		n.mod = f.now()
 		return nil
-	}
-	if err := f.parentErr(p); err != nil {
-		return perr("open", p, err)
 	}
 	f.nodes[p] = &node{data: bytes.Clone(data), mode: perm.Perm(), mod: f.now()}
 	return nil
@@ -262,6 +328,7 @@ func (f *FS) Remove(p string) error {
 			}
 		}
 	}
+	f.dropLocked(n)
 	delete(f.nodes, p)
 	return nil
 }
@@ -274,8 +341,9 @@ func (f *FS) RemoveAll(p string) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for q := range f.nodes {
+	for q, n := range f.nodes {
 		if q == p || strings.HasPrefix(q, p+"/") {
+			f.dropLocked(n)
 			delete(f.nodes, q)
 		}
 	}
@@ -287,6 +355,10 @@ func (f *FS) Rename(oldp, newp string) error {
 	oldp, newp = path.Clean(oldp), path.Clean(newp)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if oldp == "/" || newp == "/" {
+		// Moving the root (`mv / /x`) would leave a tree without one.
+		return perr("rename", oldp, EBUSY)
+	}
 	n, ok := f.nodes[oldp]
 	if !ok {
 		return perr("rename", oldp, ENOENT)
@@ -311,6 +383,9 @@ func (f *FS) Rename(oldp, newp string) error {
 		}
 	}
 	for q, c := range moved {
+		if old, ok := f.nodes[q]; ok {
+			f.dropLocked(old) // replaced
+		}
 		f.nodes[q] = c
 	}
 	return nil
@@ -358,6 +433,9 @@ func (f *FS) OpenFile(p string, flag int, perm fs.FileMode) (io.ReadWriteCloser,
 		return nil, perr("read", p, EISDIR)
 	}
 	if flag&os.O_TRUNC != 0 {
+		if !n.gone {
+			f.total -= int64(len(n.data))
+		}
 		n.data = nil
 		n.mod = f.now()
 	}
@@ -387,14 +465,20 @@ func (h *handle) Write(p []byte) (int, error) {
 	if h.flag&(os.O_WRONLY|os.O_RDWR) == 0 {
 		return 0, perr("write", h.name, &Errno{"Bad file descriptor", nil})
 	}
-	h.fs.mu.Lock()
-	defer h.fs.mu.Unlock()
-	if len(h.n.data)+len(p) > MaxFileSize {
-		return 0, perr("write", h.name, EFBIG)
+	f := h.fs
+	f.mu.Lock()
+	old := int64(len(h.n.data))
+	if e := f.fitsLocked(old, old+int64(len(p))); e != nil {
+		f.mu.Unlock()
+		return 0, f.refused("write", h.name, e)
 	}
+	defer f.mu.Unlock()
 	// Redirections either truncate or append, and nobody seeks, so every write appends.
 	h.n.data = append(h.n.data, p...)
-	h.n.mod = h.fs.now()
+	h.n.mod = f.now()
+	if !h.n.gone {
+		f.total += int64(len(p))
+	}
 	return len(p), nil
 }
 

@@ -196,7 +196,10 @@ func (t *Tool) genrsa(e *builtin.Env, list []string) int {
 			if strings.HasPrefix(s, "-") {
 				return unknown(e, "genrsa", s)
 			}
-			if _, err := fmt.Sscan(s, &bits); err != nil || bits < 512 {
+			// 16384 is OpenSSL's largest modulus, and req's bound here: a key source cannot
+			// abandon a key it is generating, so a huge size would burn CPU long after the
+			// run's time limit.
+			if _, err := fmt.Sscan(s, &bits); err != nil || bits < 512 || bits > 16384 {
 				fmt.Fprintf(e.Stderr, "genrsa: Invalid number \"%s\" for option numbits\n", s)
 				return 1
 			}
