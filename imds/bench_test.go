@@ -47,11 +47,9 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/imdstest"
+	"github.com/imdsplay/imdsplay/imds/jwt"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
@@ -279,30 +277,26 @@ func bytesHandler(body []byte, status int) http.HandlerFunc {
 }
 
 // jwtSigner signs claims like the emulator's token of the same kind: RS256 with the same key
-// and kid.
+// and kid, through the same imds/jwt.Sign the emulator uses, so the floor pays the same signature.
 type jwtSigner struct {
-	signer jose.Signer
+	key    *rsa.PrivateKey
+	kid    string
 	claims any
 }
 
 func newJWTSigner(b *testing.B, token string, key *rsa.PrivateKey, claims any) *jwtSigner {
 	b.Helper()
-	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	parsed, err := jwt.Parse(token)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := parsed.Claims(&key.PublicKey, claims); err != nil {
 		b.Fatal(err)
 	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", parsed.Headers[0].KeyID))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &jwtSigner{signer: s, claims: claims}
+	return &jwtSigner{key: key, kid: parsed.Header.Kid, claims: claims}
 }
 
-func (s *jwtSigner) sign() (string, error) { return jwt.Signed(s.signer).Claims(s.claims).Serialize() }
+func (s *jwtSigner) sign() (string, error) { return jwt.Sign(s.key, s.kid, s.claims) }
 
 // signHandler only signs the same token and writes it.
 func (s *jwtSigner) handler() http.HandlerFunc {

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4/jwt"
-
+	"github.com/imdsplay/imdsplay/imds/jwt"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 

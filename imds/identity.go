@@ -2,7 +2,6 @@ package imds
 
 import (
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
+	"github.com/imdsplay/imdsplay/imds/jwt"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
@@ -316,12 +313,7 @@ func (e *Emulator) audienceSuffix(in *scenario.Instance) string {
 
 // sign makes an RS256 JWS of claims with the key ID in its header.
 func (e *Emulator) sign(key *rsa.PrivateKey, keyID string, claims any) (string, error) {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", keyID))
-	if err != nil {
-		return "", &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
-	}
-	tok, err := jwt.Signed(signer).Claims(claims).Serialize()
+	tok, err := jwt.Sign(key, keyID, claims)
 	if err != nil {
 		return "", &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
 	}
@@ -353,12 +345,10 @@ func (e *Emulator) verifyJWT(token string, key *rsa.PublicKey, issuer string, ou
 }
 
 // decodeJWT checks the form and the RS256 signature of token and decodes its claims into out:
-// what verifyJWT checks once and for all, as opposed to the times.
+// what verifyJWT checks once and for all, as opposed to the times. jwt.Parse accepts one
+// spelling of a token only, so no string the emulator did not issue reaches the claims.
 func decodeJWT(token string, key *rsa.PublicKey, out any) error {
-	if !canonicalJWS(token) {
-		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: errors.New("token is not canonical base64url")}
-	}
-	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	parsed, err := jwt.Parse(token)
 	if err != nil {
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: err}
 	}
@@ -368,43 +358,16 @@ func decodeJWT(token string, key *rsa.PublicKey, out any) error {
 	return nil
 }
 
-// checkClaims checks the issuer and the times of a token whose signature is good.
+// checkClaims checks the issuer and the times of a token whose signature is good. There is no
+// leeway: the emulator's clock is the only clock, and "expired by one second" must fail.
 func (e *Emulator) checkClaims(std *jwt.Claims, issuer string) error {
 	if std.Expiry == nil || std.IssuedAt == nil {
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: errors.New("token lacks exp or iat")}
 	}
-	// No leeway: the emulator's clock is the only clock, and "expired by one second" must fail.
-	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: issuer, Time: e.now()}, 0); err != nil {
+	if err := std.Validate(issuer, e.now()); err != nil {
 		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: err}
 	}
-	if !e.now().Before(std.Expiry.Time()) {
-		return &Error{Code: CodeUnauthenticated, Message: errInvalidToken.Message, Target: errInvalidToken.Target, Err: jwt.ErrExpired}
-	}
 	return nil
-}
-
-// canonicalJWS reports whether token is a compact JWS spelled the one way the emulator spells
-// it: three segments of unpadded base64url with no other characters and zero unused bits.
-// go-jose decodes leniently (it skips CR and LF and ignores the unused low bits of a last
-// character), so without this check one signed token would have many spellings, each
-// accepted, that the emulator never issued.
-func canonicalJWS(token string) bool {
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return false
-	}
-	for _, p := range parts {
-		if _, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil {
-			return false
-		}
-	}
-	return true
 }
 
 func (c *IdentityClaims) std() *jwt.Claims { return &c.Claims }
@@ -489,11 +452,9 @@ func (e *Emulator) requireIdentity(r *http.Request, in *scenario.Instance) (*Ide
 }
 
 // jwks is a JSON Web Key Set of public keys only.
-func jwks(keys ...jose.JSONWebKey) []byte {
-	data, _ := json.Marshal(jose.JSONWebKeySet{Keys: keys})
+func jwks(keys ...jwt.JWK) []byte {
+	data, _ := json.Marshal(jwt.JWKSet{Keys: keys})
 	return data
 }
 
-func publicJWK(k *rsa.PrivateKey, id string) jose.JSONWebKey {
-	return jose.JSONWebKey{Key: &k.PublicKey, KeyID: id, Algorithm: string(jose.RS256), Use: "sig"}
-}
+func publicJWK(k *rsa.PrivateKey, id string) jwt.JWK { return jwt.NewJWK(&k.PublicKey, id) }

@@ -14,9 +14,8 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/imds/jwt"
 	"github.com/imdsplay/imdsplay/imds/vclock"
 )
 
@@ -165,7 +164,7 @@ func (e *Engine) keySets() ([]KeySet, error) {
 		if err != nil {
 			return nil, err
 		}
-		var set jose.JSONWebKeySet
+		var set jwt.JWKSet
 		if err := json.Unmarshal(b, &set); err != nil {
 			return nil, fmt.Errorf("%s keys: %w", src.name, err)
 		}

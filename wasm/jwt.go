@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/imdsplay/imdsplay/imds/jwt"
 )
 
 // JWTInfo is what the page shows when a token in an output is opened: the decoded parts, and
@@ -41,7 +40,7 @@ type JWTInfo struct {
 // KeySet is a named JWKS the emulator publishes (its identity keys, or IAM's keys).
 type KeySet struct {
 	Name string
-	Set  jose.JSONWebKeySet
+	Set  jwt.JWKSet
 }
 
 // errNotJWT is returned for a string that is not a compact JWS at all; a token with a bad
@@ -71,9 +70,9 @@ func VerifyJWT(token string, sets []KeySet, now time.Time) (JWTInfo, error) {
 
 	// Only RS256: the emulator signs nothing else, and accepting what the header asks for is the
 	// classic JWT mistake this page should not model.
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jwt.Parse(token)
 	if err != nil {
-		info.Reason = "signature not checked: " + trimJose(err)
+		info.Reason = "signature not checked: " + trimPrefix(err)
 		return info, nil
 	}
 	payload, set, keyID := verifyWithSets(jws, kid, sets)
@@ -93,14 +92,14 @@ func VerifyJWT(token string, sets []KeySet, now time.Time) (JWTInfo, error) {
 		return info, nil
 	}
 	// No leeway: the page shows the same moment the emulator enforces.
-	if err := claims.ValidateWithLeeway(jwt.Expected{Time: now}, 0); err != nil {
+	if err := claims.Validate("", now); err != nil {
 		switch {
 		case errors.Is(err, jwt.ErrExpired):
 			info.Reason = fmt.Sprintf("signed by the %s key, but expired %s ago", set, roundAgo(now.Sub(claims.Expiry.Time())))
 		case errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
 			info.Reason = fmt.Sprintf("signed by the %s key, but not valid yet", set)
 		default:
-			info.Reason = "signed, but " + trimJose(err)
+			info.Reason = "signed, but " + trimPrefix(err)
 		}
 		return info, nil
 	}
@@ -111,15 +110,19 @@ func VerifyJWT(token string, sets []KeySet, now time.Time) (JWTInfo, error) {
 
 // verifyWithSets tries the keys named by kid first and, when the header has no kid, every key,
 // returning the verified payload and where the key came from.
-func verifyWithSets(jws *jose.JSONWebSignature, kid string, sets []KeySet) (payload []byte, set, keyID string) {
+func verifyWithSets(jws *jwt.Token, kid string, sets []KeySet) (payload []byte, set, keyID string) {
 	for _, s := range sets {
 		keys := s.Set.Keys
 		if kid != "" {
-			keys = s.Set.Key(kid)
+			keys = s.Set.Find(kid)
 		}
 		for _, k := range keys {
-			if p, err := jws.Verify(k.Public()); err == nil {
-				return p, s.Name, k.KeyID
+			pub, err := k.PublicKey()
+			if err != nil {
+				continue
+			}
+			if p, err := jws.Verify(pub); err == nil {
+				return p, s.Name, k.Kid
 			}
 		}
 	}
@@ -158,11 +161,5 @@ func numericDateMs(v any) int64 {
 // roundAgo prints d to the second, the precision a reader cares about.
 func roundAgo(d time.Duration) string { return d.Round(time.Second).String() }
 
-// trimJose removes go-jose's package prefix from an error so the page shows plain words.
-func trimJose(err error) string {
-	s := err.Error()
-	for _, p := range []string{"go-jose/go-jose/jwt: ", "go-jose/go-jose: "} {
-		s = strings.TrimPrefix(s, p)
-	}
-	return s
-}
+// trimPrefix removes the package prefix from an error so the page shows plain words.
+func trimPrefix(err error) string { return strings.TrimPrefix(err.Error(), "jwt: ") }

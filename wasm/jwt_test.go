@@ -9,9 +9,11 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	imdsjwt "github.com/imdsplay/imdsplay/imds/jwt"
 )
 
-// signTest signs claims with k under kid using alg.
+// signTest signs claims with k under kid, with go-jose: tokens made independently of imds/jwt.
 func signTest(t *testing.T, k *rsa.PrivateKey, kid string, claims any) string {
 	t.Helper()
 	opts := (&jose.SignerOptions{}).WithType("JWT")
@@ -32,8 +34,8 @@ func signTest(t *testing.T, k *rsa.PrivateKey, kid string, claims any) string {
 func TestVerifyJWT(t *testing.T) {
 	ks := testKeys()
 	sets := []KeySet{
-		{Name: "identity", Set: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &ks[0].PublicKey, KeyID: "id-1", Algorithm: "RS256", Use: "sig"}}}},
-		{Name: "IAM", Set: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &ks[1].PublicKey, KeyID: "iam-1", Algorithm: "RS256", Use: "sig"}}}},
+		{Name: "identity", Set: imdsjwt.JWKSet{Keys: []imdsjwt.JWK{imdsjwt.NewJWK(&ks[0].PublicKey, "id-1")}}},
+		{Name: "IAM", Set: imdsjwt.JWKSet{Keys: []imdsjwt.JWK{imdsjwt.NewJWK(&ks[1].PublicKey, "iam-1")}}},
 	}
 	claims := map[string]any{
 		"sub": "crn:v1:bluemix:public:is:us-south-1:a/123::instance:0717_abc",

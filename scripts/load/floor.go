@@ -18,10 +18,8 @@ import (
 	"os"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/imds/jwt"
 )
 
 // floorSpec is what the floors are told about the emulator's answers, through a file.
@@ -109,26 +107,21 @@ func signFloor(mux *http.ServeMux, spec *floorSpec) error {
 		{"PUT " + pathToken, spec.IdentityToken, &imds.IdentityClaims{}},
 		{"POST " + pathIAM, spec.IAMToken, &imds.IAMClaims{}},
 	} {
-		parsed, err := jwt.ParseSigned(t.token, []jose.SignatureAlgorithm{jose.RS256})
+		parsed, err := jwt.Parse(t.token)
 		if err != nil {
 			return err
 		}
-		if err := parsed.UnsafeClaimsWithoutVerification(t.claims); err != nil {
+		if err := json.Unmarshal(parsed.UnverifiedPayload(), t.claims); err != nil {
 			return err
 		}
 		key, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			return err
 		}
-		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
-			(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", parsed.Headers[0].KeyID))
-		if err != nil {
-			return err
-		}
-		claims := t.claims
+		claims, kid := t.claims, parsed.Header.Kid
 		mux.HandleFunc(t.path, func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
-			tok, err := jwt.Signed(signer).Claims(claims).Serialize()
+			tok, err := jwt.Sign(key, kid, claims)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
