@@ -14,7 +14,8 @@
 //	    was still downloading. Missing keys are made with WebCrypto from Go.
 //	imds.newSession({on: "instance" | "workstation", hops?, group?}) → session
 //	    A shell session for that place; every call with the same place, hops and group shares
-//	    one shell, so variables set by one live block are seen by the next. hops (1..64) fixes
+//	    one shell, and returns the same object, so variables set by one live block are seen by
+//	    the next. hops (1..64) fixes
 //	    how many network hops the session's commands are from the metadata service; without it
 //	    they follow the page's setting (imds.configure({hops})). group ("" for the page's own
 //	    blocks) keeps sets of blocks apart, for embeds.
@@ -29,7 +30,9 @@
 //	imds.now() → number
 //	    The emulator's virtual time in Unix milliseconds (expiry countdowns use it).
 //	imds.warm()
-//	    Pays the shell's one-time costs now; the page calls it while it waits for keys.
+//	    Pays the shell's one-time costs now; the page calls it while WebCrypto makes its keys.
+//	imds.memStats() → Promise<MemStats>
+//	    Collects garbage and reports the Go heap (memstats_js.go); for tests and the console.
 //
 // The instance panel, memory and permalinks (state.go, snapshot.go, package permalink):
 //

@@ -32,6 +32,7 @@ func main() {
 	api.Set("parseChain", js.FuncOf(jsParseChain))
 	api.Set("now", js.FuncOf(jsNow))
 	api.Set("warm", js.FuncOf(jsWarm))
+	api.Set("memStats", js.FuncOf(jsMemStats))
 	registerWorldAPI(api)
 	js.Global().Set("imds", api)
 	// Keep the Go runtime alive: the API's callbacks run on it.
@@ -120,6 +121,11 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 			key.Group = g.String()
 		}
 	}
+	sessionObjects.Lock()
+	defer sessionObjects.Unlock()
+	if s, ok := sessionObjects.m[key]; ok {
+		return s
+	}
 	s := js.Global().Get("Object").New()
 	s.Set("on", key.Place)
 	s.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -139,7 +145,20 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 			return sess.Run(context.Background(), script)
 		})
 	}))
+	if sessionObjects.m == nil {
+		sessionObjects.m = make(map[SessionKey]js.Value)
+	}
+	sessionObjects.m[key] = s
 	return s
+}
+
+// sessionObjects holds the object newSession returned for each key, so that asking again gives
+// the same object: its run is a js.Func, which lives until released, and pages ask for a
+// session per Run (10,000 runs once kept 1 MB of them). The engine keeps one shell per key
+// anyway, so the objects are as many as the sessions.
+var sessionObjects struct {
+	sync.Mutex
+	m map[SessionKey]js.Value
 }
 
 // jsVerifyJWT implements imds.verifyJWT(token).
