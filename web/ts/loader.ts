@@ -177,8 +177,12 @@ export async function loadEngine(keys: Promise<StartKeys>, progress: Progress): 
   if (!api) throw exited instanceof Error ? exited : new Error("the emulator did not start");
   mark("imds-go-started");
   // Go holds the page's thread while it works, so its warm-up is free only while the page waits
-  // anyway: here, for keys that WebCrypto is still making on the browser's own threads.
-  if (!keysSettled) api.warm();
+  // anyway: here, for keys that WebCrypto is still making on the browser's own threads. A page
+  // with prepared keys does not wait: their small file arrives long before the wasm, and its
+  // promise is only unsettled here because the thread was busy, so warming now would put
+  // 0.1–0.2 s on the way to ready (measured with scripts/budgets -v); the engine warms up after
+  // start instead (wasm/warm.go).
+  if (!keysSettled && !meta("imds-keys")) api.warm();
   await api.start({ keys: await keys });
   return api;
 }
