@@ -182,6 +182,7 @@ func (s *Session) script(ctx context.Context, hc interp.HandlerContext, src []by
 		fmt.Fprintln(hc.Stderr, msg)
 		return interp.ExitStatus(1)
 	}
+	unescapeAssignments(file.Stmts)
 	r, err := interp.New(
 		interp.Env(expand.ListEnviron(environ(hc.Env)...)),
 		setDir(hc.Dir),

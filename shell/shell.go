@@ -422,6 +422,7 @@ func (s *Session) run(ctx context.Context, stmts []*syntax.Stmt, stdout, stderr 
 		s.setStatus(1)
 		return 1
 	}
+	unescapeAssignments(stmts)
 	run, ctx := limit.Start(ctx, s.limits())
 	defer run.End()
 	out := &terminal{w: stdout, run: run}

@@ -76,6 +76,13 @@ func TestShellLanguage(t *testing.T) {
 		{name: "ok/script-file", script: "printf 'echo from script $1\\n' > s.sh; chmod +x s.sh; ./s.sh x; sh s.sh y", stdout: "from script x\nfrom script y\n"},
 		{name: "ok/xargs", script: `echo a b c | xargs -n 1 echo item`, stdout: "item a\nitem b\nitem c\n"},
 		{name: "ok/glob", script: `touch a.csr b.csr c.key; echo *.csr`, stdout: "a.csr b.csr\n"},
+		// Escapes in assignment values, as bash reads them (mvdan.cc/sh keeps the backslash;
+		// see unescapeAssignments).
+		{name: "ok/assign-escaped-quote", script: `a=it\'s; echo "$a"`, stdout: "it's\n"},
+		{name: "ok/assign-quote-idiom", script: `a='it'\''s'; export b='x'\''y'; c=q\"r env | grep ^b=; echo "$a"`, stdout: "b=x'y\nit's\n"},
+		{name: "ok/assign-escapes", script: `a=x\ y\\z\$HOME\é; echo "$a"`, stdout: "x y\\z$HOMEé\n"},
+		{name: "ok/assign-escaped-tilde", script: `a=\~/x b=~/x; echo "$a $b"`, stdout: "~/x /root/x\n"},
+		{name: "ok/assign-in-function-and-script", script: "f() { local v=a\\'b; echo \"$v\"; }; f; printf 'w=c\\\\'\\''d; echo \"$w\"\\n' > s.sh; sh s.sh", stdout: "a'b\nc'd\n"},
 		{name: "ok/sleep-is-virtual", script: `date +%s; sleep 3600; date +%s`, stdout: "1788256800\n1788260400\n"},
 		{name: "fail/set-e-stops", script: "set -e\necho before\nfalse\necho after", status: 1, stdout: "before\n"},
 		{name: "fail/set-e-ignores-conditions", script: "set -e\nif false; then :; fi\nfalse || true\necho survived", stdout: "survived\n"},
