@@ -4,8 +4,8 @@
 // machine and prints a table:
 //
 //	wasm size, brotli quality 11          ≤ 2.5 MB (also shown: the build's own level, 9)
-//	navigation start → data-imds-ready    ≤ 700 ms (median over -n first visits; returning
-//	                                                visits, which restore a saved world, shown too)
+//	navigation start → data-imds-ready    ≤ 700 ms (median over -n first visits, and over -n
+//	                                                returning visits that restore a saved world)
 //	first identity token after ready      ≤ 150 ms (median)
 //	certificate flow with rsa:4096        ≤ 3 s    (median; openssl req, token, POST certificates)
 //
@@ -174,21 +174,27 @@ func run(n int, pagePath, root, content string, cert, q11, verbose bool) error {
 	over := false
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "measure\tmedian\tmin\tmax\tbudget\t\t\n")
+	// A line with budget 0 is for information and is not judged.
 	line := func(name string, v []float64, unit string, budget float64) {
 		if len(v) == 0 {
 			return
 		}
 		med := median(v)
-		ok := "ok"
-		if med > budget {
+		ok, limit := "ok", fmtUnit(budget, unit)
+		switch {
+		case budget == 0:
+			ok, limit = "", "-"
+		case med > budget:
 			ok, over = "OVER", true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, fmtUnit(med, unit), fmtUnit(slices.Min(v), unit), fmtUnit(slices.Max(v), unit), fmtUnit(budget, unit), ok)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, fmtUnit(med, unit), fmtUnit(slices.Min(v), unit), fmtUnit(slices.Max(v), unit), limit, ok)
 	}
 	if q11 {
 		line("wasm, brotli quality 11", []float64{float64(br11)}, "MB", 2.5e6)
 	}
-	line("wasm, brotli as built (level 9)", []float64{float64(s.Build.WasmBrotli)}, "MB", 2.5e6)
+	// The budget is judged at quality 11, what a host that serves the precompressed file sends;
+	// the build writes level 9 (seconds, not half a minute, per rebuild), shown for reference.
+	line("wasm, brotli as built (level 9)", []float64{float64(s.Build.WasmBrotli)}, "MB", 0)
 	line(fmt.Sprintf("navigation → ready (%d first visits)", len(ready)), ready, "ms", 700)
 	line(fmt.Sprintf("  returning visits, saved world restored (%d)", len(returning)), returning, "ms", 700)
 	line("first identity token after ready", tokens, "ms", 150)
