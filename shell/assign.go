@@ -8,11 +8,16 @@ import (
 )
 
 // unescapeAssignments works around mvdan.cc/sh v3.14.1, whose interpreter keeps the backslash
-// of an escaped character in the unquoted parts of an assignment's value: a=it\'s, and the
-// common a='it'\''s', give it\'s where bash gives it's (arguments are unaffected). It rewrites
-// each escaped character of those parts as a quoted one, which the interpreter reads as that
-// character alone, so tilde expansion and the rest stay bash's: a=\~ is a tilde, not $HOME.
-// It covers every assignment of stmts: plain, exported or declared, and before a command.
+// of an escaped character in the unquoted parts of an assignment's value, where bash drops it
+// (arguments are unaffected):
+//
+//	a=it\'s        # bash: it's    mvdan: it\'s
+//	a='it'\''s'    # bash: it's    mvdan: it\'s
+//
+// It rewrites each escaped character of those parts as a quoted one, which the interpreter
+// reads as that character alone, so tilde expansion and the rest stay bash's: a=\~ is a tilde,
+// not $HOME. It covers every assignment of stmts: plain, exported or declared, and before a
+// command.
 func unescapeAssignments(stmts []*syntax.Stmt) {
 	for _, st := range stmts {
 		syntax.Walk(st, func(n syntax.Node) bool {
