@@ -101,8 +101,9 @@ func mustAccept(t *testing.T, e *imds.Emulator, surfaces []atkSurface, tok strin
 }
 
 // resign returns the claims of tok, changed by edit, signed with key under the header kid
-// (and the signer options opts, if any).
-func resign(t *testing.T, tok string, key *rsa.PrivateKey, kid string, edit func(map[string]any), opts ...func(*jose.SignerOptions)) string {
+// (and the signer options opts, if any): with the same kid and no edit, a token the emulator
+// did not sign with every claim right.
+func resign(t testing.TB, tok string, key *rsa.PrivateKey, kid string, edit func(map[string]any), opts ...func(*jose.SignerOptions)) string {
 	t.Helper()
 	parsed, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
@@ -144,7 +145,7 @@ func expOf(t *testing.T, tok string) time.Time {
 }
 
 // kidOf returns the kid header of tok.
-func kidOf(t *testing.T, tok string) string {
+func kidOf(t testing.TB, tok string) string {
 	t.Helper()
 	var hdr map[string]any
 	decodeSeg(t, strings.Split(tok, ".")[0], &hdr)

@@ -17,7 +17,6 @@ package imds_test
 
 import (
 	"bytes"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -32,9 +31,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
@@ -117,8 +113,8 @@ func fzFixtureFor(t testing.TB) *fzFixture {
 		}
 		f.tokens[fzUser] = user
 		k := testkeys.Get()
-		f.tokens[fzForgedIdentity] = fzResign(t, f.tokens[fzIdentity], k.IAM)
-		f.tokens[fzForgedIAM] = fzResign(t, f.tokens[fzProfile], k.Identity)
+		f.tokens[fzForgedIdentity] = resign(t, f.tokens[fzIdentity], k.IAM, kidOf(t, f.tokens[fzIdentity]), nil)
+		f.tokens[fzForgedIAM] = resign(t, f.tokens[fzProfile], k.Identity, kidOf(t, f.tokens[fzProfile]), nil)
 		authority, err := e.CA()
 		if err != nil {
 			t.Fatal(err)
@@ -131,30 +127,6 @@ func fzFixtureFor(t testing.TB) *fzFixture {
 		t.Fatal("fuzz fixture failed to build")
 	}
 	return fzFix
-}
-
-// fzResign returns tok's header and claims signed with key instead: a token the emulator did
-// not sign, with every claim right.
-func fzResign(t testing.TB, tok string, key *rsa.PrivateKey) string {
-	t.Helper()
-	parsed, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims map[string]any
-	if err := parsed.UnsafeClaimsWithoutVerification(&claims); err != nil {
-		t.Fatal(err)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", parsed.Headers[0].KeyID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // fzRequest builds a request; it returns nil when the URL does not parse.

@@ -101,7 +101,13 @@ document.addEventListener("securitypolicyviolation", (e) =>
 // newTab opens a tab that records console problems.
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(env.browser)
+	return openTab(t)
+}
+
+// openTab opens a tab with opts that records console problems.
+func openTab(t *testing.T, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(env.browser, opts...)
 	tb := &tab{ctx: ctx, cancel: cancel}
 	t.Cleanup(cancel)
 	messages := chromedp.Console(ctx)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -72,26 +71,7 @@ func (h *hostServer) page(path, csp, body string) string {
 // the shared profile, and 127.0.0.1 on any port is one site to the cache).
 func newFreshTab(t *testing.T) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(env.browser, chromedp.WithNewBrowserContext())
-	tb := &tab{ctx: ctx, cancel: cancel}
-	t.Cleanup(cancel)
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				tb.mu.Lock()
-				tb.problems = append(tb.problems, fmt.Sprintf("%s: console %s: %s (%s:%d)", tb.page, m.Type, m.Text, m.URL, m.Line+1))
-				tb.mu.Unlock()
-			}
-		}
-	}()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchScript}); err != nil {
-		t.Fatal(err)
-	}
-	return tb
+	return openTab(t, chromedp.WithNewBrowserContext())
 }
 
 // inShadow wraps a JavaScript expression so that it may use sr(i), the shadow root of the

@@ -4,6 +4,7 @@
 // embeds use that runtime's engine instead of starting a second one.
 
 import type { ImdsAPI, StartKeys } from "./api";
+import { parseKeyFile } from "./keyfile";
 
 /** The site's hashed asset paths, written into embed.js by the site build (site/embed.go). */
 export interface SiteAssets {
@@ -16,14 +17,6 @@ export interface SiteAssets {
 
 /** Receives progress lines while loading. */
 export type Progress = (text: string) => void;
-
-/** Decodes standard base64. */
-function fromBase64(s: string): ArrayBuffer {
-  const bin = atob(s);
-  const b = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) b[i] = bin.charCodeAt(i);
-  return b.buffer;
-}
 
 /**
  * Fetches with CORS and without credentials, turning the browser's bare "Failed to fetch" into a
@@ -43,13 +36,7 @@ async function get(url: string): Promise<Response> {
 /** The emulator's keys as the site build prepared them (site/keys.go). */
 async function fetchKeys(url: string): Promise<StartKeys> {
   if (!url) return {};
-  const j = (await (await get(url)).json()) as Record<string, unknown>;
-  const keys: StartKeys = {};
-  for (const n of ["identity", "iam", "caRoot", "caIntermediate"] as const) {
-    const v = j[n];
-    if (typeof v === "string") keys[n] = fromBase64(v);
-  }
-  return keys;
+  return parseKeyFile(await (await get(url)).json());
 }
 
 /** Compiles the wasm while it streams in, reporting a percentage. */

@@ -2,6 +2,7 @@
 // keys, all started at once so that the slowest of them alone decides when the page is live.
 
 import type { ImdsAPI, StartKeys } from "./api";
+import { parseKeyFile } from "./keyfile";
 
 /** Receives progress lines while loading. */
 export type Progress = (state: "loading" | "ready" | "error", text: string) => void;
@@ -28,17 +29,6 @@ const RSA_2048: RsaHashedKeyGenParams = {
   hash: "SHA-256",
 };
 
-/** The names of the emulator's keys, as StartKeys and the prepared key file spell them. */
-const KEY_NAMES = ["identity", "iam", "caRoot", "caIntermediate"] as const;
-
-/** Decodes standard base64. */
-function fromBase64(s: string): ArrayBuffer {
-  const bin = atob(s);
-  const b = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) b[i] = bin.charCodeAt(i);
-  return b.buffer;
-}
-
 /**
  * Fetches keys the site build prepared: <meta name="imds-keys"> names a JSON file of
  * {identity, iam, caRoot, caIntermediate}, each a base64 PKCS #8 RSA key. Emulator keys guard
@@ -49,13 +39,7 @@ function fromBase64(s: string): ArrayBuffer {
 async function preparedKeys(url: string): Promise<StartKeys> {
   const resp = await fetch(url);
   if (!resp.ok) throw new Error(`keys: ${resp.status}`);
-  const j = (await resp.json()) as Record<string, unknown>;
-  const keys: StartKeys = {};
-  for (const n of KEY_NAMES) {
-    const v = j[n];
-    if (typeof v === "string") keys[n] = fromBase64(v);
-  }
-  return keys;
+  return parseKeyFile(await resp.json());
 }
 
 /**
