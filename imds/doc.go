@@ -21,6 +21,30 @@
 // host: /_emulator/identity/keys (the JWKS of identity tokens), /_emulator/ca.pem (the root of
 // identity certificates), /_emulator/events (Activity Tracker) and /_emulator/scenario.
 //
+// # One way to answer
+//
+// Each host is one route table (routes.go): method, path pattern, the Activity Tracker action
+// IBM records the call under, the version dates and credential it requires, and a rule, a
+// function from a decoded call to (status, answer, error). One loop (serveHost, route.go)
+// answers every host: it routes, runs the host's gate, checks the version and the credential,
+// runs the rule, records the event once the caller is known, and writes the answer or the
+// error in the host's shape. Rules never see the *http.Request.
+//
+// Adding a metadata path is one route plus its view. For a collection of the instance, say
+// its disks, write the view and its list in metadata_views.go:
+//
+//	func (v viewer) disks(in *scenario.Instance) []diskView { ... } // diskView has memberID()
+//
+// and add two routes to metadataHost:
+//
+//	{method: http.MethodGet, pattern: "/metadata/v1/instance/disks", action: "is.metadata.instance-disk.list",
+//		versions: metadataSince, cred: credIdentity, serve: listView("disks", viewer.disks)},
+//	{method: http.MethodGet, pattern: "/metadata/v1/instance/disks/{id}", action: "is.metadata.instance-disk.get",
+//		versions: metadataSince, cred: credIdentity, serve: memberView("Disk", viewer.disks)},
+//
+// The loop gives both the version rules, the identity token check, the event, the cache of
+// rendered answers and IBM's errors (404 for an unknown {id}, 405 for another method).
+//
 // # Errors
 //
 // Core errors are *Error values carrying one of IBM's error codes (invalid_value,

@@ -1,40 +1,36 @@
 package imds
 
-import (
-	"net/http"
-)
+import "net/http"
 
-// serveEmulator answers the emulator's own endpoints under /_emulator/, on every host. They
-// are not part of IBM's API; tools may rely on their paths.
-func (e *Emulator) serveEmulator(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		e.methodNotAllowed(w, r, http.MethodGet)
-		return
+// The emulator's own endpoints under /_emulator/ (routes in routes.go): not part of IBM's
+// API, and answered on every host.
+
+// identityKeys is the JWKS that verifies identity tokens.
+func (e *Emulator) identityKeys(*call) (int, any, error) {
+	key, err := e.key(keyIdentity)
+	if err != nil {
+		return 0, nil, err
 	}
-	switch r.URL.Path {
-	case EmulatorPrefix + "identity/keys":
-		key, err := e.key(keyIdentity)
-		if err != nil {
-			e.writeError(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(jwks(publicJWK(key, e.identityKID(key))))
-	case EmulatorPrefix + "ca.pem":
-		authority, err := e.authority()
-		if err != nil {
-			e.writeError(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-pem-file")
-		w.Write(authority.RootPEM())
-	case EmulatorPrefix + "events":
-		e.writeJSON(w, http.StatusOK, struct {
-			Events []Event `json:"events"`
-		}{e.Events()})
-	case EmulatorPrefix + "scenario":
-		e.writeJSON(w, http.StatusOK, e.Scenario())
-	default:
-		e.writeError(w, r, errNotFoundPath(r.URL.Path))
+	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key, e.identityKID(key)))}, nil
+}
+
+// caRoot is the root certificate of identity certificates, as PEM.
+func (e *Emulator) caRoot(*call) (int, any, error) {
+	authority, err := e.authority()
+	if err != nil {
+		return 0, nil, err
 	}
+	return http.StatusOK, rawAnswer{"application/x-pem-file", authority.RootPEM()}, nil
+}
+
+// eventLog is the Activity Tracker log, oldest first.
+func (e *Emulator) eventLog(*call) (int, any, error) {
+	return http.StatusOK, struct {
+		Events []Event `json:"events"`
+	}{e.Events()}, nil
+}
+
+// scenarioDocument is the current world as a scenario document.
+func (e *Emulator) scenarioDocument(*call) (int, any, error) {
+	return http.StatusOK, e.Scenario(), nil
 }

@@ -4,8 +4,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-
-	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
 // Event is one Activity Tracker event, in the shape of IBM's Activity Tracker (CADF) events,
@@ -48,20 +46,7 @@ type EventTarget struct {
 // maxEvents bounds the log; the oldest events are dropped first.
 const maxEvents = 10000
 
-// record appends a metadata-service event for a call made from instance in.
-func (e *Emulator) record(r *http.Request, in *scenario.Instance, action string, err error) {
-	status := http.StatusOK
-	if err != nil {
-		status = http.StatusInternalServerError
-		if ce, ok := err.(*Error); ok {
-			status = ce.HTTPStatus()
-		}
-	}
-	e.recordEvent(r, action, status, ErrorCode(err),
-		EventInitiator{ID: in.CRN, Name: in.Name, TypeURI: "compute/machine"},
-		EventTarget{ID: in.CRN, Name: in.Name, TypeURI: "is/metadata"})
-}
-
+// recordEvent appends an event to the log, a ring of at most maxEvents.
 func (e *Emulator) recordEvent(r *http.Request, action string, status int, code Code, who EventInitiator, what EventTarget) {
 	if r != nil {
 		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {

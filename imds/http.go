@@ -96,13 +96,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	switch classify(r) {
 	case svcMetadata:
-		e.serveMetadataHost(rw, r)
+		e.serveHost(metadataHost, rw, r)
 	case svcIAM:
-		e.serveIAM(rw, r)
+		e.serveHost(iamHost, rw, r)
 	case svcVPC:
-		e.serveVPC(rw, r)
+		e.serveHost(vpcHost, rw, r)
 	case svcEmulator:
-		e.serveEmulator(rw, r)
+		e.serveHost(emulatorHost, rw, r)
 	default:
 		e.writeError(rw, r, errNotFoundPath(r.URL.Path))
 	}
@@ -254,13 +254,8 @@ func (e *Emulator) readBody(r *http.Request, v any) *bodyProblem {
 	return nil
 }
 
-// decodeBody reads a JSON request body of the identity and metadata APIs into v and words
-// its faults the way those APIs do.
-func (e *Emulator) decodeBody(r *http.Request, v any) error {
-	p := e.readBody(r, v)
-	if p == nil {
-		return nil
-	}
+// metadataBodyFault words a body fault the way the identity and metadata APIs do.
+func metadataBodyFault(e *Emulator, p *bodyProblem) error {
 	switch p.fault {
 	case bodyUnreadable:
 		return errf(CodeInvalidRequest, nil, "The request body could not be read.")
@@ -295,10 +290,4 @@ func jsonType(kind string) string {
 		return "array"
 	}
 	return kind
-}
-
-// methodNotAllowed answers a known path called with the wrong method.
-func (e *Emulator) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow ...string) {
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	e.writeError(w, r, &Error{Code: CodeMethodNotAllowed, Message: fmt.Sprintf("The method %s is not allowed for %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))})
 }

@@ -2,7 +2,7 @@ package imds
 
 import (
 	"crypto/rsa"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,36 +78,23 @@ type IAMTokenResponse struct {
 
 const seconds = "2006-01-02T15:04:05Z07:00"
 
-func (e *Emulator) serveIAMExchange(w http.ResponseWriter, r *http.Request, in *scenario.Instance, legacy bool) {
-	resp, err := e.exchange(r, in, legacy)
-	e.record(r, in, "is.metadata.computeresource-token.request", err)
-	if err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	e.writeJSON(w, http.StatusOK, resp)
-}
-
-func (e *Emulator) exchange(r *http.Request, in *scenario.Instance, legacy bool) (*IAMTokenResponse, error) {
-	if err := e.checkIdentityVersion(r, legacy); err != nil {
-		return nil, err
-	}
-	if _, err := e.requireIdentity(r, in); err != nil {
-		return nil, err
-	}
+// exchange is POST /identity/v1/iam_tokens: the calling instance's identity token traded for
+// an IAM access token of a trusted profile linked to it.
+func (e *Emulator) exchange(c *call) (int, any, error) {
+	in := c.instance
 	var req iamExchangeRequest
-	if err := e.decodeBody(r, &req); err != nil {
-		return nil, err
+	if err := c.decode(e, &req); err != nil {
+		return 0, nil, err
 	}
 	profile, err := e.resolveProfile(in, req.TrustedProfile)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	tok, now, err := e.mintProfileToken(in, profile)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	return &IAMTokenResponse{
+	return http.StatusOK, &IAMTokenResponse{
 		AccessToken: tok,
 		CreatedAt:   now.UTC().Format(seconds),
 		ExpiresAt:   now.Add(IAMTokenLifetime).UTC().Format(seconds),
@@ -237,42 +224,41 @@ func (e *Emulator) iamClaimsOf(token string) (*IAMClaims, error) {
 	return c, nil
 }
 
-// iamError is IAM's own error shape, which differs from the VPC services'.
+// iamError is an error of IAM's token endpoint, which IAM answers in its own shape.
 type iamError struct {
+	status  int
+	code    string // BXNIM…
+	message string
+}
+
+func (e *iamError) Error() string { return e.code + ": " + e.message }
+
+// iamErrorBody is IAM's error JSON, which differs from the VPC services'.
+type iamErrorBody struct {
 	ErrorCode    string            `json:"errorCode"`
 	ErrorMessage string            `json:"errorMessage"`
 	Context      map[string]string `json:"context"`
 }
 
-func (e *Emulator) writeIAMError(w http.ResponseWriter, status int, code, msg string) {
+// renderIAM is IAM's error renderer: its token endpoint's errors in IAM's shape, the others
+// (unknown paths, methods, internal errors) as IBM's VPC hosts answer them.
+func renderIAM(e *Emulator, w http.ResponseWriter, r *http.Request, err error) {
+	var ie *iamError
+	if !errors.As(err, &ie) {
+		e.writeError(w, r, err)
+		return
+	}
 	trace := e.newID()
-	writeJSONStatus(w, status, iamError{ErrorCode: code, ErrorMessage: msg, Context: map[string]string{"requestId": trace}}, trace)
+	writeJSONStatus(w, ie.status, iamErrorBody{ErrorCode: ie.code, ErrorMessage: ie.message, Context: map[string]string{"requestId": trace}}, trace)
 }
 
-// serveIAM answers the two IAM paths the emulator has: the token endpoint and its keys.
-func (e *Emulator) serveIAM(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case "/identity/keys":
-		if r.Method != http.MethodGet {
-			e.methodNotAllowed(w, r, http.MethodGet)
-			return
-		}
-		key, err := e.key(keyIAM)
-		if err != nil {
-			e.writeError(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(jwks(publicJWK(key, iamKID(key))))
-	case "/identity/token":
-		if r.Method != http.MethodPost {
-			e.methodNotAllowed(w, r, http.MethodPost)
-			return
-		}
-		e.serveIAMToken(w, r)
-	default:
-		e.writeError(w, r, errNotFoundPath(r.URL.Path))
+// iamKeys is IAM's GET /identity/keys: the public key of IAM access tokens.
+func (e *Emulator) iamKeys(*call) (int, any, error) {
+	key, err := e.key(keyIAM)
+	if err != nil {
+		return 0, nil, err
 	}
+	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key, iamKID(key)))}, nil
 }
 
 // iamTokenAnswer is IAM's token endpoint response.
@@ -284,54 +270,46 @@ type iamTokenAnswer struct {
 	Scope       string `json:"scope"`
 }
 
-// serveIAMToken is IAM's POST /identity/token for the apikey and cr-token grants.
-func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, e.maxBody)
-	if err := r.ParseForm(); err != nil {
-		e.writeIAMError(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty: the request body must be form encoded.")
-		return
+// iamToken is IAM's POST /identity/token for the apikey and cr-token grants.
+func (e *Emulator) iamToken(c *call) (int, any, error) {
+	form, err := c.form(e)
+	if err != nil {
+		return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0109E", "Property missing or empty: the request body must be form encoded."}
 	}
-	form := r.PostForm
 	var tok string
-	var err error
 	switch form.Get("grant_type") {
 	case "":
-		e.writeIAMError(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty. Property: grant_type")
-		return
+		return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0109E", "Property missing or empty. Property: grant_type"}
 	case GrantAPIKey:
 		e.mu.Lock()
 		want := e.world.Operator.APIKey
 		e.mu.Unlock()
 		if form.Get("apikey") == "" || form.Get("apikey") != want {
-			e.writeIAMError(w, http.StatusBadRequest, "BXNIM0415E", "Provided API key could not be found.")
-			return
+			return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0415E", "Provided API key could not be found."}
 		}
-		tok, err = e.UserToken()
+		if tok, err = e.UserToken(); err != nil {
+			return 0, nil, err
+		}
 	case GrantCRToken:
-		tok, err = e.crTokenGrant(form)
-		if err != nil {
-			e.writeIAMError(w, http.StatusBadRequest, "BXNIM0538E", err.Error())
-			return
+		if tok, err = e.crTokenGrant(form); err != nil {
+			return 0, nil, err
 		}
 	default:
-		e.writeIAMError(w, http.StatusBadRequest, "BXNIM0104E", "Unsupported grant type: "+form.Get("grant_type"))
-		return
-	}
-	if err != nil {
-		e.writeError(w, r, err)
-		return
+		return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0104E", "Unsupported grant type: " + form.Get("grant_type")}
 	}
 	now := e.now()
-	e.writeJSON(w, http.StatusOK, iamTokenAnswer{AccessToken: tok, TokenType: "Bearer",
-		ExpiresIn: int64(IAMTokenLifetime / time.Second), Expiration: now.Add(IAMTokenLifetime).Unix(), Scope: "ibm openid"})
+	return http.StatusOK, iamTokenAnswer{AccessToken: tok, TokenType: "Bearer",
+		ExpiresIn: int64(IAMTokenLifetime / time.Second), Expiration: now.Add(IAMTokenLifetime).Unix(), Scope: "ibm openid"}, nil
 }
 
 // crTokenGrant is IAM's older exchange: an identity token (cr_token) plus profile_id,
-// profile_crn or profile_name.
+// profile_crn or profile_name. Its refusals are IAM's BXNIM0538E, worded after the metadata
+// service's.
 func (e *Emulator) crTokenGrant(form url.Values) (string, error) {
+	refuse := func(msg string) error { return &iamError{http.StatusBadRequest, "BXNIM0538E", msg} }
 	claims, err := e.identityClaimsOf(form.Get("cr_token"))
 	if err != nil {
-		return "", fmt.Errorf("Provided compute resource token is invalid or expired.")
+		return "", refuse("Provided compute resource token is invalid or expired.")
 	}
 	e.mu.Lock()
 	in := e.world.Instance(claims.IaaS.InstanceID)
@@ -341,7 +319,7 @@ func (e *Emulator) crTokenGrant(form url.Values) (string, error) {
 	}
 	e.mu.Unlock()
 	if in == nil {
-		return "", fmt.Errorf("The compute resource of the token does not exist.")
+		return "", refuse("The compute resource of the token does not exist.")
 	}
 	var ref *profileRef
 	if v := form.Get("profile_id"); v != "" {
@@ -353,7 +331,11 @@ func (e *Emulator) crTokenGrant(form url.Values) (string, error) {
 	}
 	p, err := e.resolveProfile(&cp, ref)
 	if err != nil {
-		return "", fmt.Errorf("%s", strings.TrimSuffix(err.(*Error).Message, "."))
+		var ce *Error
+		if !errors.As(err, &ce) {
+			return "", err
+		}
+		return "", refuse(strings.TrimSuffix(ce.Message, "."))
 	}
 	tok, _, err := e.mintProfileToken(&cp, p)
 	return tok, err

@@ -57,118 +57,44 @@ type AddressClaim struct {
 	Address string `json:"address"`
 }
 
-// identityOp is one method of the identity API.
-type identityOp struct {
-	method string
-	serve  func(e *Emulator, w http.ResponseWriter, r *http.Request, in *scenario.Instance, legacy bool)
-}
-
-var identityOps = map[string]identityOp{
-	"/instance_identity/v1/token":        {http.MethodPut, (*Emulator).serveToken},
-	"/instance_identity/v1/iam_token":    {http.MethodPost, (*Emulator).serveIAMExchange},
-	"/instance_identity/v1/certificates": {http.MethodPost, (*Emulator).serveCertificate},
-	"/identity/v1/token":                 {http.MethodPut, (*Emulator).serveToken},
-	"/identity/v1/iam_tokens":            {http.MethodPost, (*Emulator).serveIAMExchange},
-	"/identity/v1/certificates":          {http.MethodPost, (*Emulator).serveCertificate},
-}
-
-// serveMetadataHost answers the identity and metadata APIs, which only the instance reaches.
-func (e *Emulator) serveMetadataHost(w http.ResponseWriter, r *http.Request) {
-	in, err := e.callingInstance(r)
-	if err != nil {
-		if in != nil {
-			e.record(r, in, actionOf(r.URL.Path), err)
-		}
-		e.writeError(w, r, err)
-		return
+// metadataGate admits a request to the metadata host: it comes from an instance (the one the
+// listener or transport says, or the scenario's first), whose metadata service is on and
+// listens on the protocol the request came over. Refusals from here on are recorded, as
+// calls of the instance to the metadata service.
+func (e *Emulator) metadataGate(c *call) error {
+	e.mu.Lock()
+	in := pickInstance(e.world, callerOf(c.r).instanceID)
+	var cp scenario.Instance
+	if in != nil {
+		cp = *in
+	}
+	e.mu.Unlock()
+	if in == nil {
+		return &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: errNoInstance}
+	}
+	c.instance = &cp
+	c.who = EventInitiator{ID: cp.CRN, Name: cp.Name, TypeURI: "compute/machine"}
+	c.target = EventTarget{ID: cp.CRN, Name: cp.Name, TypeURI: "is/metadata"}
+	if !cp.MetadataService.Enabled {
+		return errf(CodeUnauthorized, nil, "The metadata service is not enabled on the provided instance.")
 	}
 	// Secure access: the service listens on exactly one protocol. A request over the other one
 	// finds nothing listening; a native listener can only drop the connection.
-	if (in.MetadataService.Protocol == "https") != (r.TLS != nil) {
+	if (cp.MetadataService.Protocol == "https") != c.secure {
 		panic(http.ErrAbortHandler)
 	}
-	path := r.URL.Path
-	if op, ok := identityOps[path]; ok {
-		if r.Method != op.method {
-			e.methodNotAllowed(w, r, op.method)
-			return
-		}
-		op.serve(e, w, r, in, strings.HasPrefix(path, "/instance_identity/"))
-		return
-	}
-	if strings.HasPrefix(path, "/metadata/v1/") {
-		e.serveMetadata(w, r, in)
-		return
-	}
-	e.writeError(w, r, errNotFoundPath(path))
+	return nil
 }
 
-// actionOf names the Activity Tracker action of a metadata-host path, for calls refused before
-// their handler runs.
-func actionOf(path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	last := parts[len(parts)-1]
+// metadataFlavor checks the header that shows a token request comes from a program on the
+// instance rather than from a page that tricked a browser into sending it.
+func metadataFlavor(h http.Header) error {
+	flavor, ok := h["Metadata-Flavor"]
 	switch {
-	case last == "token":
-		return "is.metadata.jwt-token.create"
-	case last == "iam_token" || last == "iam_tokens":
-		return "is.metadata.computeresource-token.request"
-	case last == "certificates":
-		return "is.metadata.instance-identity-certificate.create"
-	case len(parts) < 3:
-		return "is.metadata.instance.read"
-	}
-	kind := map[string]string{
-		"keys": "instance-key", "placement_groups": "instance-placement-group",
-		"network_interfaces": "instance-network-interface", "network_attachments": "instance-network-attachment",
-		"volume_attachments": "instance-volume-attachment", "software_attachments": "instance-software-attachment",
-	}
-	sub := parts[2]
-	if sub == "instance" && len(parts) > 3 {
-		sub = parts[3]
-	}
-	if sub == "initialization" {
-		return "is.metadata.instance.initialization"
-	}
-	k, ok := kind[sub]
-	if !ok {
-		return "is.metadata.instance.read"
-	}
-	if parts[len(parts)-1] == sub {
-		return "is.metadata." + k + ".list"
-	}
-	if k == "instance-software-attachment" {
-		return "is.metadata." + k + ".read"
-	}
-	return "is.metadata." + k + ".get"
-}
-
-// callingInstance is a copy of the instance the request comes from, after checking that its
-// metadata service is on.
-func (e *Emulator) callingInstance(r *http.Request) (*scenario.Instance, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	in := pickInstance(e.world, callerOf(r).instanceID)
-	if in == nil {
-		return nil, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: errNoInstance}
-	}
-	cp := *in
-	if !cp.MetadataService.Enabled {
-		return &cp, errf(CodeUnauthorized, nil, "The metadata service is not enabled on the provided instance.")
-	}
-	return &cp, nil
-}
-
-// checkIdentityVersion applies the version rules of the identity API, including the removal of
-// the /instance_identity paths at 2025-08-26.
-func (e *Emulator) checkIdentityVersion(r *http.Request, legacy bool) error {
-	v, err := e.version(r, MinIdentityVersion)
-	if err != nil {
-		return err
-	}
-	if legacy && !v.Before(IdentityPathChange) {
-		return &Error{Code: CodeNotFound, Status: http.StatusNotFound,
-			Message: fmt.Sprintf("The requested path %s is not available for version %s or later; use /identity/v1.", r.URL.Path, IdentityPathChange.Format("2006-01-02"))}
+	case !ok || len(flavor) == 0 || flavor[0] == "":
+		return errf(CodeMissingValue, header("Metadata-Flavor"), "A value such as `ibm` must be provided in the `Metadata-Flavor` header.")
+	case flavor[0] != "ibm":
+		return errf(CodeInvalidValue, withValue(header("Metadata-Flavor"), flavor[0]), "The `Metadata-Flavor` header must be `ibm`.")
 	}
 	return nil
 }
@@ -190,36 +116,18 @@ type TokenResponse struct {
 
 const millis = "2006-01-02T15:04:05.000Z07:00"
 
-func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, in *scenario.Instance, legacy bool) {
-	resp, err := e.issueToken(r, in, legacy)
-	e.record(r, in, "is.metadata.jwt-token.create", err)
-	if err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	e.writeJSON(w, http.StatusOK, resp)
-}
-
-func (e *Emulator) issueToken(r *http.Request, in *scenario.Instance, legacy bool) (*TokenResponse, error) {
-	if err := e.checkIdentityVersion(r, legacy); err != nil {
-		return nil, err
-	}
-	flavor, ok := r.Header["Metadata-Flavor"]
-	switch {
-	case !ok || len(flavor) == 0 || flavor[0] == "":
-		return nil, errf(CodeMissingValue, header("Metadata-Flavor"), "A value such as `ibm` must be provided in the `Metadata-Flavor` header.")
-	case flavor[0] != "ibm":
-		return nil, errf(CodeInvalidValue, withValue(header("Metadata-Flavor"), flavor[0]), "The `Metadata-Flavor` header must be `ibm`.")
-	}
+// issueToken is PUT /identity/v1/token: an identity token for the calling instance.
+func (e *Emulator) issueToken(c *call) (int, any, error) {
+	in := c.instance
 	var req tokenRequest
-	if err := e.decodeBody(r, &req); err != nil {
-		return nil, err
+	if err := c.decode(e, &req); err != nil {
+		return 0, nil, err
 	}
 	expiresIn := int64(DefaultTokenExpiry)
 	if req.ExpiresIn != nil {
 		expiresIn = *req.ExpiresIn
 		if expiresIn < MinTokenExpiry || expiresIn > MaxTokenExpiry {
-			return nil, errf(CodeInvalidValue, withValue(field("expires_in"), fmt.Sprint(expiresIn)),
+			return 0, nil, errf(CodeInvalidValue, withValue(field("expires_in"), fmt.Sprint(expiresIn)),
 				"The value provided for the `expires_in` field must be between `%d` and `%d`.", MinTokenExpiry, MaxTokenExpiry)
 		}
 	}
@@ -227,14 +135,14 @@ func (e *Emulator) issueToken(r *http.Request, in *scenario.Instance, legacy boo
 	if req.Nonce != nil {
 		nonce = *req.Nonce
 		if len(nonce) > MaxNonceLength {
-			return nil, errf(CodeInvalidValue, field("nonce"), "The `nonce` field must not exceed %d characters.", MaxNonceLength)
+			return 0, nil, errf(CodeInvalidValue, field("nonce"), "The `nonce` field must not exceed %d characters.", MaxNonceLength)
 		}
 	}
 	token, created, expires, err := e.signIdentity(in, time.Duration(expiresIn)*time.Second, nonce)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	return &TokenResponse{
+	return http.StatusOK, &TokenResponse{
 		AccessToken: token,
 		CreatedAt:   created.UTC().Format(millis),
 		ExpiresAt:   expires.UTC().Format(millis),
@@ -260,23 +168,19 @@ func (e *Emulator) signIdentity(in *scenario.Instance, ttl time.Duration, nonce 
 	return tok, now, now.Add(ttl), err
 }
 
-func (e *Emulator) identityIssuer() string { return "VSI-CR_" + e.world.Region }
+// identityIssuer is the iss, and the first aud, of identity tokens issued in region.
+func identityIssuer(region string) string { return "VSI-CR_" + region }
 
-func (e *Emulator) identityKID(k *rsa.PrivateKey) string { return kid("VSI-CR_"+e.regionLocked(), k) }
-
-func (e *Emulator) regionLocked() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.world.Region
-}
+// identityKID names the identity key the way IBM's kids look: issuer plus a short hash.
+func (e *Emulator) identityKID(k *rsa.PrivateKey) string { return kid(identityIssuer(e.Region()), k) }
 
 // identityClaims describes the instance; e.mu must be held.
 func (e *Emulator) identityClaims(in *scenario.Instance) *IdentityClaims {
 	s := e.world
 	c := &IdentityClaims{
 		Claims: jwt.Claims{
-			Issuer:   e.identityIssuer(),
-			Audience: jwt.Audience{e.identityIssuer(), e.audienceSuffix(in)},
+			Issuer:   identityIssuer(s.Region),
+			Audience: jwt.Audience{identityIssuer(s.Region), e.audienceSuffix(in)},
 		},
 		IaaS: IaaSClaim{
 			CRN: in.CRN, AccountID: s.AccountID, InstanceID: in.ID, Zone: in.Zone, Region: s.Region,
@@ -379,7 +283,7 @@ func (e *Emulator) VerifyIdentityToken(token string) (*IdentityClaims, error) {
 		return nil, err
 	}
 	var c IdentityClaims
-	if err := e.verifyJWT(token, &key.PublicKey, "VSI-CR_"+e.regionLocked(), &c); err != nil {
+	if err := e.verifyJWT(token, &key.PublicKey, identityIssuer(e.Region()), &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -429,7 +333,7 @@ func (e *Emulator) identityClaimsOf(token string) (*IdentityClaims, error) {
 		}
 		e.verified[keyIdentity].put(token, c)
 	}
-	if err := e.checkClaims(&c.Claims, "VSI-CR_"+e.regionLocked()); err != nil {
+	if err := e.checkClaims(&c.Claims, identityIssuer(e.Region())); err != nil {
 		return nil, err
 	}
 	return c, nil

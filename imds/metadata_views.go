@@ -673,3 +673,67 @@ func zonePrefix(s *scenario.Scenario, zone string) string {
 	}
 	return "0000"
 }
+
+// The collections of the metadata API, as the calling instance sees them: each is a list of
+// views with IDs (member), so that memberView finds one by its {id}. They are never nil, so
+// an empty collection is [].
+
+func (v viewer) networkInterfaces(in *scenario.Instance) []networkInterfaceView {
+	out := make([]networkInterfaceView, 0, len(in.NetworkInterfaces))
+	for i := range in.NetworkInterfaces {
+		out = append(out, v.networkInterface(in, i))
+	}
+	return out
+}
+
+func (v viewer) networkAttachments(in *scenario.Instance) []networkAttachmentView {
+	out := make([]networkAttachmentView, 0, len(in.NetworkAttachments))
+	for i := range in.NetworkAttachments {
+		out = append(out, v.networkAttachment(in, i))
+	}
+	return out
+}
+
+func (v viewer) volumeAttachments(in *scenario.Instance) []volumeAttachmentView {
+	out := make([]volumeAttachmentView, 0, len(in.VolumeAttachments))
+	for i := range in.VolumeAttachments {
+		out = append(out, v.volumeAttachment(in, &in.VolumeAttachments[i]))
+	}
+	return out
+}
+
+func (v viewer) softwareAttachments(in *scenario.Instance) []softwareAttachmentView {
+	out := make([]softwareAttachmentView, 0, len(in.SoftwareAttachments))
+	for _, sa := range in.SoftwareAttachments {
+		out = append(out, v.softwareAttachment(in, sa))
+	}
+	return out
+}
+
+// keys are the keys the instance was initialized with; other keys of the account are not
+// visible.
+func (v viewer) keys(in *scenario.Instance) []keyView {
+	out := []keyView{}
+	for _, id := range in.Keys {
+		if k := v.s.Key(id); k != nil {
+			out = append(out, v.key(k))
+		}
+	}
+	return out
+}
+
+// placementGroups is the placement group the instance is in, if any.
+func (v viewer) placementGroups(in *scenario.Instance) []placementGroupView {
+	out := []placementGroupView{}
+	if pg := v.s.PlacementGroup(in.PlacementGroup); pg != nil {
+		out = append(out, v.placementGroup(pg))
+	}
+	return out
+}
+
+func (x networkInterfaceView) memberID() string   { return x.ID }
+func (x networkAttachmentView) memberID() string  { return x.ID }
+func (x volumeAttachmentView) memberID() string   { return x.ID }
+func (x softwareAttachmentView) memberID() string { return x.ID }
+func (x keyView) memberID() string                { return x.ID }
+func (x placementGroupView) memberID() string     { return x.ID }

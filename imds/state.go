@@ -20,7 +20,11 @@ func (e *Emulator) MetadataService(instanceID string) (scenario.MetadataService,
 }
 
 // Region returns the region of the emulated world, such as us-south.
-func (e *Emulator) Region() string { return e.regionLocked() }
+func (e *Emulator) Region() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.world.Region
+}
 
 // IsMetadataRequest reports whether r is for the metadata service (the identity and metadata
 // APIs), routing exactly as ServeHTTP does: by Host for IBM's names, by path on other hosts.

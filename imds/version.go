@@ -1,41 +1,43 @@
 package imds
 
 import (
-	"net/http"
+	"net/url"
 	"time"
 )
 
-// API version dates that change behaviour.
-var (
+// API version dates that change behaviour, as YYYY-MM-DD. They are constants, so nothing can
+// move them at run time, and strings in the form the version parameter takes; the panel's
+// version switch (web/panel.go) shows the same dates.
+const (
 	// MinIdentityVersion is the first version date of the identity token feature.
-	MinIdentityVersion = date(2022, 3, 1)
+	MinIdentityVersion = "2022-03-01"
 	// IdentityPathChange is the first version date at which the /instance_identity methods are
 	// gone and only /identity answers.
-	IdentityPathChange = date(2025, 8, 26)
+	IdentityPathChange = "2025-08-26"
+	// MinMetadataVersion is the oldest version date the metadata API accepts. Every metadata
+	// call needs an identity token, which exists from 2022-03-01 on; the metadata change log
+	// starts later and lists no behaviour for earlier dates.
+	MinMetadataVersion = MinIdentityVersion
 	// MinVPCVersion is the oldest version date the VPC API subset accepts.
-	MinVPCVersion = date(2019, 1, 1)
+	MinVPCVersion = "2019-01-01"
 )
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// version reads the required `version` query parameter: a YYYY-MM-DD date no earlier than min
-// and no later than today by the emulator's clock.
-func (e *Emulator) version(r *http.Request, min time.Time) (time.Time, error) {
-	q := r.URL.Query()
+// version reads the required `version` query parameter: a YYYY-MM-DD date no earlier than
+// since and no later than today by the emulator's clock. Dates in that form compare as
+// strings.
+func (e *Emulator) version(q url.Values, since string) (string, error) {
 	if !q.Has("version") {
-		return time.Time{}, errf(CodeMissingField, query("version"), "The `version` query parameter is required.")
+		return "", errf(CodeMissingField, query("version"), "The `version` query parameter is required.")
 	}
 	v := q.Get("version")
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
-		return time.Time{}, errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must be a date in the format YYYY-MM-DD.")
+	if _, err := time.Parse(time.DateOnly, v); err != nil {
+		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must be a date in the format YYYY-MM-DD.")
 	}
-	if t.Before(min) {
-		return time.Time{}, errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be earlier than `%s`.", min.Format("2006-01-02"))
+	if v < since {
+		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be earlier than `%s`.", since)
 	}
-	today := e.now().UTC()
-	if t.After(date(today.Year(), today.Month(), today.Day())) {
-		return time.Time{}, errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be later than the current date (%s).", today.Format("2006-01-02"))
+	if today := e.now().UTC().Format(time.DateOnly); v > today {
+		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be later than the current date (%s).", today)
 	}
-	return t, nil
+	return v, nil
 }

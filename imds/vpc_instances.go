@@ -19,19 +19,19 @@ type instanceCollection struct {
 	Instances []instanceView `json:"instances"`
 }
 
-func (e *Emulator) listInstances(c *vpcCall) (int, any, error) {
+func (e *Emulator) listInstances(c *call) (int, any, error) {
 	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
 		v := vpcViewer(s)
 		c.target = EventTarget{ID: v.crn(s.Region, "instance", ""), Name: "instances", TypeURI: vpcTypeInstance}
 		var all []*scenario.Instance
 		if c.local {
 			for i := range s.Instances {
-				if name := c.r.URL.Query().Get("name"); name == "" || s.Instances[i].Name == name {
+				if name := c.query().Get("name"); name == "" || s.Instances[i].Name == name {
 					all = append(all, &s.Instances[i])
 				}
 			}
 		}
-		items, coll, err := vpcPage(c.r, all, func(in *scenario.Instance) string { return in.ID }, v.href("instances"))
+		items, coll, err := vpcPage(c.query(), all, func(in *scenario.Instance) string { return in.ID }, v.href("instances"))
 		if err != nil {
 			return nil, err
 		}
@@ -45,7 +45,7 @@ func (e *Emulator) listInstances(c *vpcCall) (int, any, error) {
 }
 
 // instanceByID finds an instance by ID only (the VPC API does not look instances up by name).
-func instanceByID(s *scenario.Scenario, c *vpcCall) (*scenario.Instance, error) {
+func instanceByID(s *scenario.Scenario, c *call) (*scenario.Instance, error) {
 	if c.local {
 		for i := range s.Instances {
 			if s.Instances[i].ID == c.id {
@@ -59,7 +59,7 @@ func instanceByID(s *scenario.Scenario, c *vpcCall) (*scenario.Instance, error) 
 	return nil, errf(CodeNotFound, withValue(pathParam("id"), c.id), "Instance not found.")
 }
 
-func (e *Emulator) getInstance(c *vpcCall) (int, any, error) {
+func (e *Emulator) getInstance(c *call) (int, any, error) {
 	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
 		in, err := instanceByID(s, c)
 		if err != nil {
@@ -78,12 +78,12 @@ type instancePatchBody struct {
 	Profile         *identityBody        `json:"profile"`
 }
 
-func (e *Emulator) updateInstance(c *vpcCall) (int, any, error) {
+func (e *Emulator) updateInstance(c *call) (int, any, error) {
 	if _, err := e.vpcRead(func(s *scenario.Scenario) (any, error) { return instanceByID(s, c) }); err != nil {
 		return 0, nil, err
 	}
 	var b instancePatchBody
-	if err := e.decodeVPC(c.r, &b); err != nil {
+	if err := c.decode(e, &b); err != nil {
 		if ce, ok := err.(*Error); ok && ce.Target != nil && ce.Target.Name == "default_trusted_profile" {
 			ce.Message = "The `default_trusted_profile` of an instance is set when the instance is created and cannot be updated."
 		}
@@ -163,12 +163,12 @@ var actionRules = map[string]struct{ from, to string }{
 	"reboot": {"running", "running"},
 }
 
-func (e *Emulator) instanceAction(c *vpcCall) (int, any, error) {
+func (e *Emulator) instanceAction(c *call) (int, any, error) {
 	if _, err := e.vpcRead(func(s *scenario.Scenario) (any, error) { return instanceByID(s, c) }); err != nil {
 		return 0, nil, err
 	}
 	var b instanceActionBody
-	if err := e.decodeVPC(c.r, &b); err != nil {
+	if err := c.decode(e, &b); err != nil {
 		return 0, nil, err
 	}
 	id := e.newID()
@@ -211,9 +211,9 @@ func (e *Emulator) drawIDs() newIDs {
 	return newIDs{e.newID(), e.newID(), e.newID(), e.newID(), e.newID(), e.newID()}
 }
 
-func (e *Emulator) createInstance(c *vpcCall) (int, any, error) {
+func (e *Emulator) createInstance(c *call) (int, any, error) {
 	var b prototypeBody
-	if err := e.decodeVPC(c.r, &b); err != nil {
+	if err := c.decode(e, &b); err != nil {
 		return 0, nil, err
 	}
 	ids := e.drawIDs()

@@ -79,7 +79,7 @@ type templateCollection struct {
 	Templates []templateView `json:"templates"`
 }
 
-func (e *Emulator) listTemplates(c *vpcCall) (int, any, error) {
+func (e *Emulator) listTemplates(c *call) (int, any, error) {
 	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
 		v := vpcViewer(s)
 		c.target = EventTarget{ID: v.crn(s.Region, "instance-template", ""), Name: "instance templates", TypeURI: vpcTypeTemplate}
@@ -89,7 +89,7 @@ func (e *Emulator) listTemplates(c *vpcCall) (int, any, error) {
 				all = append(all, &s.Templates[i])
 			}
 		}
-		items, coll, err := vpcPage(c.r, all, func(t *scenario.Template) string { return t.ID }, v.href("instance", "templates"))
+		items, coll, err := vpcPage(c.query(), all, func(t *scenario.Template) string { return t.ID }, v.href("instance", "templates"))
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +103,7 @@ func (e *Emulator) listTemplates(c *vpcCall) (int, any, error) {
 }
 
 // templateByID finds a template by ID only.
-func templateByID(s *scenario.Scenario, c *vpcCall) (*scenario.Template, error) {
+func templateByID(s *scenario.Scenario, c *call) (*scenario.Template, error) {
 	if c.local {
 		for i := range s.Templates {
 			if s.Templates[i].ID == c.id {
@@ -117,7 +117,7 @@ func templateByID(s *scenario.Scenario, c *vpcCall) (*scenario.Template, error) 
 	return nil, errf(CodeNotFound, withValue(pathParam("id"), c.id), "Instance template not found.")
 }
 
-func (e *Emulator) getTemplate(c *vpcCall) (int, any, error) {
+func (e *Emulator) getTemplate(c *call) (int, any, error) {
 	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
 		t, err := templateByID(s, c)
 		if err != nil {
@@ -128,14 +128,14 @@ func (e *Emulator) getTemplate(c *vpcCall) (int, any, error) {
 	return http.StatusOK, body, err
 }
 
-func (e *Emulator) updateTemplate(c *vpcCall) (int, any, error) {
+func (e *Emulator) updateTemplate(c *call) (int, any, error) {
 	if _, err := e.vpcRead(func(s *scenario.Scenario) (any, error) { return templateByID(s, c) }); err != nil {
 		return 0, nil, err
 	}
 	// Decode loosely first, so that an attempt to change the metadata service gets an answer
 	// that says why.
 	var raw map[string]json.RawMessage
-	if err := e.decodeVPC(c.r, &raw); err != nil {
+	if err := c.decode(e, &raw); err != nil {
 		return 0, nil, err
 	}
 	if _, ok := raw["metadata_service"]; ok {
@@ -183,9 +183,9 @@ func (e *Emulator) updateTemplate(c *vpcCall) (int, any, error) {
 	return http.StatusOK, view, nil
 }
 
-func (e *Emulator) createTemplate(c *vpcCall) (int, any, error) {
+func (e *Emulator) createTemplate(c *call) (int, any, error) {
 	var b prototypeBody
-	if err := e.decodeVPC(c.r, &b); err != nil {
+	if err := c.decode(e, &b); err != nil {
 		return 0, nil, err
 	}
 	if b.BootVolumeAttachment != nil {

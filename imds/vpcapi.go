@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,39 +16,35 @@ import (
 // page for the VPC), which differ from the metadata service's. Where that page has no exact
 // code for a case, the closest one is used; see the README's fidelity notes.
 const (
-	vpcNotAuthorized        Code = "not_authorized"                // 401: IAM token missing, malformed, expired or foreign
-	vpcMissingVersion       Code = "missing_version"               // 400: no version query parameter
-	vpcInvalidVersion       Code = "invalid_version"               // 400: version is not YYYY-MM-DD
-	vpcInvalidRange         Code = "invalid_version_range"         // 400: version before 2019-01-01 or in the future
-	vpcInvalidGeneration    Code = "invalid_generation_parameter"  // 400: generation other than 2
-	vpcInvalidRoute         Code = "invalid_route"                 // 404: no such path
-	vpcInvalidField         Code = "invalid_request_field"         // 400: unknown or unchangeable property
-	vpcBadRequest           Code = "bad_request"                   // 400: body is not a JSON object
-	vpcTooLarge             Code = "http_request_size_exceeded"    // 413: body too large
-	vpcFieldType            Code = "validation_invalid_field_type" // 400: wrong JSON type
-	vpcRequired             Code = "validation_required_field"     // 400: required property missing
-	vpcEnum                 Code = "validation_enum"               // 400: value not in the enumeration
-	vpcMinValue             Code = "validation_min_value"          // 400: number too small
-	vpcMaxValue             Code = "validation_max_value"          // 400: number too large
-	vpcInvalidName          Code = "validation_invalid_name"       // 400: name breaks the naming rule
-	vpcUniqueFailed         Code = "validation_unique_failed"      // 400: name already used
-	vpcOnlyOne              Code = "validation_only_one"           // 400: two alternatives given
-	vpcInvalidAddress       Code = "validation_invalid_address"    // 400: address outside the subnet
-	vpcInvalidZone          Code = "invalid_zone"                  // 400: resources in different zones
-	vpcBadField             Code = "bad_field"                     // 400: inconsistent value
-	vpcInvalidState         Code = "invalid_state"                 // 409: action not allowed in this status
-	vpcAddressReserved      Code = "address_is_already_reserved"   // 409: primary IP address in use
-	vpcInternalError        Code = "internal_error"                // 500
-	vpcVersionLayout             = "2006-01-02"
-	vpcMaxLimit                  = 100
-	vpcDefaultLimit              = 50
-	vpcTypeInstance              = "is/instance"
-	vpcTypeTemplate              = "is/instance-template"
-	vpcTypeUser                  = "service/security/account/user"
-	vpcTypeTrustedProfile        = "service/security/account/profile"
-	vpcEventsInstance            = "is.instance.instance"
-	vpcEventsTemplate            = "is.instance.instance-template"
-	vpcEventsInstanceAction      = "is.instance.instance-action.create"
+	vpcNotAuthorized      Code = "not_authorized"                // 401: IAM token missing, malformed, expired or foreign
+	vpcMissingVersion     Code = "missing_version"               // 400: no version query parameter
+	vpcInvalidVersion     Code = "invalid_version"               // 400: version is not YYYY-MM-DD
+	vpcInvalidRange       Code = "invalid_version_range"         // 400: version before 2019-01-01 or in the future
+	vpcInvalidGeneration  Code = "invalid_generation_parameter"  // 400: generation other than 2
+	vpcInvalidRoute       Code = "invalid_route"                 // 404: no such path
+	vpcInvalidField       Code = "invalid_request_field"         // 400: unknown or unchangeable property
+	vpcBadRequest         Code = "bad_request"                   // 400: body is not a JSON object
+	vpcTooLarge           Code = "http_request_size_exceeded"    // 413: body too large
+	vpcFieldType          Code = "validation_invalid_field_type" // 400: wrong JSON type
+	vpcRequired           Code = "validation_required_field"     // 400: required property missing
+	vpcEnum               Code = "validation_enum"               // 400: value not in the enumeration
+	vpcMinValue           Code = "validation_min_value"          // 400: number too small
+	vpcMaxValue           Code = "validation_max_value"          // 400: number too large
+	vpcInvalidName        Code = "validation_invalid_name"       // 400: name breaks the naming rule
+	vpcUniqueFailed       Code = "validation_unique_failed"      // 400: name already used
+	vpcOnlyOne            Code = "validation_only_one"           // 400: two alternatives given
+	vpcInvalidAddress     Code = "validation_invalid_address"    // 400: address outside the subnet
+	vpcInvalidZone        Code = "invalid_zone"                  // 400: resources in different zones
+	vpcBadField           Code = "bad_field"                     // 400: inconsistent value
+	vpcInvalidState       Code = "invalid_state"                 // 409: action not allowed in this status
+	vpcAddressReserved    Code = "address_is_already_reserved"   // 409: primary IP address in use
+	vpcInternalError      Code = "internal_error"                // 500
+	vpcMaxLimit                = 100
+	vpcDefaultLimit            = 50
+	vpcTypeInstance            = "is/instance"
+	vpcTypeTemplate            = "is/instance-template"
+	vpcTypeUser                = "service/security/account/user"
+	vpcTypeTrustedProfile      = "service/security/account/profile"
 )
 
 // vpcError makes a VPC API error with an explicit status.
@@ -55,121 +52,18 @@ func vpcError(status int, code Code, target *Target, format string, args ...any)
 	return &Error{Code: code, Status: status, Message: fmt.Sprintf(format, args...), Target: target}
 }
 
-// vpcCall is one authenticated VPC API request.
-type vpcCall struct {
-	r  *http.Request
-	id string // the {id} path parameter, if the route has one
-	// local is false when the request went to another region's endpoint, whose world holds
-	// none of the scenario's resources.
-	local bool
-	// target is the resource the call was about, for its Activity Tracker event.
-	target EventTarget
-}
-
-// vpcRoute is one path of the VPC API subset; handlers map methods to their event action and
-// the function that answers.
-type vpcRoute struct {
-	id       string
-	handlers map[string]vpcHandler
-}
-
-type vpcHandler struct {
-	action string
-	serve  func(e *Emulator, c *vpcCall) (int, any, error)
-}
-
-// routeVPC maps a path to its route; ok is false for paths the subset does not have.
-func routeVPC(p string) (vpcRoute, bool) {
-	seg := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	switch {
-	case p == "/v1/instances":
-		return vpcRoute{handlers: map[string]vpcHandler{
-			http.MethodGet:  {vpcEventsInstance + ".list", (*Emulator).listInstances},
-			http.MethodPost: {vpcEventsInstance + ".create", (*Emulator).createInstance},
-		}}, true
-	case len(seg) == 3 && seg[0] == "v1" && seg[1] == "instances" && seg[2] != "":
-		return vpcRoute{id: seg[2], handlers: map[string]vpcHandler{
-			http.MethodGet:   {vpcEventsInstance + ".read", (*Emulator).getInstance},
-			http.MethodPatch: {vpcEventsInstance + ".update", (*Emulator).updateInstance},
-		}}, true
-	case len(seg) == 4 && seg[0] == "v1" && seg[1] == "instances" && seg[2] != "" && seg[3] == "actions":
-		return vpcRoute{id: seg[2], handlers: map[string]vpcHandler{
-			http.MethodPost: {vpcEventsInstanceAction, (*Emulator).instanceAction},
-		}}, true
-	case p == "/v1/instance/templates":
-		return vpcRoute{handlers: map[string]vpcHandler{
-			http.MethodGet:  {vpcEventsTemplate + ".list", (*Emulator).listTemplates},
-			http.MethodPost: {vpcEventsTemplate + ".create", (*Emulator).createTemplate},
-		}}, true
-	case len(seg) == 4 && seg[0] == "v1" && seg[1] == "instance" && seg[2] == "templates" && seg[3] != "":
-		return vpcRoute{id: seg[3], handlers: map[string]vpcHandler{
-			http.MethodGet:   {vpcEventsTemplate + ".read", (*Emulator).getTemplate},
-			http.MethodPatch: {vpcEventsTemplate + ".update", (*Emulator).updateTemplate},
-		}}, true
-	}
-	return vpcRoute{}, false
-}
-
-// serveVPC answers the VPC API subset on <region>.iaas.cloud.ibm.com: instances, their
-// actions and instance templates. Every call needs a version date and an IAM access token from
-// the emulator's IAM (the operator's or a trusted profile's); authenticated calls are recorded
-// as Activity Tracker events.
-func (e *Emulator) serveVPC(w http.ResponseWriter, r *http.Request) {
-	route, ok := routeVPC(r.URL.Path)
-	if !ok {
-		e.writeError(w, r, vpcError(http.StatusNotFound, vpcInvalidRoute, nil, "The requested route %s does not exist.", r.URL.Path))
-		return
-	}
-	h, ok := route.handlers[r.Method]
-	if !ok {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
-			if _, ok := route.handlers[m]; ok {
-				allow = append(allow, m)
-			}
-		}
-		e.methodNotAllowed(w, r, allow...)
-		return
-	}
-	if err := e.vpcVersion(r); err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	who, err := e.vpcAuth(r)
-	if err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	c := &vpcCall{r: r, id: route.id, local: e.vpcLocal(r)}
-	status, body, err := h.serve(e, c)
-	if err != nil {
-		var ce *Error
-		if !errors.As(err, &ce) {
-			// A change the validation missed and the scenario rejected: a bug, shown as IBM's
-			// internal error, never with its text.
-			err = &Error{Code: vpcInternalError, Status: http.StatusInternalServerError, Message: "An internal error occurred.", Err: err}
-			ce = err.(*Error)
-		}
-		status = ce.HTTPStatus()
-	}
-	if c.target.TypeURI == "" {
-		c.target.TypeURI = vpcTypeInstance
-	}
-	e.recordEvent(r, h.action, status, ErrorCode(err), who, c.target)
-	if err != nil {
-		e.writeError(w, r, err)
-		return
-	}
-	e.writeJSON(w, status, body)
+// errInvalidRoute is the VPC API's answer for a path it does not have.
+func errInvalidRoute(path string) error {
+	return vpcError(http.StatusNotFound, vpcInvalidRoute, nil, "The requested route %s does not exist.", path)
 }
 
 // vpcVersion checks the version and generation query parameters with the VPC API's codes.
-func (e *Emulator) vpcVersion(r *http.Request) error {
-	q := r.URL.Query()
+func vpcVersion(e *Emulator, c *call, v versions) error {
+	q := c.query()
 	if g := q.Get("generation"); q.Has("generation") && g != "2" {
 		return vpcError(http.StatusBadRequest, vpcInvalidGeneration, withValue(query("generation"), g), "The `generation` query parameter must be 2.")
 	}
-	_, err := e.version(r, MinVPCVersion)
+	_, err := e.version(q, v.since)
 	if err == nil {
 		return nil
 	}
@@ -177,19 +71,19 @@ func (e *Emulator) vpcVersion(r *http.Request) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	v := q.Get("version")
+	date := q.Get("version")
 	switch {
 	case ce.Code == CodeMissingField:
 		return vpcError(http.StatusBadRequest, vpcMissingVersion, query("version"), "The `version` query parameter is required, as a date in the form YYYY-MM-DD.")
-	case !validDate(v):
-		return vpcError(http.StatusBadRequest, vpcInvalidVersion, withValue(query("version"), v), "The `version` query parameter must be a date in the form YYYY-MM-DD.")
+	case !validDate(date):
+		return vpcError(http.StatusBadRequest, vpcInvalidVersion, withValue(query("version"), date), "The `version` query parameter must be a date in the form YYYY-MM-DD.")
 	}
-	return vpcError(http.StatusBadRequest, vpcInvalidRange, withValue(query("version"), v),
-		"The `version` query parameter must not be before %s nor after the current date.", MinVPCVersion.Format(vpcVersionLayout))
+	return vpcError(http.StatusBadRequest, vpcInvalidRange, withValue(query("version"), date),
+		"The `version` query parameter must not be before %s nor after the current date.", v.since)
 }
 
 func validDate(v string) bool {
-	_, err := time.Parse(vpcVersionLayout, v)
+	_, err := time.Parse(time.DateOnly, v)
 	return err == nil
 }
 
@@ -223,16 +117,11 @@ func (e *Emulator) vpcLocal(r *http.Request) bool {
 	if !ok {
 		return true
 	}
-	return region == e.regionLocked()
+	return region == e.Region()
 }
 
-// decodeVPC reads a JSON request body into v with the VPC API's error codes. An empty body
-// leaves v as it is.
-func (e *Emulator) decodeVPC(r *http.Request, v any) error {
-	p := e.readBody(r, v)
-	if p == nil {
-		return nil
-	}
+// vpcBodyFault words a body fault with the VPC API's error codes.
+func vpcBodyFault(e *Emulator, p *bodyProblem) error {
 	switch p.fault {
 	case bodyUnreadable:
 		return vpcError(http.StatusBadRequest, vpcBadRequest, nil, "The request body could not be read.")
@@ -257,8 +146,7 @@ func (e *Emulator) vpcRead(f func(s *scenario.Scenario) (any, error)) (any, erro
 
 // vpcPage cuts the list a collection request asks for: `limit` (1 to 100, default 50) items from
 // the one whose ID is `start`. It returns the page and the collection's first/next links.
-func vpcPage[T any](r *http.Request, items []T, idOf func(T) string, href string) (out []T, c vpcCollection, err error) {
-	q := r.URL.Query()
+func vpcPage[T any](q url.Values, items []T, idOf func(T) string, href string) (out []T, c vpcCollection, err error) {
 	limit := vpcDefaultLimit
 	if q.Has("limit") {
 		v := q.Get("limit")
