@@ -220,9 +220,9 @@ type rawAnswer struct {
 }
 
 // serveHost is the one loop: route, gate, version, credential, rule, event, answer.
-func (e *Emulator) serveHost(h *host, w http.ResponseWriter, r *http.Request) {
+func (e *Emulator) serveHost(h *host, c *call, w http.ResponseWriter, r *http.Request) {
 	rt, id, allow := h.match(r.Method, r.URL.Path)
-	c := &call{r: r, w: w, host: h, path: r.URL.Path, id: id, secure: r.TLS != nil, target: h.target}
+	*c = call{r: r, w: w, host: h, path: r.URL.Path, id: id, secure: r.TLS != nil, target: h.target}
 	if h.gate != nil {
 		if err := h.gate(e, c); err != nil {
 			if rt == nil && len(allow) > 0 {
