@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/imdsplay/imdsplay/internal/strictjson"
 )
 
 // Hosts of the emulated world. The VPC API answers on any "<region>.iaas.cloud.ibm.com".
@@ -242,24 +244,20 @@ func (e *Emulator) readBody(r *http.Request, v any) *bodyProblem {
 	case len(bytes.TrimSpace(data)) == 0:
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			return &bodyProblem{fault: bodyWrongType, name: te.Field, typ: jsonType(te.Type.Kind().String())}
-		case errors.As(err, &te):
-			return &bodyProblem{fault: bodyNotObject}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return &bodyProblem{fault: bodyUnknownField, name: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)}
-		}
-		return &bodyProblem{fault: bodyMalformed}
+	err = strictjson.UnmarshalKnown(data, v)
+	var te *json.UnmarshalTypeError
+	var ue *strictjson.UnknownFieldError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te) && te.Field != "":
+		return &bodyProblem{fault: bodyWrongType, name: te.Field, typ: jsonType(te.Type.Kind().String())}
+	case errors.As(err, &te):
+		return &bodyProblem{fault: bodyNotObject}
+	case errors.As(err, &ue):
+		return &bodyProblem{fault: bodyUnknownField, name: ue.Name}
 	}
-	if trailingData(data, dec) {
-		return &bodyProblem{fault: bodyMalformed}
-	}
-	return nil
+	return &bodyProblem{fault: bodyMalformed}
 }
 
 // metadataBodyFault words a body fault the way the identity and metadata APIs do.
@@ -277,13 +275,6 @@ func metadataBodyFault(e *Emulator, p *bodyProblem) error {
 		return errf(CodeUnknownField, field(p.name), "Unknown property `%s` was specified in the request body.", p.name)
 	}
 	return errf(CodeInvalidRequest, nil, "The request body was malformed.")
-}
-
-// trailingData reports whether data holds anything but JSON whitespace after the value dec
-// has decoded from it. json.Decoder.More is no such test: it reports false before a stray
-// '}' or ']', so `{}}` would pass for `{}`.
-func trailingData(data []byte, dec *json.Decoder) bool {
-	return len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0
 }
 
 func jsonType(kind string) string {

@@ -33,7 +33,6 @@
 package permalink
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -42,6 +41,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/imdsplay/imdsplay/internal/strictjson"
 )
 
 // Format constants.
@@ -217,11 +218,10 @@ func ParseJSON(js []byte) (Link, error) {
 // parse reads the JSON of a link strictly and validates it.
 func parse(js []byte) (Link, error) {
 	var l Link
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
+	if err := strictjson.UnmarshalKnown(js, &l); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
+		var ue *strictjson.UnknownFieldError
 		switch {
 		case errors.As(err, &te) && te.Field != "":
 			return Link{}, errf(te.Field, "must be a %s, not a JSON %s", jsonType(te.Type.String()), te.Value)
@@ -229,13 +229,12 @@ func parse(js []byte) (Link, error) {
 			return Link{}, errf("", "the link's state must be a JSON object, not a JSON %s", te.Value)
 		case errors.As(err, &se):
 			return Link{}, errf("", "the link's state is not valid JSON (at byte %d)", se.Offset)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return Link{}, errf(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
+		case errors.As(err, &ue):
+			return Link{}, errf(ue.Name, "unknown field")
+		case errors.Is(err, strictjson.ErrTrailingData):
+			return Link{}, errf("", "the link's state has data after its JSON object")
 		}
 		return Link{}, errf("", "the link's state is not valid JSON: %v", err)
-	}
-	if len(bytes.TrimLeft(js[dec.InputOffset():], " \t\r\n")) > 0 {
-		return Link{}, errf("", "the link's state has data after its JSON object")
 	}
 	if err := l.Validate(); err != nil {
 		return Link{}, err

@@ -1,7 +1,9 @@
 package jwt_test
 
 import (
+	"crypto"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -386,4 +388,65 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a token the test did not sign verified: %q (payload %q)", s, p)
 		}
 	})
+}
+
+// signRaw signs a header and a payload given as JSON text, so that only the JSON can be at
+// fault.
+func signRaw(t *testing.T, key *rsa.PrivateKey, header, payload string) string {
+	t.Helper()
+	input := seg(header) + "." + seg(payload)
+	digest := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// TestOneJSONValue: a header or a claims set followed by anything but whitespace is refused,
+// as go-jose refuses it. json.Decoder.More, which this package once asked, reports false
+// before a stray '}' or ']' and let both through.
+func TestOneJSONValue(t *testing.T) {
+	key, _ := keys(t)
+	body, _ := json.Marshal(sample())
+	tests := []struct{ name, header, payload string }{
+		{"ok/plain", `{"alg":"RS256"}`, string(body)},
+		{"ok/whitespace-after", "{\"alg\":\"RS256\"} \n", string(body) + "\t"},
+		{"fail/header-stray-brace", `{"alg":"RS256"}}`, string(body)},
+		{"fail/header-stray-bracket", `{"alg":"RS256"}]`, string(body)},
+		{"fail/header-two-objects", `{"alg":"RS256"}{}`, string(body)},
+		{"fail/claims-stray-bracket", `{"alg":"RS256"}`, string(body) + "]"},
+		{"fail/claims-stray-brace", `{"alg":"RS256"}`, string(body) + "}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := signRaw(t, key, tt.header, tt.payload)
+			// The oracle: go-jose's verdict on the same token.
+			joseErr := func() error {
+				parsed, err := josejwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
+				if err != nil {
+					return err
+				}
+				var c claims
+				return parsed.Claims(&key.PublicKey, &c)
+			}()
+			ours := func() error {
+				parsed, err := jwt.Parse(tok)
+				if err != nil {
+					return err
+				}
+				var c claims
+				return parsed.Claims(&key.PublicKey, &c)
+			}()
+			if want := strings.HasPrefix(tt.name, "ok/"); (joseErr == nil) != want {
+				t.Fatalf("go-jose: %v; the case says ok=%v", joseErr, want)
+			}
+			if (ours == nil) != (joseErr == nil) {
+				t.Errorf("jwt: %v; go-jose: %v", ours, joseErr)
+			}
+			if ours != nil && !errors.Is(ours, jwt.ErrMalformed) {
+				t.Errorf("jwt: %v; want ErrMalformed", ours)
+			}
+		})
+	}
 }

@@ -17,13 +17,13 @@
 package scenario
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/imdsplay/imdsplay/internal/strictjson"
 )
 
 // Scenario is the whole emulated world.
@@ -250,12 +250,11 @@ func Load(r io.Reader) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var s Scenario
-	if err := dec.Decode(&s); err != nil {
+	if err := strictjson.UnmarshalKnown(data, &s); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
+		var ue *strictjson.UnknownFieldError
 		switch {
 		case errors.As(err, &te) && te.Field == "":
 			// The document itself is not an object (a number, an array, …).
@@ -264,18 +263,16 @@ func Load(r io.Reader) (*Scenario, error) {
 			return nil, &FieldError{Field: te.Field, Reason: fmt.Sprintf("must be a %s, not a JSON %s", te.Type, te.Value)}
 		case errors.As(err, &se):
 			return nil, &FieldError{Field: "(document)", Reason: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		case errors.As(err, &ue):
+			name := ue.Name
 			if name == "" {
 				name = `""` // a property with an empty name
 			}
 			return nil, &FieldError{Field: name, Reason: "unknown field"}
+		case errors.Is(err, strictjson.ErrTrailingData):
+			return nil, &FieldError{Field: "(document)", Reason: "trailing data after the scenario object"}
 		}
 		return nil, &FieldError{Field: "(document)", Reason: err.Error()}
-	}
-	// Not dec.More(), which reports false before a stray '}' or ']'.
-	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
-		return nil, &FieldError{Field: "(document)", Reason: "trailing data after the scenario object"}
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
