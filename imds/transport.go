@@ -12,23 +12,21 @@ import (
 	"strings"
 )
 
-// Place is where an in-process client runs.
-type Place int
+// Place is where a client runs: the one name for it across imdsplay. Its values are the
+// words the playground's pages use (data-on), `imds sh --on` takes and the shell's prompt
+// shows; "" means OnInstance.
+type Place string
 
 const (
 	// OnInstance is inside the virtual server instance: the metadata host resolves.
-	OnInstance Place = iota
+	OnInstance Place = "instance"
 	// OnWorkstation is a laptop on the internet: IAM and the VPC API resolve, the metadata
 	// host does not.
-	OnWorkstation
+	OnWorkstation Place = "workstation"
 )
 
-func (p Place) String() string {
-	if p == OnWorkstation {
-		return "workstation"
-	}
-	return "instance"
-}
+// Known reports whether p is one of the places (or "", the instance).
+func (p Place) Known() bool { return p == "" || p == OnInstance || p == OnWorkstation }
 
 // Origin says where in-process requests come from.
 type Origin struct {
@@ -61,6 +59,9 @@ var (
 func (e *Emulator) Transport(from Origin) http.RoundTripper {
 	if from.Hops <= 0 {
 		from.Hops = 1
+	}
+	if from.Place == "" {
+		from.Place = OnInstance
 	}
 	return &transport{e: e, from: from}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/shell"
 )
@@ -25,11 +26,11 @@ import (
 // placeOf picks where a documented block runs: the ibmcloud CLI and the VPC API calls
 // ($vpc_api_endpoint) on the workstation, everything else (the metadata service) on the
 // instance.
-func placeOf(cmd string) string {
+func placeOf(cmd string) imds.Place {
 	if strings.Contains(cmd, "ibmcloud ") || strings.Contains(cmd, "$vpc_api_endpoint") {
-		return shell.Workstation
+		return imds.OnWorkstation
 	}
-	return shell.Instance
+	return imds.OnInstance
 }
 
 // pageRun is one run of a reference page.
@@ -62,8 +63,8 @@ type pageCtx struct {
 	block docBlock
 }
 
-func (c *pageCtx) session(place string) *shell.Session {
-	if place == shell.Workstation {
+func (c *pageCtx) session(place imds.Place) *shell.Session {
+	if place == imds.OnWorkstation {
 		return c.w.ws
 	}
 	return c.w.inst
@@ -124,7 +125,7 @@ func runBlock(t *testing.T, w *world, b docBlock, cmd string, wt want) {
 	c := &pageCtx{w: w, block: b}
 	s := c.session(placeOf(cmd))
 	r := run(t, s, cmd)
-	label := "#" + strconv.Itoa(b.n) + " (line " + strconv.Itoa(b.line) + ", " + s.Place() + ")"
+	label := "#" + strconv.Itoa(b.n) + " (line " + strconv.Itoa(b.line) + ", " + string(s.Place()) + ")"
 	if r.status != wt.status {
 		t.Errorf("%s: status %d, want %d\n$ %s\n%v", label, r.status, wt.status, cmd, r)
 		return
@@ -475,7 +476,7 @@ func TestRecordDocs(t *testing.T) {
 				continue
 			}
 			s := w.inst
-			if placeOf(b.cmd) == shell.Workstation {
+			if placeOf(b.cmd) == imds.OnWorkstation {
 				s = w.ws
 			}
 			r := run(t, s, b.cmd)

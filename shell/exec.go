@@ -16,6 +16,7 @@ import (
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/shell/internal/awk"
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
 	"github.com/imdsplay/imdsplay/shell/internal/coreutils"
@@ -41,7 +42,7 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 	cmds["mawk"] = awk.Run
 	o := &openssl.Tool{KeySource: s.cfg.KeySource, Now: s.clock.Now}
 	cmds["openssl"] = o.Run
-	if s.cfg.Place == Workstation {
+	if s.cfg.Place == imds.OnWorkstation {
 		ibm := &ibmcloud.CLI{Transport: tr, Now: s.clock.Now, State: &ibmcloud.State{Token: s.cfg.Login, Account: s.cfg.Account}}
 		cmds["ibmcloud"] = ibm.Run
 		cmds["ic"] = ibm.Run

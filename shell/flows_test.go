@@ -114,7 +114,7 @@ func TestOpenSSL(t *testing.T) {
 
 func TestIBMCloud(t *testing.T) {
 	w := newWorld(t)
-	out := shell.New(shell.Config{Place: shell.Workstation, Transport: w.emu.Transport(imds.Origin{Place: imds.OnWorkstation}), Clock: w.clock})
+	out := shell.New(shell.Config{Place: imds.OnWorkstation, Transport: w.emu.Transport(imds.Origin{Place: imds.OnWorkstation}), Clock: w.clock})
 	r := run(t, out, `ibmcloud is instances`)
 	if r.status != 1 || r.stdout != "FAILED\n" || r.stderr != "Not logged in. Use 'ibmcloud login' to log in.\n" {
 		t.Errorf("not logged in: %v", r)

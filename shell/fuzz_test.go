@@ -74,7 +74,7 @@ func FuzzShell(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Place, cfg.Login = shell.Workstation, tok
+			cfg.Place, cfg.Login = imds.OnWorkstation, tok
 			cfg.Transport = emu.Transport(imds.Origin{Place: imds.OnWorkstation})
 		}
 		s := shell.New(cfg)

@@ -95,7 +95,7 @@ func newWorld(t testing.TB) *world {
 	})
 	w.ws = shell.New(shell.Config{
 		Transport: emu.Transport(imds.Origin{Place: imds.OnWorkstation}), Clock: w.clock,
-		KeySource: fixtureKeys(t), Place: shell.Workstation, Login: tok, Account: "Test Account", OnExchange: record,
+		KeySource: fixtureKeys(t), Place: imds.OnWorkstation, Login: tok, Account: "Test Account", OnExchange: record,
 	})
 	return w
 }

@@ -54,17 +54,12 @@ import (
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/vclock"
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
 	"github.com/imdsplay/imdsplay/shell/internal/limit"
 	"github.com/imdsplay/imdsplay/shell/internal/memfs"
 	"github.com/imdsplay/imdsplay/shell/internal/netsim"
-)
-
-// Places a session can run in.
-const (
-	Instance    = "instance"
-	Workstation = "workstation"
 )
 
 // Config configures a Session. The zero value is a session on the instance with no network
@@ -83,8 +78,9 @@ type Config struct {
 	// `openssl req -newkey rsa:4096` of a process waits for prime search. The WebAssembly
 	// build passes one backed by WebCrypto, because Go's RSA key generation is too slow there.
 	KeySource func(ctx context.Context, bits int) (*rsa.PrivateKey, error)
-	// Place is Instance ("" means Instance) or Workstation.
-	Place string
+	// Place is where the session runs: imds.OnInstance ("" means the instance) or
+	// imds.OnWorkstation.
+	Place imds.Place
 	// Hostname is the machine's name, for hostname and uname -n. "" means
 	// "my-virtual-server-2" (the default scenario's instance) on the instance and "laptop"
 	// on the workstation.
@@ -201,7 +197,7 @@ var errInterrupted = errors.New("interrupted")
 // New creates a session.
 func New(cfg Config) *Session {
 	if cfg.Place == "" {
-		cfg.Place = Instance
+		cfg.Place = imds.OnInstance
 	}
 	if cfg.Limits.RunTime <= 0 {
 		cfg.Limits.RunTime = DefaultRunTime
@@ -220,14 +216,14 @@ func New(cfg Config) *Session {
 		s.clock = vclock.Following(nil)
 	}
 	if cfg.Hostname == "" {
-		s.cfg.Hostname = map[string]string{Instance: "my-virtual-server-2", Workstation: "laptop"}[cfg.Place]
+		s.cfg.Hostname = map[imds.Place]string{imds.OnInstance: "my-virtual-server-2", imds.OnWorkstation: "laptop"}[cfg.Place]
 		if s.cfg.Hostname == "" {
-			s.cfg.Hostname = cfg.Place
+			s.cfg.Hostname = string(cfg.Place)
 		}
 	}
 	user := "root"
 	s.home = "/root"
-	if cfg.Place == Workstation {
+	if cfg.Place == imds.OnWorkstation {
 		user, s.home = "learner", "/home/learner"
 	}
 	s.fs = memfs.New(s.clock.Now)
@@ -248,7 +244,7 @@ func New(cfg Config) *Session {
 		env["UID"], env["EUID"], env["GID"] = "1000", "1000", "1000"
 	}
 	switch cfg.Place {
-	case Workstation:
+	case imds.OnWorkstation:
 		env["vpc_api_endpoint"] = "https://us-south.iaas.cloud.ibm.com"
 		if cfg.Login != "" {
 			env["iam_token"] = cfg.Login
@@ -292,10 +288,10 @@ func setDir(dir string) interp.RunnerOption {
 }
 
 // Place reports where the session runs.
-func (s *Session) Place() string { return s.cfg.Place }
+func (s *Session) Place() imds.Place { return s.cfg.Place }
 
 // Prompt is the interactive prompt, which names the place: "instance$ " or "workstation$ ".
-func (s *Session) Prompt() string { return s.cfg.Place + "$ " }
+func (s *Session) Prompt() string { return string(s.cfg.Place) + "$ " }
 
 // transport wraps the configured transport so that every exchange is buffered, timed and
 // reported, and timeouts become virtual time.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/vclock"
 	"github.com/imdsplay/imdsplay/shell"
 )
@@ -134,7 +135,7 @@ func TestPresetVariables(t *testing.T) {
 	if p := inst.Prompt(); p != "instance$ " {
 		t.Errorf("prompt %q", p)
 	}
-	ws := shell.New(shell.Config{Place: shell.Workstation, Login: "tok", Env: map[string]string{"extra": "1"}})
+	ws := shell.New(shell.Config{Place: imds.OnWorkstation, Login: "tok", Env: map[string]string{"extra": "1"}})
 	for name, want := range map[string]string{"vpc_api_endpoint": "https://us-south.iaas.cloud.ibm.com", "iam_token": "tok", "extra": "1", "vpc_metadata_api_endpoint": ""} {
 		if got := ws.Var(name); got != want {
 			t.Errorf("workstation $%s = %q; want %q", name, got, want)

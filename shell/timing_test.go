@@ -36,7 +36,7 @@ func TestFlowTimings(t *testing.T) {
 			w := newWorld(t)
 			tok, _ := w.emu.UserToken()
 			w.inst = shell.New(shell.Config{Transport: w.emu.Transport(imds.Origin{Place: imds.OnInstance}), Clock: w.clock, KeySource: keys})
-			w.ws = shell.New(shell.Config{Transport: w.emu.Transport(imds.Origin{Place: imds.OnWorkstation}), Clock: w.clock, Place: shell.Workstation, Login: tok, KeySource: keys})
+			w.ws = shell.New(shell.Config{Transport: w.emu.Transport(imds.Origin{Place: imds.OnWorkstation}), Clock: w.clock, Place: imds.OnWorkstation, Login: tok, KeySource: keys})
 			start := time.Now()
 			if pr.setup != nil {
 				pr.setup(t, w)
@@ -46,7 +46,7 @@ func TestFlowTimings(t *testing.T) {
 					continue
 				}
 				s := w.inst
-				if placeOf(b.cmd) == shell.Workstation {
+				if placeOf(b.cmd) == imds.OnWorkstation {
 					s = w.ws
 				}
 				run(t, s, b.cmd)

@@ -34,6 +34,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -334,7 +335,7 @@ func renderEmbedPages(a web.Assets, frameCSS string, index *page, pages []*page)
 	}
 	code := web.EmbedFrameData{
 		Title:    "A command · " + web.SiteTitle,
-		Block:    web.EmbedBlock{Place: web.OnInstance, Source: defaultCode, Tokens: highlight("sh", defaultCode)},
+		Block:    web.EmbedBlock{Place: imds.OnInstance, Source: defaultCode, Tokens: highlight("sh", defaultCode)},
 		FromURL:  true,
 		FrameCSS: frameCSS,
 	}

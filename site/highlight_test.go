@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -96,10 +97,10 @@ func TestParseFenceInfo(t *testing.T) {
 		want  fenceInfo
 		fails bool
 	}{
-		{info: "sh", want: fenceInfo{lang: "sh", live: true, place: web.OnInstance}},
-		{info: "sh on=workstation", want: fenceInfo{lang: "sh", live: true, place: web.OnWorkstation}},
-		{info: "sh on=instance", want: fenceInfo{lang: "sh", live: true, place: web.OnInstance}},
-		{info: "sh static", want: fenceInfo{lang: "sh", static: true, place: web.OnInstance}},
+		{info: "sh", want: fenceInfo{lang: "sh", live: true, place: imds.OnInstance}},
+		{info: "sh on=workstation", want: fenceInfo{lang: "sh", live: true, place: imds.OnWorkstation}},
+		{info: "sh on=instance", want: fenceInfo{lang: "sh", live: true, place: imds.OnInstance}},
+		{info: "sh static", want: fenceInfo{lang: "sh", static: true, place: imds.OnInstance}},
 		{info: "json", want: fenceInfo{lang: "json"}},
 		{info: "", want: fenceInfo{}},
 		{info: "sh live", fails: true},

@@ -17,6 +17,7 @@ import (
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -138,7 +139,7 @@ func blockText(n ast.Node, source []byte) string {
 type fenceInfo struct {
 	lang   string
 	live   bool
-	place  web.Place
+	place  imds.Place
 	static bool
 }
 
@@ -154,15 +155,15 @@ func parseFenceInfo(info string) (fenceInfo, error) {
 	if fi.lang != "sh" {
 		return fi, nil
 	}
-	fi.live, fi.place = true, web.OnInstance
+	fi.live, fi.place = true, imds.OnInstance
 	for _, w := range f[1:] {
 		switch w {
 		case "static":
 			fi.static, fi.live = true, false
 		case "on=instance":
-			fi.place = web.OnInstance
+			fi.place = imds.OnInstance
 		case "on=workstation":
-			fi.place = web.OnWorkstation
+			fi.place = imds.OnWorkstation
 		default:
 			return fi, fmt.Errorf("code block info %q: unknown word %q (want static, on=instance or on=workstation)", info, w)
 		}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/imdsplay/imdsplay/imds"
 )
 
 // comparable is the part of an exchange a copied command must reproduce.
@@ -22,12 +24,15 @@ func comparable(x Exchange) string {
 // runs the copies in the same session and checks that they send the same request.
 func TestCurlCommandRoundTrip(t *testing.T) {
 	e, _ := newTestEngine(t)
-	scripts := []struct{ place, script string }{
-		{PlaceInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -H 'Content-Type: application/json' -d '{"expires_in": 300, "nonce": "it'"'"'s \"odd\" $HOME \\ x"}' | jq -r .access_token)`},
-		{PlaceInstance, `curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26&x=a%20b" -H "Authorization: Bearer $tok" -H "X-Note: tab	and ümlaut" >/dev/null`},
-		{PlaceInstance, `curl -s -I "$vpc_metadata_api_endpoint/metadata/v1/keys?version=2025-08-26" -H "Authorization: Bearer $tok" >/dev/null`},
-		{PlaceWorkstation, `ibmcloud is instance my-virtual-server-2 >/dev/null`},
-		{PlaceWorkstation, `curl -s -X PATCH "$vpc_api_endpoint/v1/instances/0727_ed12480a-40a4-41a0-98e3-6dfac8b25ad6?version=2025-08-26&generation=2" -H "Authorization: Bearer $iam_token" -d '{"name": "x'"'"'y"}' >/dev/null`},
+	scripts := []struct {
+		place  imds.Place
+		script string
+	}{
+		{imds.OnInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -H 'Content-Type: application/json' -d '{"expires_in": 300, "nonce": "it'"'"'s \"odd\" $HOME \\ x"}' | jq -r .access_token)`},
+		{imds.OnInstance, `curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26&x=a%20b" -H "Authorization: Bearer $tok" -H "X-Note: tab	and ümlaut" >/dev/null`},
+		{imds.OnInstance, `curl -s -I "$vpc_metadata_api_endpoint/metadata/v1/keys?version=2025-08-26" -H "Authorization: Bearer $tok" >/dev/null`},
+		{imds.OnWorkstation, `ibmcloud is instance my-virtual-server-2 >/dev/null`},
+		{imds.OnWorkstation, `curl -s -X PATCH "$vpc_api_endpoint/v1/instances/0727_ed12480a-40a4-41a0-98e3-6dfac8b25ad6?version=2025-08-26&generation=2" -H "Authorization: Bearer $iam_token" -d '{"name": "x'"'"'y"}' >/dev/null`},
 	}
 	for _, sc := range scripts {
 		r := run(t, e, sc.place, sc.script)
@@ -55,7 +60,7 @@ func TestCurlCommandRoundTrip(t *testing.T) {
 // TestCurlCommandVars checks what the copy with variables looks like.
 func TestCurlCommandVars(t *testing.T) {
 	e, _ := newTestEngine(t)
-	r := run(t, e, PlaceInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
+	r := run(t, e, imds.OnInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
 curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" -H "Authorization: Bearer $tok" >/dev/null`)
 	x := r.Exchanges[1]
 	want := `curl "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" \

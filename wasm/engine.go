@@ -19,12 +19,6 @@ import (
 	"github.com/imdsplay/imdsplay/imds/vclock"
 )
 
-// Place names where a session runs, as the page says it (data-on).
-const (
-	PlaceInstance    = "instance"
-	PlaceWorkstation = "workstation"
-)
-
 // KeyFunc makes an RSA private key of the given size. In the browser it is backed by WebCrypto,
 // because Go's own RSA key generation takes seconds inside wasm.
 type KeyFunc func(bits int) (*rsa.PrivateKey, error)
@@ -97,20 +91,20 @@ func (e *Engine) Now() time.Time { return e.clock.Now() }
 // run" setting; 1..MaxHops fixes it for this session.
 type SessionKey struct {
 	Group string
-	Place string
+	Place imds.Place
 	Hops  int
 }
 
 // Session returns the page's session for place ("instance" or "workstation"), creating it on
 // first use.
-func (e *Engine) Session(place string) (*Session, error) {
+func (e *Engine) Session(place imds.Place) (*Session, error) {
 	return e.SessionFor(SessionKey{Place: place})
 }
 
 // SessionFor returns the session k names, creating it on first use.
 func (e *Engine) SessionFor(k SessionKey) (*Session, error) {
-	if k.Place != PlaceInstance && k.Place != PlaceWorkstation {
-		return nil, fmt.Errorf("unknown place %q: want %q or %q", k.Place, PlaceInstance, PlaceWorkstation)
+	if k.Place != imds.OnInstance && k.Place != imds.OnWorkstation {
+		return nil, fmt.Errorf("unknown place %q: want %q or %q", k.Place, imds.OnInstance, imds.OnWorkstation)
 	}
 	if k.Hops < 0 || k.Hops > MaxHops {
 		return nil, fmt.Errorf("hops: must be between 1 and %d, not %d", MaxHops, k.Hops)
@@ -126,10 +120,10 @@ func (e *Engine) SessionFor(k SessionKey) (*Session, error) {
 }
 
 // pageSessions returns the page's own sessions (group "", following the page's hops) by place.
-func (e *Engine) pageSessions() map[string]*Session {
+func (e *Engine) pageSessions() map[imds.Place]*Session {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := map[string]*Session{}
+	out := map[imds.Place]*Session{}
 	for k, s := range e.sessions {
 		if k.Group == "" && k.Hops == 0 {
 			out[k.Place] = s
@@ -235,26 +229,18 @@ func (w *memResponse) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
-// placeOrigin maps a page place to the emulator's network origin.
-func placeOrigin(place string) imds.Origin {
-	if place == PlaceWorkstation {
-		return imds.Origin{Place: imds.OnWorkstation}
-	}
-	return imds.Origin{Place: imds.OnInstance}
-}
-
 // placeTransport is a session's network: the emulator as seen from its place, at the hops the
 // session fixes or, when it fixes none, at the page's current setting, read for every request
 // so that the panel's "where commands run" applies to the next command.
 type placeTransport struct {
 	e     *Engine
-	place string
+	place imds.Place
 	hops  int
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t placeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	o := placeOrigin(t.place)
+	o := imds.Origin{Place: t.place}
 	if o.Place == imds.OnInstance {
 		o.Hops = t.hops
 		if o.Hops == 0 {

@@ -38,7 +38,7 @@ func identityToken(t *testing.T, e *Engine) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPut, "http://"+imds.MetadataHost+"/instance_identity/v1/token?version=2025-04-22", strings.NewReader(`{"expires_in": 300}`))
 	req.Header.Set("Metadata-Flavor", "ibm")
-	resp, err := e.Emulator().Transport(placeOrigin(PlaceInstance)).RoundTrip(req)
+	resp, err := e.Emulator().Transport(imds.Origin{Place: imds.OnInstance}).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +93,12 @@ func TestEngineParseChainRoot(t *testing.T) {
 
 func TestEngineSessions(t *testing.T) {
 	e, _ := newTestEngine(t)
-	a, err := e.Session(PlaceInstance)
+	a, err := e.Session(imds.OnInstance)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := e.Session(PlaceInstance)
-	w, _ := e.Session(PlaceWorkstation)
+	b, _ := e.Session(imds.OnInstance)
+	w, _ := e.Session(imds.OnWorkstation)
 	if a != b || a == w {
 		t.Error("got distinct sessions for one place or one session for two; want one per place")
 	}
@@ -122,7 +122,7 @@ func TestClassifyNetErr(t *testing.T) {
 
 func TestSessionRun(t *testing.T) {
 	e, _ := newTestEngine(t)
-	inst, _ := e.Session(PlaceInstance)
+	inst, _ := e.Session(imds.OnInstance)
 	ctx := t.Context()
 	r, err := inst.Run(ctx, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/instance_identity/v1/token?version=2025-04-22" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)`)
 	if err != nil {
@@ -140,7 +140,7 @@ func TestSessionRun(t *testing.T) {
 		t.Errorf("got stdout %q, %d exchanges; want eyJ and none", r.Stdout, len(r.Exchanges))
 	}
 
-	ws, _ := e.Session(PlaceWorkstation)
+	ws, _ := e.Session(imds.OnWorkstation)
 	r, err = ws.Run(ctx, `curl -s -X PUT "http://api.metadata.cloud.ibm.com/instance_identity/v1/token?version=2025-04-22" -H "Metadata-Flavor: ibm"`)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestWarm(t *testing.T) {
 	if n := len(e.Emulator().Events()); n != 0 {
 		t.Errorf("got %d events after warming up; want none in the page's emulator", n)
 	}
-	for _, p := range []string{PlaceInstance, PlaceWorkstation} {
+	for _, p := range []imds.Place{imds.OnInstance, imds.OnWorkstation} {
 		s, _ := e.Session(p)
 		if s.sh == nil {
 			t.Errorf("the %s session was not created by warm", p)

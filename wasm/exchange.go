@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/shell"
 )
 
@@ -21,7 +22,7 @@ type RunResult struct {
 	Ms        float64 `json:"ms"`
 	VirtualMs int64   `json:"virtualMs"`
 	// Place is where the run ran ("instance" or "workstation").
-	Place string `json:"place"`
+	Place imds.Place `json:"place"`
 }
 
 // Exchange is one request the script sent and what came back, as the output panel shows it

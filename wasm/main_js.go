@@ -108,11 +108,11 @@ func keysFromJS(v js.Value) (imds.Keys, error) {
 // with the same place, hops and group share one shell. An unknown place or bad hops reject
 // each run: a panic here would stop the Go program, and the page with it.
 func jsNewSession(_ js.Value, args []js.Value) any {
-	key := SessionKey{Place: PlaceInstance}
+	key := SessionKey{Place: imds.OnInstance}
 	if len(args) > 0 && args[0].Type() == js.TypeObject {
 		o := args[0]
 		if on := o.Get("on"); on.Type() == js.TypeString {
-			key.Place = on.String()
+			key.Place = imds.Place(on.String())
 		}
 		if h := o.Get("hops"); h.Type() == js.TypeNumber {
 			key.Hops = h.Int()
@@ -127,7 +127,7 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 		return s
 	}
 	s := js.Global().Get("Object").New()
-	s.Set("on", key.Place)
+	s.Set("on", string(key.Place))
 	s.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		script := ""
 		if len(args) > 0 {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/shell"
 )
 
@@ -17,7 +18,7 @@ import (
 // one before.
 type Session struct {
 	engine *Engine
-	place  string
+	place  imds.Place
 	hops   int // 0: the page's setting
 
 	mu    sync.Mutex // held for a whole run, so the exchanges collected belong to it
@@ -139,20 +140,20 @@ func (s *Session) ensureLocked() error {
 
 // newShell makes the shell session of place, on the emulator's network as seen from there.
 // The workstation is logged in to ibmcloud as the scenario's operator.
-func (e *Engine) newShell(place string, hops int, onExchange func(shell.Exchange)) (*shell.Session, error) {
+func (e *Engine) newShell(place imds.Place, hops int, onExchange func(shell.Exchange)) (*shell.Session, error) {
 	cfg := shell.Config{
 		Transport:  placeTransport{e: e, place: place, hops: hops},
 		Clock:      e.clock,
 		KeySource:  func(_ context.Context, bits int) (*rsa.PrivateKey, error) { return e.newKey(bits) },
-		Place:      shell.Instance,
+		Place:      imds.OnInstance,
 		OnExchange: onExchange,
 	}
-	if place == PlaceWorkstation {
+	if place == imds.OnWorkstation {
 		tok, err := e.emu.UserToken()
 		if err != nil {
 			return nil, err
 		}
-		cfg.Place, cfg.Login = shell.Workstation, tok
+		cfg.Place, cfg.Login = imds.OnWorkstation, tok
 	}
 	return shell.New(cfg), nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
@@ -24,7 +25,7 @@ type Snapshot struct {
 	V     int            `json:"v"`
 	World *WorldSnapshot `json:"world,omitempty"`
 	// Vars are the page sessions' variables, by place ("instance", "workstation").
-	Vars map[string]map[string]string `json:"vars,omitempty"`
+	Vars map[imds.Place]map[string]string `json:"vars,omitempty"`
 }
 
 // WorldSnapshot is the shared part: the scenario document, how far the virtual clock was
@@ -50,7 +51,7 @@ func (e *Engine) Snapshot() (Snapshot, error) {
 			Hops:          e.Hops(),
 			Version:       e.Version(),
 		},
-		Vars: map[string]map[string]string{},
+		Vars: map[imds.Place]map[string]string{},
 	}
 	for place, s := range e.pageSessions() {
 		if vars := s.Vars(); len(vars) > 0 {
@@ -87,7 +88,7 @@ func ParseSnapshot(b []byte) (Snapshot, error) {
 		}
 	}
 	for place := range snap.Vars {
-		if place != PlaceInstance && place != PlaceWorkstation {
+		if place != imds.OnInstance && place != imds.OnWorkstation {
 			return snap, fmt.Errorf("restore: vars: unknown place %q", place)
 		}
 	}

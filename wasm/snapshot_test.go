@@ -6,14 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imdsplay/imdsplay/imds"
 )
 
 // TestSnapshotRestore: a snapshot taken on one engine, restored on a fresh one (a reload),
 // brings back the world, the clock, the page settings and the variables.
 func TestSnapshotRestore(t *testing.T) {
 	a, clockA := newTestEngine(t)
-	run(t, a, PlaceInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token); note="it's a \"quote\" \$HOME"; for v in one two; do :; done`)
-	run(t, a, PlaceWorkstation, `ibmcloud is instance-update my-virtual-server-2 --metadata-service-protocol https >/dev/null; id=$(ibmcloud is instances --output json | jq -r '.[0].id')`)
+	run(t, a, imds.OnInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token); note="it's a \"quote\" \$HOME"; for v in one two; do :; done`)
+	run(t, a, imds.OnWorkstation, `ibmcloud is instance-update my-virtual-server-2 --metadata-service-protocol https >/dev/null; id=$(ibmcloud is instances --output json | jq -r '.[0].id')`)
 	if _, err := a.Configure(Patch{Hops: ptr(2), Version: ptr("2024-11-12")}); err != nil {
 		t.Fatal(err)
 	}
@@ -22,11 +24,11 @@ func TestSnapshotRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := snap.Vars[PlaceInstance]; !strings.HasPrefix(v["tok"], "eyJ") || v["note"] != `it's a "quote" $HOME` || v["v"] != "two" {
+	if v := snap.Vars[imds.OnInstance]; !strings.HasPrefix(v["tok"], "eyJ") || v["note"] != `it's a "quote" $HOME` || v["v"] != "two" {
 		t.Errorf("instance vars: got %v", v)
 	}
 	// The presets are not kept: a reload makes fresh ones (a new operator token).
-	if v := snap.Vars[PlaceWorkstation]; !strings.HasPrefix(v["id"], "0727_") || v["iam_token"] != "" || v["vpc_api_endpoint"] != "" {
+	if v := snap.Vars[imds.OnWorkstation]; !strings.HasPrefix(v["id"], "0727_") || v["iam_token"] != "" || v["vpc_api_endpoint"] != "" {
 		t.Errorf("workstation vars: got %v; want id and no presets", v)
 	}
 	b, err := json.Marshal(snap)
@@ -50,12 +52,12 @@ func TestSnapshotRestore(t *testing.T) {
 	if got := clockB.Offset(); got != 90*time.Second {
 		t.Errorf("restored clock offset: got %v; want 90s", got)
 	}
-	r := run(t, b2, PlaceInstance, `printf '%s|%s' "$note" "$(echo "$tok" | cut -c1-3)"`)
+	r := run(t, b2, imds.OnInstance, `printf '%s|%s' "$note" "$(echo "$tok" | cut -c1-3)"`)
 	if r.Stdout != `it's a "quote" $HOME|eyJ` {
 		t.Errorf("restored variables: got %q", r.Stdout)
 	}
 	// The restored session knows the names again, for the next snapshot.
-	if snap2, _ := b2.Snapshot(); snap2.Vars[PlaceInstance]["note"] == "" {
+	if snap2, _ := b2.Snapshot(); snap2.Vars[imds.OnInstance]["note"] == "" {
 		t.Errorf("second snapshot lost the restored variables: %v", snap2.Vars)
 	}
 }

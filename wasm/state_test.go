@@ -6,11 +6,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
 // run runs script on place and fails the test when the engine itself fails.
-func run(t *testing.T, e *Engine, place, script string) RunResult {
+func run(t *testing.T, e *Engine, place imds.Place, script string) RunResult {
 	t.Helper()
 	s, err := e.Session(place)
 	if err != nil {
@@ -36,7 +37,7 @@ func TestConfigureSeenByCLIAndCurl(t *testing.T) {
 	remove := e.OnChange(func() { changes.Add(1) })
 	defer remove()
 
-	if r := run(t, e, PlaceInstance, tokenScript); r.Stdout != "200" {
+	if r := run(t, e, imds.OnInstance, tokenScript); r.Stdout != "200" {
 		t.Fatalf("before: got %q (%s); want 200", r.Stdout, r.Stderr)
 	}
 	st, err := e.Configure(Patch{Enabled: ptr(false)})
@@ -46,11 +47,11 @@ func TestConfigureSeenByCLIAndCurl(t *testing.T) {
 	if st.Instance.MetadataService.Enabled {
 		t.Error("state still says enabled after configure({enabled: false})")
 	}
-	r := run(t, e, PlaceWorkstation, `ibmcloud is instance my-virtual-server-2 --output json | jq -c .metadata_service`)
+	r := run(t, e, imds.OnWorkstation, `ibmcloud is instance my-virtual-server-2 --output json | jq -c .metadata_service`)
 	if !strings.Contains(r.Stdout, `"enabled":false`) {
 		t.Errorf("ibmcloud is instance: got %q (%s); want enabled false", r.Stdout, r.Stderr)
 	}
-	if r := run(t, e, PlaceInstance, tokenScript); r.Stdout != "403" {
+	if r := run(t, e, imds.OnInstance, tokenScript); r.Stdout != "403" {
 		t.Errorf("disabled: got %q; want 403", r.Stdout)
 	}
 
@@ -58,15 +59,15 @@ func TestConfigureSeenByCLIAndCurl(t *testing.T) {
 	if _, err := e.Configure(Patch{Enabled: ptr(true), Protocol: ptr("https")}); err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, e, PlaceInstance, tokenScript); r.Exit != 7 {
+	if r := run(t, e, imds.OnInstance, tokenScript); r.Exit != 7 {
 		t.Errorf("http while https: got exit %d; want curl's 7", r.Exit)
 	}
-	if r := run(t, e, PlaceInstance, strings.Replace(tokenScript, "$vpc_metadata_api_endpoint", "https://api.metadata.cloud.ibm.com", 1)); r.Stdout != "200" {
+	if r := run(t, e, imds.OnInstance, strings.Replace(tokenScript, "$vpc_metadata_api_endpoint", "https://api.metadata.cloud.ibm.com", 1)); r.Stdout != "200" {
 		t.Errorf("https: got %q (%s); want 200", r.Stdout, r.Stderr)
 	}
 
 	// The CLI changes the same world the panel shows.
-	r = run(t, e, PlaceWorkstation, `ibmcloud is instance-update my-virtual-server-2 --metadata-service-protocol http --metadata-service-response-hop-limit 2 >/dev/null`)
+	r = run(t, e, imds.OnWorkstation, `ibmcloud is instance-update my-virtual-server-2 --metadata-service-protocol http --metadata-service-response-hop-limit 2 >/dev/null`)
 	if r.Exit != 0 {
 		t.Fatalf("instance-update: exit %d: %s", r.Exit, r.Stderr)
 	}
@@ -78,14 +79,14 @@ func TestConfigureSeenByCLIAndCurl(t *testing.T) {
 	if _, err := e.Configure(Patch{Hops: ptr(3)}); err != nil {
 		t.Fatal(err)
 	}
-	r = run(t, e, PlaceInstance, tokenScript+` --max-time 5`)
+	r = run(t, e, imds.OnInstance, tokenScript+` --max-time 5`)
 	if r.Exit != 28 || len(r.Exchanges) != 1 || r.Exchanges[0].ErrorKind != "noanswer" {
 		t.Errorf("three hops, limit 2: got exit %d, exchanges %+v; want curl's 28 and no answer", r.Exit, r.Exchanges)
 	}
 	if _, err := e.Configure(Patch{Hops: ptr(2)}); err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, e, PlaceInstance, tokenScript); r.Stdout != "200" {
+	if r := run(t, e, imds.OnInstance, tokenScript); r.Stdout != "200" {
 		t.Errorf("two hops, limit 2: got %q; want 200", r.Stdout)
 	}
 	if n := changes.Load(); n < 9 {
@@ -99,22 +100,22 @@ func TestConfigureStopped(t *testing.T) {
 	if _, err := e.Configure(Patch{Status: ptr("stopped")}); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, e, PlaceInstance, tokenScript)
+	r := run(t, e, imds.OnInstance, tokenScript)
 	if r.Exit != 7 || len(r.Exchanges) != 1 || r.Exchanges[0].ErrorKind != "stopped" {
 		t.Errorf("stopped: got exit %d, exchanges %+v; want curl's 7 and kind stopped", r.Exit, r.Exchanges)
 	}
-	r = run(t, e, PlaceWorkstation, `ibmcloud is instance my-virtual-server-2 --output json | jq -r .status`)
+	r = run(t, e, imds.OnWorkstation, `ibmcloud is instance my-virtual-server-2 --output json | jq -r .status`)
 	if r.Stdout != "stopped\n" {
 		t.Errorf("ibmcloud is instance status: got %q (%s); want stopped", r.Stdout, r.Stderr)
 	}
 	// The CLI starts it again, and the panel's state follows.
-	if r := run(t, e, PlaceWorkstation, `ibmcloud is instance-start my-virtual-server-2 >/dev/null`); r.Exit != 0 {
+	if r := run(t, e, imds.OnWorkstation, `ibmcloud is instance-start my-virtual-server-2 >/dev/null`); r.Exit != 0 {
 		t.Fatalf("instance-start: exit %d: %s", r.Exit, r.Stderr)
 	}
 	if st := e.State(); st.Instance.Status != "running" {
 		t.Errorf("got status %q after instance-start; want running", st.Instance.Status)
 	}
-	if r := run(t, e, PlaceInstance, tokenScript); r.Stdout != "200" {
+	if r := run(t, e, imds.OnInstance, tokenScript); r.Stdout != "200" {
 		t.Errorf("started: got %q; want 200", r.Stdout)
 	}
 }
@@ -173,7 +174,7 @@ func TestConfigureProfiles(t *testing.T) {
 		t.Errorf("after defaultProfile: \"\": got %+v; want none", st.Instance.DefaultTrustedProfile)
 	}
 	// The IAM exchange without a named profile now has no default to use.
-	r := run(t, e, PlaceInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
+	r := run(t, e, imds.OnInstance, `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
 curl -s -o /dev/null -w '%{http_code}' -X POST "$vpc_metadata_api_endpoint/identity/v1/iam_token?version=2025-08-26" -H "Authorization: Bearer $tok" -d '{}'`)
 	if r.Stdout == "200" {
 		t.Errorf("IAM exchange without a default profile: got 200; want an error")
@@ -218,8 +219,8 @@ func TestConfigureRejects(t *testing.T) {
 
 func TestEventsNewestFirst(t *testing.T) {
 	e, _ := newTestEngine(t)
-	run(t, e, PlaceInstance, tokenScript)
-	run(t, e, PlaceInstance, `curl -s -o /dev/null "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26"`)
+	run(t, e, imds.OnInstance, tokenScript)
+	run(t, e, imds.OnInstance, `curl -s -o /dev/null "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26"`)
 	ev := e.EventsNewestFirst(0)
 	if len(ev) != 2 || !strings.Contains(ev[1].Action, "token") || ev[0].Outcome != "failure" {
 		t.Fatalf("got %+v; want the failed instance read first, then the token", ev)

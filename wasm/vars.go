@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/imdsplay/imdsplay/imds"
 )
 
 // Shell variables, for memory (a reload keeps $instance_identity_token) and for copy as curl
@@ -15,9 +17,9 @@ import (
 // names its scripts assign, read from their syntax trees.
 
 // presetVars are the variables each place starts with that are worth keeping and naming.
-var presetVars = map[string][]string{
-	PlaceInstance:    {"vpc_metadata_api_endpoint"},
-	PlaceWorkstation: {"vpc_api_endpoint", "iam_token"},
+var presetVars = map[imds.Place][]string{
+	imds.OnInstance:    {"vpc_metadata_api_endpoint"},
+	imds.OnWorkstation: {"vpc_api_endpoint", "iam_token"},
 }
 
 // Limits on what is kept: a variable holding a file's worth of data is not state worth a reload.

@@ -49,7 +49,7 @@ func warmShell() {
 // token path on a throwaway emulator with the same keys, and the workstation session.
 func (e *Engine) warm() {
 	yieldToPage()
-	if s, err := e.Session(PlaceInstance); err == nil && s.ensure() == nil {
+	if s, err := e.Session(imds.OnInstance); err == nil && s.ensure() == nil {
 		s.mu.Lock()
 		s.sh.Run(context.Background(), ":", io.Discard, io.Discard)
 		s.mu.Unlock()
@@ -65,7 +65,7 @@ func (e *Engine) warm() {
 		}
 	}
 	yieldToPage()
-	if s, err := e.Session(PlaceWorkstation); err == nil {
+	if s, err := e.Session(imds.OnWorkstation); err == nil {
 		s.ensure()
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/a-h/templ"
+
+	"github.com/imdsplay/imdsplay/imds"
 )
 
 // EmbedScript is the stable, unhashed URL of the embed script: docs authors paste it into
@@ -14,7 +16,7 @@ const EmbedScript = "/embed.js"
 
 // EmbedBlock is one command block of a page, as an iframe page runs it.
 type EmbedBlock struct {
-	Place  Place
+	Place  imds.Place
 	Source string  // the block's text exactly as written in the markdown
 	Tokens []Token // Source, highlighted
 }
@@ -39,7 +41,7 @@ type EmbedListPage struct {
 type EmbedListBlock struct {
 	N     int    // from 1
 	URL   string // /embed/<slug>/<n>/
-	Place Place
+	Place imds.Place
 	First string // the block's first line
 }
 

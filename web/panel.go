@@ -1,5 +1,7 @@
 package web
 
+import "github.com/imdsplay/imdsplay/imds"
+
 // HopChoice is one "where commands run" option of the instance panel.
 type HopChoice struct {
 	Hops  int
@@ -20,11 +22,12 @@ type VersionChoice struct {
 	Note string // what changes at that date
 }
 
-// VersionChoices are the version dates worth comparing, oldest first (facts from IBM's
-// release notes; see content/versions.md).
+// VersionChoices are the version dates worth comparing, oldest first: the dates at which the
+// service changes are imds's (see content/versions.md); the two others are examples on
+// either side of the first.
 var VersionChoices = []VersionChoice{
 	{"2021-12-31", "before identity tokens: refused"},
-	{"2022-03-01", "first identity token date"},
+	{imds.MinIdentityVersion, "first identity token date"},
 	{"2024-11-12", "/instance_identity still answers"},
-	{"2025-08-26", "only /identity answers"},
+	{imds.IdentityPathChange, "only /identity answers"},
 }

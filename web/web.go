@@ -20,6 +20,8 @@ import (
 	"strconv"
 
 	"github.com/a-h/templ"
+
+	"github.com/imdsplay/imdsplay/imds"
 )
 
 // SiteTitle is the name shown in the header and in every page title.
@@ -60,18 +62,10 @@ type Page struct {
 	Next    *Link           // next page in reading order, if any
 }
 
-// Place says where a live block's commands run.
-type Place string
-
-// The places a live block can run in. They are the values of data-on.
-const (
-	OnInstance    Place = "instance"
-	OnWorkstation Place = "workstation"
-)
-
-// Label is the human description of p shown in a live block's header.
-func (p Place) Label() string {
-	if p == OnWorkstation {
+// placeLabel is the human description of where a block's commands run, shown in its header.
+// The place itself (imds.Place) is the value of data-on.
+func placeLabel(p imds.Place) string {
+	if p == imds.OnWorkstation {
 		return "on your workstation"
 	}
 	return "on the instance"
@@ -86,10 +80,10 @@ type Token struct {
 
 // LiveBlockData describes one runnable command block.
 type LiveBlockData struct {
-	Index  int     // position among the page's live blocks, from 0
-	Place  Place   // where the commands run
-	Source string  // the block's text exactly as written in the markdown
-	Tokens []Token // Source, highlighted; their texts concatenate to Source
+	Index  int        // position among the page's live blocks, from 0
+	Place  imds.Place // where the commands run
+	Source string     // the block's text exactly as written in the markdown
+	Tokens []Token    // Source, highlighted; their texts concatenate to Source
 }
 
 // CodeBlockData describes a block that is shown but never run.

@@ -13,6 +13,8 @@ import (
 	"github.com/a-h/templ/generator"
 	parser "github.com/a-h/templ/parser/v2"
 	"golang.org/x/net/html"
+
+	"github.com/imdsplay/imdsplay/imds"
 )
 
 // TestTemplFresh regenerates every *.templ in process, exactly as
@@ -70,7 +72,7 @@ func testAssets() Assets {
 
 func TestLiveBlock(t *testing.T) {
 	src := "echo \"<b>&amp;\" 'x'\n\tsecond line"
-	doc := render(t, LiveBlock(LiveBlockData{Index: 3, Place: OnWorkstation, Source: src, Tokens: []Token{{Class: "tok-cmd", Text: "echo"}, {Text: src[4:]}}}))
+	doc := render(t, LiveBlock(LiveBlockData{Index: 3, Place: imds.OnWorkstation, Source: src, Tokens: []Token{{Class: "tok-cmd", Text: "echo"}, {Text: src[4:]}}}))
 	block := byTestID(doc, "live-block")
 	if block == nil {
 		t.Fatal("no data-testid=live-block")

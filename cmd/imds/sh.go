@@ -31,7 +31,7 @@ that of the last command, 2 when the script does not parse, 130 after Ctrl-C.
 
 func (c *cli) sh(args []string) int {
 	fs := c.flags("sh", shUsage)
-	on := fs.String("on", shell.Instance, "where the shell runs: `instance` or workstation")
+	on := fs.String("on", string(imds.OnInstance), "where the shell runs: `instance` or workstation")
 	script := fs.String("c", "", "run `SCRIPT` and exit")
 	file := fs.String("scenario", "", "scenario `FILE` to emulate instead of the default")
 	hops := fs.Int("hops", 1, "network hops between the shell and the metadata service (`N` > response_hop_limit: no answer)")
@@ -41,12 +41,8 @@ func (c *cli) sh(args []string) int {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	place := imds.OnInstance
-	switch *on {
-	case shell.Instance:
-	case shell.Workstation:
-		place = imds.OnWorkstation
-	default:
+	place := imds.Place(*on)
+	if place == "" || !place.Known() {
 		return c.usageError("sh", "--on: want instance or workstation, not %q", *on)
 	}
 	if *hops < 1 {
@@ -66,7 +62,7 @@ func (c *cli) sh(args []string) int {
 		fmt.Fprintf(c.stderr, "imds sh: %v\n", err)
 		return 1
 	}
-	cfg := shell.Config{Transport: emu.Transport(imds.Origin{Place: place, Hops: *hops}), Clock: clock, Place: *on}
+	cfg := shell.Config{Transport: emu.Transport(imds.Origin{Place: place, Hops: *hops}), Clock: clock, Place: place}
 	if place == imds.OnWorkstation {
 		if cfg.Login, err = emu.UserToken(); err != nil {
 			fmt.Fprintf(c.stderr, "imds sh: %v\n", err)
