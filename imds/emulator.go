@@ -21,14 +21,20 @@ type Config struct {
 	// Time returns the current time. Nil means time.Now. Pass (*vclock.Clock).Now to let a
 	// shell's sleep or a test move token expiry forward at once.
 	Time func() time.Time
-	// Rand is the source of randomness for keys, token IDs, serial numbers and traces. Nil means
-	// crypto/rand.Reader.
+	// Rand is the source of randomness for token IDs, traces, resource IDs and certificate
+	// serial numbers. Nil means crypto/rand.Reader. As for crypto/tls.Config.Rand, the emulator
+	// reads it from concurrent requests, so it must be safe for concurrent use: a bare
+	// math/rand/v2 ChaCha8 is not (guard it with a mutex). It must not fail either: a failing
+	// Rand is a broken configuration, and the emulator panics, as crypto/rand does, rather
+	// than make up identifiers. Keys do not come from Rand (see Keys).
 	Rand io.Reader
 	// Scenario is the world to emulate. Nil means scenario.Default(). The emulator works on its
 	// own copy, so one scenario can seed many emulators.
 	Scenario *scenario.Scenario
-	// Keys are the signing keys. Nil means RSA-2048 keys generated from Rand the first time each
-	// is needed (a test that only reads tokens never pays for the CA's keys).
+	// Keys are the signing keys. Nil (or a nil field) means RSA-2048 keys generated the first
+	// time each is needed (a test that only reads tokens never pays for the CA's keys), from
+	// the system's randomness: since Go 1.26 rsa.GenerateKey ignores the reader it is given.
+	// Pass Keys for reproducible tokens and certificates.
 	Keys *Keys
 	// MaxBodyBytes bounds request bodies; a larger body is answered with invalid_request.
 	// Zero means 64 KiB.
@@ -45,8 +51,9 @@ type Keys struct {
 	CARoot, CAIntermediate *rsa.PrivateKey
 }
 
-// GenerateKeys makes a full set of RSA-2048 keys from rand (nil: crypto/rand.Reader). It is slow
-// inside WebAssembly: browsers should prepare keys ahead, with WebCrypto.
+// GenerateKeys makes a full set of RSA-2048 keys. random is handed to rsa.GenerateKey, which
+// since Go 1.26 ignores it and uses the system's randomness (nil: crypto/rand.Reader). It is
+// slow inside WebAssembly: browsers should prepare keys ahead, with WebCrypto.
 func GenerateKeys(random io.Reader) (*Keys, error) {
 	if random == nil {
 		random = rand.Reader
@@ -90,8 +97,6 @@ type Emulator struct {
 	eventsHead int
 	// rendered are the metadata answers of the current world, encoded.
 	rendered renderedAnswers
-	// seq numbers traces and IDs when Rand is deterministic.
-	seq uint64
 }
 
 // New returns an emulator for cfg. It fails only when the scenario is invalid.
@@ -134,7 +139,8 @@ func (e *Emulator) key(i int) (*rsa.PrivateKey, error) {
 		if *slot != nil {
 			return
 		}
-		k, err := rsa.GenerateKey(e.rand, 2048)
+		// Not e.rand: rsa.GenerateKey ignores its reader (see Config.Keys).
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			e.keyErr[i] = err
 			return
@@ -177,17 +183,12 @@ func kid(prefix string, k *rsa.PrivateKey) string {
 	return prefix + "_" + hex.EncodeToString(sum[:8])
 }
 
-// newID returns a random UUID-shaped identifier.
+// newID returns a random UUID-shaped identifier. It panics with a RandError when Config.Rand
+// fails (see Config.Rand).
 func (e *Emulator) newID() string {
 	var b [16]byte
 	if _, err := io.ReadFull(e.rand, b[:]); err != nil {
-		e.mu.Lock()
-		e.seq++
-		n := e.seq
-		e.mu.Unlock()
-		for i := range b {
-			b[i] = byte(n >> (8 * (i % 8)))
-		}
+		panic(&RandError{Err: err})
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
@@ -271,3 +272,12 @@ func removeString(list []string, v string) []string {
 }
 
 var errNoInstance = errors.New("imds: the scenario has no such instance")
+
+// RandError is the panic value of an emulator whose Config.Rand failed. ServeHTTP lets it
+// through rather than answer: no answer would be right.
+type RandError struct{ Err error }
+
+func (e *RandError) Error() string { return "imds: Config.Rand failed: " + e.Err.Error() }
+
+// Unwrap returns the reader's error.
+func (e *RandError) Unwrap() error { return e.Err }

@@ -90,7 +90,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &x.rw
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
+			if _, broken := v.(*RandError); broken || v == http.ErrAbortHandler {
 				panic(v)
 			}
 			if !rw.wrote {

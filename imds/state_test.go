@@ -1,7 +1,10 @@
 package imds_test
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/imdsplay/imdsplay/imds"
@@ -38,4 +41,27 @@ func TestMetadataServiceAndRouting(t *testing.T) {
 			t.Errorf("%s: got %v; want %v", url, got, want)
 		}
 	}
+}
+
+// failingReader fails every read, as a deterministic source that has run dry would.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// TestFailingRandPanics: identifiers are never made up when Config.Rand fails; the failure
+// surfaces as a RandError panic, even through ServeHTTP.
+func TestFailingRandPanics(t *testing.T) {
+	e, err := imds.New(imds.Config{Rand: failingReader{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		v := recover()
+		re, ok := v.(*imds.RandError)
+		if !ok || !errors.Is(re, io.ErrUnexpectedEOF) {
+			t.Fatalf("recovered %v; want a *imds.RandError wrapping the reader's error", v)
+		}
+	}()
+	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://iam.cloud.ibm.com/nope", nil))
+	t.Fatal("ServeHTTP answered")
 }

@@ -406,7 +406,8 @@ func (s *Scenario) Template(idOrName string) *Template {
 	return nil
 }
 
-// Key returns the SSH key with that ID, or nil.
+// Key returns the SSH key with that ID or name, or nil: instances and templates may name
+// their keys either way.
 func (s *Scenario) Key(id string) *Key {
 	for i := range s.Keys {
 		if s.Keys[i].ID == id || s.Keys[i].Name == id {
