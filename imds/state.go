@@ -26,6 +26,13 @@ func (e *Emulator) Region() string {
 	return e.world.Region
 }
 
+// HostNames are the names the emulated world answers to: the metadata service's
+// (api.metadata.cloud.ibm.com, 169.254.169.254), IAM's and the VPC API's in the world's
+// region. Listeners put them in their TLS certificate.
+func (e *Emulator) HostNames() []string {
+	return []string{MetadataHost, MetadataIP, IAMHost, e.Region() + vpcSuffix}
+}
+
 // IsMetadataRequest reports whether r is for the metadata service (the identity and metadata
 // APIs), routing exactly as ServeHTTP does: by Host for IBM's names, by path on other hosts.
 // Only the metadata service's answers carry the response hop limit.

@@ -191,7 +191,7 @@ func TestResponseHopLimitAcrossNamespaces(t *testing.T) {
 			if err := inNetns(lab.srv, func() (err error) { ln, err = net.Listen("tcp", fam.listen); return err }); err != nil {
 				t.Fatalf("listen in %s: %v", lab.srv, err)
 			}
-			go srv.Serve(svc.listener(ln))
+			go srv.Serve(svc.port.Listener(ln))
 			base := "http://" + ln.Addr().String()
 			cli, neighbour := clientIn(lab.cli), clientIn(lab.rtr)
 			defer cli.CloseIdleConnections()

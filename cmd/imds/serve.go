@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +17,8 @@ import (
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/imds/vclock"
+	"github.com/imdsplay/imdsplay/internal/endpoint"
 	"github.com/imdsplay/imdsplay/internal/hoplimit"
-	"github.com/imdsplay/imdsplay/internal/protomux"
 )
 
 const serveUsage = `Usage: imds serve [--addr 127.0.0.1:8169] [--scenario FILE] [--tls] [-v]
@@ -81,7 +80,7 @@ func (c *cli) serve(args []string) int {
 	defer stop()
 	srv := svc.httpServer()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(svc.listener(ln)) }()
+	go func() { served <- srv.Serve(svc.port.Listener(ln)) }()
 	fmt.Fprintln(c.stdout, svc.banner(ln.Addr()))
 
 	select {
@@ -133,14 +132,11 @@ type serviceConfig struct {
 // serves TLS with a certificate from the emulator's CA.
 type service struct {
 	emu  *imds.Emulator
+	port *endpoint.Endpoint
 	log  *log.Logger // nil: no request log
 	warn io.Writer
 
 	hopWarn sync.Once
-
-	certOnce sync.Once
-	cert     tls.Certificate
-	certErr  error
 }
 
 func newService(cfg serviceConfig) (*service, error) {
@@ -151,7 +147,7 @@ func newService(cfg serviceConfig) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &service{emu: emu, warn: cfg.Warn}
+	s := &service{emu: emu, port: endpoint.New(emu), warn: cfg.Warn}
 	if s.warn == nil {
 		s.warn = io.Discard
 	}
@@ -167,7 +163,7 @@ func newService(cfg serviceConfig) (*service, error) {
 			return nil, err
 		}
 		// Make the certificate now, so a CA failure stops the start rather than each handshake.
-		if _, err := s.certificate(); err != nil {
+		if _, err := s.port.Certificate(); err != nil {
 			return nil, err
 		}
 	}
@@ -183,35 +179,6 @@ func (s *service) httpServer() *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
-}
-
-// listener accepts plain HTTP and TLS on ln.
-func (s *service) listener(ln net.Listener) net.Listener {
-	return protomux.New(ln, &tls.Config{
-		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			c, err := s.certificate()
-			if err != nil {
-				return nil, err
-			}
-			return &c, nil
-		},
-		NextProtos: []string{"http/1.1"},
-	})
-}
-
-// certificate makes, once, the TLS certificate for every name the emulated world answers to.
-func (s *service) certificate() (tls.Certificate, error) {
-	s.certOnce.Do(func() {
-		authority, err := s.emu.CA()
-		if err != nil {
-			s.certErr = fmt.Errorf("emulator CA: %w", err)
-			return
-		}
-		region := s.emu.Region()
-		s.cert, s.certErr = authority.ServerCertificate(imds.MetadataHost, imds.MetadataIP, imds.IAMHost,
-			region+".iaas.cloud.ibm.com", "localhost", "127.0.0.1", "::1")
-	})
-	return s.cert, s.certErr
 }
 
 // banner is the startup line: where the server is and a curl to paste.

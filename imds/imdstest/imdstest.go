@@ -32,8 +32,9 @@
 // told apart by path. It accepts plain HTTP and TLS on that same port, and, as on IBM Cloud,
 // the instance's metadata_service.protocol decides which of the two the metadata service
 // answers; the other one has its connection closed. NewTLSServer (or SetProtocol("https"))
-// turns secure access on. TLS uses a certificate from the emulator's CA for
-// api.metadata.cloud.ibm.com, 169.254.169.254, 127.0.0.1, ::1 and localhost.
+// turns secure access on. TLS uses a certificate from the emulator's CA for every name the
+// emulated world answers to (api.metadata.cloud.ibm.com, 169.254.169.254, iam.cloud.ibm.com,
+// the region's VPC API host) and for localhost, 127.0.0.1 and ::1, the same as `imds serve`.
 //
 // Client returns an *http.Client that trusts that CA and dials the server for
 // api.metadata.cloud.ibm.com and 169.254.169.254 on ports 80 and 443, so code with the real
@@ -64,7 +65,7 @@ import (
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/imds/vclock"
-	"github.com/imdsplay/imdsplay/internal/protomux"
+	"github.com/imdsplay/imdsplay/internal/endpoint"
 )
 
 // DefaultTime is where a Server's clock stands unless WithClock or WithTime says otherwise:
@@ -133,14 +134,9 @@ type Server struct {
 	tb         testing.TB
 	ts         *httptest.Server
 	emu        *imds.Emulator
+	port       *endpoint.Endpoint
 	clock      *vclock.Clock
 	instanceID string
-
-	certOnce sync.Once
-	cert     tls.Certificate
-	leaf     *x509.Certificate
-	roots    *x509.CertPool
-	certErr  error
 
 	client    *http.Client
 	closeOnce sync.Once
@@ -188,7 +184,7 @@ func NewUnstartedServer(tb testing.TB, opts ...Option) *Server {
 		s.fatalf("imdstest: %v", err)
 		return nil
 	}
-	s.emu = emu
+	s.emu, s.port = emu, endpoint.New(emu)
 	world := emu.Scenario()
 	in := &world.Instances[0]
 	if o.instance != "" {
@@ -243,7 +239,7 @@ func (s *Server) StartTLS() {
 	s.SetProtocol("https")
 	// Make the certificate now, so that a CA failure is reported here rather than as a
 	// handshake error in the middle of a test.
-	if _, err := s.certificate(); err != nil {
+	if _, err := s.port.Certificate(); err != nil {
 		s.fatalf("imdstest: %v", err)
 		return
 	}
@@ -251,16 +247,7 @@ func (s *Server) StartTLS() {
 }
 
 func (s *Server) start(scheme string) {
-	s.ts.Listener = protomux.New(s.ts.Listener, &tls.Config{
-		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			c, err := s.certificate()
-			if err != nil {
-				return nil, err
-			}
-			return &c, nil
-		},
-		NextProtos: []string{"http/1.1"},
-	})
+	s.ts.Listener = s.port.Listener(s.ts.Listener)
 	s.ts.Start()
 	s.URL = scheme + "://" + s.ts.Listener.Addr().String()
 }
@@ -301,7 +288,8 @@ func (s *Server) dialTLS(ctx context.Context, network, addr string) (net.Conn, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.certificate(); err != nil {
+	roots, err := s.port.Roots()
+	if err != nil {
 		return nil, err
 	}
 	raw, err := s.dial(ctx, network, addr)
@@ -309,7 +297,7 @@ func (s *Server) dialTLS(ctx context.Context, network, addr string) (net.Conn, e
 		return nil, err
 	}
 	c := tls.Client(raw, &tls.Config{
-		RootCAs:    s.roots,
+		RootCAs:    roots,
 		ServerName: host,
 		Time:       s.clock.Now,
 		NextProtos: []string{"http/1.1"},
@@ -321,38 +309,17 @@ func (s *Server) dialTLS(ctx context.Context, network, addr string) (net.Conn, e
 	return c, nil
 }
 
-// certificate makes, once, the server's TLS certificate and the pool that trusts its root.
-func (s *Server) certificate() (tls.Certificate, error) {
-	s.certOnce.Do(func() {
-		authority, err := s.emu.CA()
-		if err != nil {
-			s.certErr = fmt.Errorf("emulator CA: %w", err)
-			return
-		}
-		s.roots = x509.NewCertPool()
-		if !s.roots.AppendCertsFromPEM(authority.RootPEM()) {
-			s.certErr = fmt.Errorf("emulator CA: the root is not PEM")
-			return
-		}
-		s.cert, s.certErr = authority.ServerCertificate(imds.MetadataHost, imds.MetadataIP, "127.0.0.1", "::1", "localhost")
-		if s.certErr != nil {
-			return
-		}
-		s.leaf, s.certErr = x509.ParseCertificate(s.cert.Certificate[0])
-	})
-	return s.cert, s.certErr
-}
-
 // Certificate returns the server's TLS certificate (made on first use, also for a plain
 // server, which accepts TLS as soon as secure access is on).
 func (s *Server) Certificate() *x509.Certificate {
 	if s.tb != nil {
 		s.tb.Helper()
 	}
-	if _, err := s.certificate(); err != nil {
+	leaf, err := s.port.Leaf()
+	if err != nil {
 		s.fatalf("imdstest: %v", err)
 	}
-	return s.leaf
+	return leaf
 }
 
 // RootCAs returns a pool holding the emulator's root CA, for clients other than Client. It
@@ -361,10 +328,11 @@ func (s *Server) RootCAs() *x509.CertPool {
 	if s.tb != nil {
 		s.tb.Helper()
 	}
-	if _, err := s.certificate(); err != nil {
+	roots, err := s.port.Roots()
+	if err != nil {
 		s.fatalf("imdstest: %v", err)
 	}
-	return s.roots.Clone()
+	return roots
 }
 
 // Emulator gives full access to the emulated world behind the server.

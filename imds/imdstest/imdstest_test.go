@@ -144,7 +144,8 @@ func TestTLSServer(t *testing.T) {
 	identityToken(t, srv, "https://"+imds.MetadataIP, "")
 
 	leaf := srv.Certificate()
-	for _, host := range []string{imds.MetadataHost, imds.MetadataIP, "127.0.0.1"} {
+	// The same names as `imds serve`: every host of the emulated world, and loopback.
+	for _, host := range []string{imds.MetadataHost, imds.MetadataIP, imds.IAMHost, "us-south.iaas.cloud.ibm.com", "127.0.0.1", "localhost", "::1"} {
 		if err := leaf.VerifyHostname(host); err != nil {
 			t.Errorf("certificate: %v", err)
 		}
