@@ -51,6 +51,7 @@ import (
 	"github.com/imdsplay/imdsplay/imds/imdstest"
 	"github.com/imdsplay/imdsplay/imds/jwt"
 	"github.com/imdsplay/imdsplay/imds/scenario"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
@@ -86,8 +87,7 @@ type benchFixture struct {
 
 func newBenchFixture(b *testing.B) *benchFixture {
 	b.Helper()
-	k := testkeys.Get()
-	srv := imdstest.NewServer(b, imdstest.WithKeys(&imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate}))
+	srv := imdstest.NewServer(b, imdstest.WithKeys(fixture.Keys()))
 	f := &benchFixture{srv: srv}
 	var tok imds.TokenResponse
 	f.capture(b, benchToken(), http.StatusOK, &tok)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds/scenario"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 func csrFixture(t testing.TB, name string) string {
@@ -71,7 +72,7 @@ func TestCertificates(t *testing.T) {
 			}
 			inters := x509.NewCertPool()
 			inters.AddCert(inter)
-			if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inters, CurrentTime: testStart.Add(time.Minute),
+			if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inters, CurrentTime: fixture.Time().Add(time.Minute),
 				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 				t.Fatalf("chain does not verify: %v", err)
 			}

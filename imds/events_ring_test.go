@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // TestEventsKeepNewest fills the Activity Tracker log past the 10000 events it keeps and
@@ -39,7 +41,7 @@ func TestEventsKeepNewest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// extra+1 events were dropped, each a millisecond after the one before.
-	if want := testStart.Add((extra + 1) * time.Millisecond).Truncate(time.Millisecond); !first.Equal(want) {
+	if want := fixture.Time().Add((extra + 1) * time.Millisecond).Truncate(time.Millisecond); !first.Equal(want) {
 		t.Fatalf("oldest event at %v; want %v", first, want)
 	}
 	for i := 1; i < keep; i++ {

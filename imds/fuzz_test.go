@@ -20,8 +20,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -34,12 +32,9 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
-	"github.com/imdsplay/imdsplay/imds/vclock"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
-
-// fzNow is the fixed time of every fuzzed emulator.
-var fzNow = time.Date(2026, 3, 12, 12, 34, 56, 789_000_000, time.UTC)
 
 // fzCSR is a valid ECDSA P-256 CSR (O=Example Corp), from imds/ca/testdata/ok-ecdsa-p256.csr.
 const fzCSR = `-----BEGIN CERTIFICATE REQUEST-----
@@ -83,17 +78,10 @@ var (
 	fzFix  *fzFixture
 )
 
-// fzNewEmu returns a fresh emulator with the fixed keys, the fixed clock and seeded randomness.
+// fzNewEmu returns a fresh emulator of the fixture, seeded for fuzzing.
 func fzNewEmu(t testing.TB, s *scenario.Scenario) *imds.Emulator {
 	t.Helper()
-	k := testkeys.Get()
-	e, err := imds.New(imds.Config{
-		Time: vclock.Fixed(fzNow).Now, Rand: mrand.NewChaCha8([32]byte{'f', 'u', 'z', 'z'}), Scenario: s,
-		Keys: &imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, _ := fixture.NewEmulator(t, fixture.WithScenario(s), fixture.WithSeed(2))
 	return e
 }
 
@@ -263,7 +251,7 @@ func fzVersionOK(q url.Values, min time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	v, err := time.Parse(time.DateOnly, q.Get("version"))
-	if err != nil || v.Before(min) || v.After(time.Date(fzNow.Year(), fzNow.Month(), fzNow.Day(), 0, 0, 0, 0, time.UTC)) {
+	if err != nil || v.Before(min) || v.After(time.Date(fixture.Time().Year(), fixture.Time().Month(), fixture.Time().Day(), 0, 0, 0, 0, time.UTC)) {
 		return time.Time{}, false
 	}
 	return v, true
@@ -468,10 +456,10 @@ func FuzzCertificate(f *testing.F) {
 		if resp.ExpiresIn < imds.MinCertExpiry || resp.ExpiresIn > imds.MaxCertExpiry {
 			t.Fatalf("expires_in %d out of bounds", resp.ExpiresIn)
 		}
-		leaf := fzParseCert(t, resp.Certificates[0])
+		leaf := fixture.ParseCert(t, resp.Certificates[0])
 		inter := x509.NewCertPool()
-		inter.AddCert(fzParseCert(t, resp.Certificates[1]))
-		if _, err := leaf.Verify(x509.VerifyOptions{Roots: fix.root, Intermediates: inter, CurrentTime: fzNow,
+		inter.AddCert(fixture.ParseCert(t, resp.Certificates[1]))
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: fix.root, Intermediates: inter, CurrentTime: fixture.Time(),
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 			t.Fatalf("the leaf does not chain to the root: %v", err)
 		}
@@ -479,19 +467,6 @@ func FuzzCertificate(f *testing.F) {
 			t.Fatalf("leaf CN got %q; want the instance ID", leaf.Subject.CommonName)
 		}
 	})
-}
-
-func fzParseCert(t *testing.T, s string) *x509.Certificate {
-	t.Helper()
-	b, rest := pem.Decode([]byte(s))
-	if b == nil || b.Type != "CERTIFICATE" || len(bytes.TrimSpace(rest)) > 0 {
-		t.Fatalf("not one PEM certificate: %q", s)
-	}
-	c, err := x509.ParseCertificate(b.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // fzVPCOps are the VPC API calls with a JSON body.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
@@ -211,7 +212,7 @@ func TestBearerAttacks(t *testing.T) {
 // newEmuFresh returns an emulator with keys of its own, like a second deployment.
 func newEmuFresh(t testing.TB) (*imds.Emulator, error) {
 	t.Helper()
-	e, err := imds.New(imds.Config{Time: func() time.Time { return testStart }})
+	e, err := imds.New(imds.Config{Time: func() time.Time { return fixture.Time() }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,34 +4,20 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/imds/vclock"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
-// testStart is the fixed time every core test starts at.
-var testStart = time.Date(2026, 3, 12, 12, 34, 56, 789_000_000, time.UTC)
-
-// newEmu returns an emulator with fixed keys, a fixed clock and seeded randomness.
+// newEmu returns the fixture's emulator (fixed keys, clock and seeded randomness) for s.
 func newEmu(t testing.TB, s *scenario.Scenario) (*imds.Emulator, *vclock.Clock) {
 	t.Helper()
-	k := testkeys.Get()
-	clock := vclock.Fixed(testStart)
-	e, err := imds.New(imds.Config{
-		Time: clock.Now, Rand: mrand.NewChaCha8([32]byte{1}), Scenario: s,
-		Keys: &imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e, clock
+	return fixture.NewEmulator(t, fixture.WithScenario(s))
 }
 
 // call sends one request through the in-process network from the instance.

@@ -31,7 +31,7 @@ import (
 	"github.com/imdsplay/imdsplay/imds/imdstest"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/imds/vclock"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // sdkCall is one request the SDK made, as the server saw it.
@@ -76,8 +76,7 @@ func (s *sdkSpy) take() []sdkCall {
 // sdkServer is an imdstest server with the fixed test keys and a client that spies.
 func sdkServer(t *testing.T, tls bool, opts ...imdstest.Option) (*imdstest.Server, *sdkSpy, *http.Client) {
 	t.Helper()
-	k := testkeys.Get()
-	opts = append([]imdstest.Option{imdstest.WithKeys(&imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate})}, opts...)
+	opts = append([]imdstest.Option{imdstest.WithKeys(fixture.Keys())}, opts...)
 	var srv *imdstest.Server
 	if tls {
 		srv = imdstest.NewTLSServer(t, opts...)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 func TestTransport(t *testing.T) {
@@ -62,7 +63,7 @@ func TestTransport(t *testing.T) {
 				if resp.StatusCode != tt.status {
 					t.Fatalf("status got %d; want %d", resp.StatusCode, tt.status)
 				}
-				if got, want := resp.Header.Get("Date"), testStart.Format(http.TimeFormat); got != want {
+				if got, want := resp.Header.Get("Date"), fixture.Time().Format(http.TimeFormat); got != want {
 					t.Errorf("Date got %q; want %q (the virtual clock)", got, want)
 				}
 				if resp.Header.Get("Content-Length") == "" || resp.ContentLength < 0 {

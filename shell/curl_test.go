@@ -106,8 +106,8 @@ func TestCurl(t *testing.T) {
 				return ""
 			}},
 		{name: "ok/include-headers", net: &fakeNet{status: 201, body: "hi", header: http.Header{"X-Trace": {"t1"}}}, script: `curl -si http://h/`,
-			stdout: "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nDate: Tue, 01 Sep 2026 10:00:00 GMT\r\nX-Trace: t1\r\n\r\nhi"},
-		{name: "ok/head", net: &fakeNet{status: 200, body: ""}, script: `curl -sI http://h/`, stdout: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Tue, 01 Sep 2026 10:00:00 GMT\r\n\r\n",
+			stdout: "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nDate: Thu, 12 Mar 2026 12:34:56 GMT\r\nX-Trace: t1\r\n\r\nhi"},
+		{name: "ok/head", net: &fakeNet{status: 200, body: ""}, script: `curl -sI http://h/`, stdout: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Thu, 12 Mar 2026 12:34:56 GMT\r\n\r\n",
 			req: func(f *fakeNet) string {
 				if f.last.Method != "HEAD" {
 					return f.last.Method

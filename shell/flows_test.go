@@ -9,12 +9,12 @@ import (
 	"encoding/pem"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/shell"
 )
 
@@ -40,7 +40,7 @@ openssl verify -untrusted chain.pem leaf.pem; echo "without the root: $?"
 sleep 3601
 openssl verify -CAfile root.pem -untrusted chain.pem leaf.pem; echo "an hour later: $?"`)
 	want := "subject=C = US, O = Example, CN = " + scenario.DefaultInstanceID + "\n" +
-		"notBefore=Sep  1 10:00:00 2026 GMT\nnotAfter=Sep  1 11:00:00 2026 GMT\n" +
+		"notBefore=Mar 12 12:34:56 2026 GMT\nnotAfter=Mar 12 13:34:56 2026 GMT\n" +
 		"leaf.pem: OK\nwithout the root: 2\nan hour later: 2\n"
 	if r.stdout != want {
 		t.Errorf("stdout\n%s\nwant\n%s\nstderr\n%s", r.stdout, want, r.stderr)
@@ -102,7 +102,7 @@ func TestOpenSSL(t *testing.T) {
 		{name: "ok/default-keyout", script: `openssl req -newkey rsa:2048 -nodes -subj /C=US > r.csr 2>/dev/null; ls`, stdout: "privkey.pem  r.csr\n"},
 		{name: "ok/rsa-pubout", script: `openssl genrsa 2048 2>/dev/null > k; openssl rsa -in k -pubout 2>/dev/null | head -1`, stdout: "-----BEGIN PUBLIC KEY-----\n"},
 		{name: "ok/self-signed-x509", script: `openssl req -x509 -newkey rsa:2048 -nodes -subj '/CN=Test Root' -days 1 -keyout k -out ca.pem 2>/dev/null; openssl x509 -in ca.pem -noout -text | grep -E 'Version|CA:TRUE|Not After'`,
-			stdout: "        Version: 3 (0x2)\n            Not After : Sep  2 10:00:00 2026 GMT\n                CA:TRUE\n"},
+			stdout: "        Version: 3 (0x2)\n            Not After : Mar 13 12:34:56 2026 GMT\n                CA:TRUE\n"},
 		{name: "ok/rand-hex", script: `openssl rand -hex 4 | wc -c`, stdout: "9\n"},
 		{name: "fail/no-nodes", script: `openssl req -newkey rsa:2048 -subj /C=US -out r.csr`, status: 1, stderr: "add -nodes"},
 		{name: "fail/bad-subj", script: `openssl req -newkey rsa:2048 -nodes -subj 'C=US' -out r.csr 2>&1 | grep -c 'not in that format'`, stdout: "1\n"},
@@ -185,7 +185,7 @@ func TestInteractive(t *testing.T) {
 func TestInteractiveInterrupt(t *testing.T) {
 	s := shell.New(shell.Config{Limits: shell.Limits{RunTime: 20 * time.Second}})
 	pr, pw := io.Pipe()
-	var out syncBuffer
+	var out fixture.SyncBuffer
 	done := make(chan int)
 	go func() { done <- s.Interactive(context.Background(), pr, &out, io.Discard) }()
 	io.WriteString(pw, "while true; do :; done\n")
@@ -209,7 +209,7 @@ func TestInteractiveInterrupt(t *testing.T) {
 	}
 	// At the prompt, Ctrl-C abandons a continued line and prompts again.
 	pr, pw = io.Pipe()
-	out = syncBuffer{}
+	out.Reset()
 	go func() { done <- s.Interactive(context.Background(), pr, &out, io.Discard) }()
 	io.WriteString(pw, "echo 'unfinished\n")
 	for !strings.HasSuffix(out.String(), "> ") {
@@ -222,21 +222,4 @@ func TestInteractiveInterrupt(t *testing.T) {
 	if !strings.Contains(out.String(), "> \ninstance$ fresh\n") {
 		t.Errorf("Ctrl-C at a continuation prompt: %q", out.String())
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

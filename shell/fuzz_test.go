@@ -19,8 +19,7 @@ import (
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
-	"github.com/imdsplay/imdsplay/imds/vclock"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/shell"
 )
 
@@ -59,14 +58,7 @@ func FuzzShell(f *testing.F) {
 	f.Add(`ibmcloud is instances --output json | jq -r '.[0].id'`, true)
 	f.Add(`curl -s -H "Authorization: Bearer $iam_token" "$vpc_api_endpoint/v1/instances?version=2025-04-22&generation=2" | jq '.instances | length'`, true)
 	f.Fuzz(func(t *testing.T, script string, workstation bool) {
-		clock := vclock.Fixed(epoch)
-		k := testkeys.Get()
-		emu, err := imds.New(imds.Config{Time: clock.Now, Keys: &imds.Keys{
-			Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate,
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		emu, clock := fixture.NewEmulator(t)
 		cfg := shell.Config{Clock: clock, KeySource: fixtureKeys(t), Limits: fuzzLimits,
 			Transport: emu.Transport(imds.Origin{Place: imds.OnInstance})}
 		if workstation {

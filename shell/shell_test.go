@@ -84,7 +84,7 @@ func TestShellLanguage(t *testing.T) {
 		{name: "ok/assign-escapes", script: `a=x\ y\\z\$HOME\é; echo "$a"`, stdout: "x y\\z$HOMEé\n"},
 		{name: "ok/assign-escaped-tilde", script: `a=\~/x b=~/x; echo "$a $b"`, stdout: "~/x /root/x\n"},
 		{name: "ok/assign-in-function-and-script", script: "f() { local v=a\\'b; echo \"$v\"; }; f; printf 'w=c\\\\'\\''d; echo \"$w\"\\n' > s.sh; sh s.sh", stdout: "a'b\nc'd\n"},
-		{name: "ok/sleep-is-virtual", script: `date +%s; sleep 3600; date +%s`, stdout: "1788256800\n1788260400\n"},
+		{name: "ok/sleep-is-virtual", script: `date +%s; sleep 3600; date +%s`, stdout: "1773318896\n1773322496\n"},
 		{name: "fail/set-e-stops", script: "set -e\necho before\nfalse\necho after", status: 1, stdout: "before\n"},
 		{name: "fail/set-e-ignores-conditions", script: "set -e\nif false; then :; fi\nfalse || true\necho survived", stdout: "survived\n"},
 		{name: "fail/unknown-command", script: `nosuchcmd --flag; echo $?`, stdout: "127\n", stderr: "nosuchcmd: command not found"},

@@ -296,15 +296,6 @@ func renderChildren(t *testing.T, n *html.Node) string {
 	return strings.TrimSpace(b.String())
 }
 
-func hasAttr(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
 // TestEmbeddingPage builds the repository's content and checks the page for docs authors: each
 // example's snippet is its live markup, the iframes it shows exist, and the headers a framing
 // site meets are the ones netlify.toml promises.

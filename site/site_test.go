@@ -24,6 +24,7 @@ import (
 	"github.com/yuin/goldmark/text"
 	"golang.org/x/net/html"
 
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -509,85 +510,20 @@ func parseFile(t *testing.T, name string) *html.Node {
 	return doc
 }
 
-func walk(n *html.Node, f func(*html.Node)) {
-	f(n)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		walk(c, f)
-	}
-}
-
-func find(n *html.Node, match func(*html.Node) bool) *html.Node {
-	if all := findAll(n, match); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
-
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	if n == nil {
-		return nil
-	}
-	var out []*html.Node
-	walk(n, func(c *html.Node) {
-		if c.Type == html.ElementNode && match(c) {
-			out = append(out, c)
-		}
-	})
-	return out
-}
-
-func attr(n *html.Node, key string) string {
-	if n == nil {
-		return ""
-	}
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func textContent(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	walk(n, func(c *html.Node) {
-		if c.Type == html.TextNode {
-			b.WriteString(c.Data)
-		}
-	})
-	return b.String()
-}
-
-func byTestID(id string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return attr(n, "data-testid") == id }
-}
-
-func byTag(tag string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return n.Data == tag }
-}
-
-func byID(id string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return attr(n, "id") == id }
-}
-
-func byClass(c string) func(*html.Node) bool {
-	return func(n *html.Node) bool {
-		for _, f := range strings.Fields(attr(n, "class")) {
-			if f == c {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func metaContent(doc *html.Node, name string) string {
-	m := find(doc, func(n *html.Node) bool { return n.Data == "meta" && attr(n, "name") == name })
-	return attr(m, "content")
-}
+// The HTML helpers are internal/fixture's, under the names these tests use.
+var (
+	walk        = fixture.Walk
+	find        = fixture.Find
+	findAll     = fixture.FindAll
+	attr        = fixture.Attr
+	hasAttr     = fixture.HasAttr
+	textContent = fixture.Text
+	byTestID    = fixture.TestID
+	byTag       = fixture.Tag
+	byID        = fixture.ID
+	byClass     = fixture.Class
+	metaContent = fixture.Meta
+)
 
 // TestBuildWasm compiles a stand-in ./wasm package (an empty main) through
 // the real pipeline: go build for js/wasm, hashing, brotli, meta elements.

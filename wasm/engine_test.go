@@ -14,16 +14,15 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/vclock"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // newTestEngine returns an engine with the fixed test keys and a clock standing at t0.
 func newTestEngine(t *testing.T) (*Engine, *vclock.Clock) {
 	t.Helper()
-	k := testkeys.Get()
 	clock := vclock.Fixed(t0)
 	e, err := NewEngine(EngineConfig{
-		Keys:   imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate},
+		Keys:   *fixture.Keys(),
 		NewKey: func(int) (*rsa.PrivateKey, error) { return nil, errors.New("no key should be made") },
 		Clock:  clock,
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
@@ -20,8 +21,9 @@ func testKeys() [3]*rsa.PrivateKey {
 	return [3]*rsa.PrivateKey{k.Identity, k.IAM, k.CARoot}
 }
 
-// t0 is the fixed "now" of the tests: later than every API version date the shell sends.
-var t0 = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+// t0 is the fixed "now" of the tests, the fixture's to the second (as tokens carry it): later
+// than every API version date the shell sends.
+var t0 = fixture.Time().Truncate(time.Second)
 
 // testChain returns a root, an intermediate and a leaf certificate (leaf valid for one hour
 // from t0) signed in that order, each as PEM.

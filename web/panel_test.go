@@ -51,7 +51,3 @@ func TestInstancePanel(t *testing.T) {
 		t.Errorf("version switch: got %v; want \"\" (as written) then %d dates including 2025-08-26", dates, len(VersionChoices))
 	}
 }
-
-func hasAttr(n *html.Node, key string) bool {
-	return slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == key })
-}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // TestTemplFresh regenerates every *.templ in process, exactly as
@@ -196,64 +197,16 @@ func TestCodeEscapes(t *testing.T) {
 
 // ---------- helpers ----------
 
-func find(n *html.Node, match func(*html.Node) bool) *html.Node {
-	if all := findAll(n, match); len(all) > 0 {
-		return all[0]
-	}
-	return nil
-}
+// The HTML helpers are internal/fixture's, under the names these tests use.
+var (
+	find    = fixture.Find
+	findAll = fixture.FindAll
+	attr    = fixture.Attr
+	hasAttr = fixture.HasAttr
+	text    = fixture.Text
+	meta    = fixture.Meta
+)
 
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(c *html.Node) {
-		if c.Type == html.ElementNode && match(c) {
-			out = append(out, c)
-		}
-		for k := c.FirstChild; k != nil; k = k.NextSibling {
-			walk(k)
-		}
-	}
-	if n != nil {
-		walk(n)
-	}
-	return out
-}
+func byTestID(n *html.Node, id string) *html.Node { return fixture.Find(n, fixture.TestID(id)) }
 
-func byTestID(n *html.Node, id string) *html.Node {
-	return find(n, func(c *html.Node) bool { return attr(c, "data-testid") == id })
-}
-
-func byTag(n *html.Node, tag string) *html.Node {
-	return find(n, func(c *html.Node) bool { return c.Data == tag })
-}
-
-func attr(n *html.Node, key string) string {
-	if n == nil {
-		return ""
-	}
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func text(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	if n.Type == html.TextNode {
-		return n.Data
-	}
-	var b strings.Builder
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		b.WriteString(text(c))
-	}
-	return b.String()
-}
-
-func meta(doc *html.Node, name string) string {
-	return attr(find(doc, func(n *html.Node) bool { return n.Data == "meta" && attr(n, "name") == name }), "content")
-}
+func byTag(n *html.Node, tag string) *html.Node { return fixture.Find(n, fixture.Tag(tag)) }

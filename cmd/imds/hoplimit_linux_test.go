@@ -19,9 +19,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // The response hop limit, natively: a server namespace and a client namespace joined through a
@@ -173,8 +172,7 @@ func hopsDoCtx(ctx context.Context, c *http.Client, wait time.Duration, method, 
 
 func TestResponseHopLimitAcrossNamespaces(t *testing.T) {
 	lab := newNetnsLab(t)
-	k := testkeys.Get()
-	svc, err := newService(serviceConfig{Keys: &imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate}})
+	svc, err := newService(serviceConfig{Keys: fixture.Keys()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,25 +18,8 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
-
-// syncBuffer is a bytes.Buffer safe for a server goroutine and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // writeScenario writes the default scenario, changed by edit, to a temporary file.
 func writeScenario(t *testing.T, edit func(map[string]any)) string {
@@ -133,7 +116,7 @@ func TestScenarioPrintsTheDefault(t *testing.T) {
 type served struct {
 	banner string
 	url    string // from the banner
-	stderr *syncBuffer
+	stderr *fixture.SyncBuffer
 	stop   func() int // cancels the command and returns its exit status
 }
 
@@ -142,7 +125,7 @@ func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &served{stderr: &syncBuffer{}}
+	s := &served{stderr: &fixture.SyncBuffer{}}
 	c := &cli{ctx: ctx, stdin: strings.NewReader(""), stdout: pw, stderr: s.stderr}
 	done := make(chan int, 1)
 	go func() {

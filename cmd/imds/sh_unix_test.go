@@ -9,13 +9,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // Ctrl-C at the prompt does not end the shell: it abandons the line and prompts again.
 func TestShInterruptKeepsTheShell(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	var stderr syncBuffer
+	var stderr fixture.SyncBuffer
 	c := &cli{ctx: context.Background(), stdin: inR, stdout: outW, stderr: &stderr}
 	done := make(chan int, 1)
 	go func() {

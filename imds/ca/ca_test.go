@@ -3,7 +3,6 @@ package ca
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/asn1"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
 const (
@@ -49,32 +50,15 @@ func testRand() io.Reader {
 	return &lockedReader{r: rand.NewChaCha8([32]byte{'i', 'm', 'd', 's'})}
 }
 
-func readKey(t testing.TB, name string) *rsa.PrivateKey {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name+".key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		t.Fatalf("%s.key: no PEM block", name)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.(*rsa.PrivateKey)
-}
-
-// newTestCA returns a CA with the fixture keys, a fixed clock and a
+// newTestCA returns a CA with the fixed test keys (internal/testkeys), a fixed clock and a
 // deterministic reader.
 func newTestCA(t testing.TB) *CA {
 	t.Helper()
 	c, err := New(Config{
 		Time:         func() time.Time { return testNow },
 		Rand:         testRand(),
-		Root:         readKey(t, "root"),
-		Intermediate: readKey(t, "intermediate"),
+		Root:         testkeys.Get().CARoot,
+		Intermediate: testkeys.Get().CAIntermediate,
 	})
 	if err != nil {
 		t.Fatal(err)

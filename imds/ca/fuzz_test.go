@@ -7,7 +7,6 @@ package ca_test
 //	go test -run '^$' -fuzz '^FuzzCheckCSR$' -fuzztime 60s ./imds/ca/
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -24,12 +23,14 @@ import (
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds/ca"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
 const fzInstance = "0727_ed12480a-40a4-41a0-98e3-6dfac8b25ad6"
 
-var fzNow = time.Date(2026, 3, 12, 12, 34, 56, 0, time.UTC)
+// fzNow is the fixture's time to the second, as certificates carry it.
+var fzNow = fixture.Time().Truncate(time.Second)
 
 var (
 	fzOnce sync.Once
@@ -168,7 +169,7 @@ func fzObeysRules(t *testing.T, csr *x509.CertificateRequest) {
 // fzCheckLeaf checks an issued certificate against the CSR it answers.
 func fzCheckLeaf(t *testing.T, iss *ca.Issued, csr *x509.CertificateRequest, root *x509.Certificate) {
 	t.Helper()
-	leaf, inter := fzParse(t, iss.Leaf), fzParse(t, iss.Intermediate)
+	leaf, inter := fixture.ParseCert(t, iss.Leaf), fixture.ParseCert(t, iss.Intermediate)
 	roots, inters := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(root)
 	inters.AddCert(inter)
@@ -196,17 +197,4 @@ func fzCheckLeaf(t *testing.T, iss *ca.Issued, csr *x509.CertificateRequest, roo
 	if leaf.IsCA || leaf.NotAfter.Sub(leaf.NotBefore) != time.Hour || !leaf.NotBefore.Equal(fzNow) {
 		t.Fatalf("leaf CA %v, valid %v … %v", leaf.IsCA, leaf.NotBefore, leaf.NotAfter)
 	}
-}
-
-func fzParse(t *testing.T, s string) *x509.Certificate {
-	t.Helper()
-	b, rest := pem.Decode([]byte(s))
-	if b == nil || b.Type != "CERTIFICATE" || len(bytes.TrimSpace(rest)) > 0 {
-		t.Fatalf("not one PEM certificate: %q", s)
-	}
-	c, err := x509.ParseCertificate(b.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

@@ -18,13 +18,13 @@ import (
 	"github.com/imdsplay/imdsplay/imds/imdstest"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 	"github.com/imdsplay/imdsplay/imds/vclock"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
 // fixedKeys spares each test server its RSA key generation.
 func fixedKeys() imdstest.Option {
-	k := testkeys.Get()
-	return imdstest.WithKeys(&imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate})
+	return imdstest.WithKeys(fixture.Keys())
 }
 
 const v2 = "?version=2025-08-26"

@@ -16,10 +16,12 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/imdsplay/imdsplay/imds/jwt"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/internal/testkeys"
 )
 
-var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+// t0 is the fixture's time to the second, as NumericDate carries it.
+var t0 = fixture.Time().Truncate(time.Second)
 
 // claims is a token body like the emulator's: registered claims plus a private one.
 type claims struct {

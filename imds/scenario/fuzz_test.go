@@ -14,15 +14,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/scenario"
-	"github.com/imdsplay/imdsplay/imds/vclock"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
-
-var fzNow = time.Date(2026, 3, 12, 12, 34, 56, 0, time.UTC)
 
 // FuzzLoad checks that Load never panics, fails only with a *FieldError (or the reader's
 // error), and that an accepted document re-marshals into one that loads to the same world.
@@ -52,8 +48,6 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"instances": 5}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(``))
-	k := testkeys.Get()
-	keys := &imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := scenario.Load(bytes.NewReader(data))
 		if err != nil {
@@ -74,18 +68,15 @@ func FuzzLoad(f *testing.F) {
 		if third, _ := json.Marshal(s2); !bytes.Equal(again, third) {
 			t.Fatalf("the scenario changes on a second round trip:\n%s\n%s", again, third)
 		}
-		fzServeWorld(t, s, keys)
+		fzServeWorld(t, s)
 	})
 }
 
 // fzServeWorld starts an emulator on s and asks its first instance's metadata service for a
 // token and the instance: no answer may be a 5xx.
-func fzServeWorld(t *testing.T, s *scenario.Scenario, keys *imds.Keys) {
+func fzServeWorld(t *testing.T, s *scenario.Scenario) {
 	t.Helper()
-	e, err := imds.New(imds.Config{Time: vclock.Fixed(fzNow).Now, Scenario: s, Keys: keys})
-	if err != nil {
-		t.Fatalf("an accepted scenario makes no emulator: %v", err)
-	}
+	e, _ := fixture.NewEmulator(t, fixture.WithScenario(s)) // an accepted scenario must make one
 	ms := s.Instances[0].MetadataService
 	serve := func(method, path, body string, header ...string) (int, []byte) {
 		req := httptest.NewRequest(method, "http://"+imds.MetadataHost+path, strings.NewReader(body))

@@ -7,12 +7,11 @@ import (
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/internal/endpoint"
-	"github.com/imdsplay/imdsplay/internal/testkeys"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 func TestCertificateCoversEveryName(t *testing.T) {
-	k := testkeys.Get()
-	emu, err := imds.New(imds.Config{Keys: &imds.Keys{Identity: k.Identity, IAM: k.IAM, CARoot: k.CARoot, CAIntermediate: k.CAIntermediate}})
+	emu, err := imds.New(imds.Config{Keys: fixture.Keys()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,3 +24,11 @@ func TestGet(t *testing.T) {
 		t.Fatal("Get parses the keys again")
 	}
 }
+
+func TestClient(t *testing.T) {
+	for _, bits := range []int{2048, 4096} {
+		if got := Client(bits).Size() * 8; got != bits {
+			t.Errorf("Client(%d) has %d bits", bits, got)
+		}
+	}
+}

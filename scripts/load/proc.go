@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,11 +14,11 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // child is a server process this program started; it is stopped by its own PID only.
@@ -28,25 +27,7 @@ type child struct {
 	cmd  *exec.Cmd
 	url  string
 	done chan struct{}
-	errs lockedBuffer // its stderr, for the message when it fails
-}
-
-// lockedBuffer is a bytes.Buffer written by exec's copying goroutine and read by us.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	errs fixture.SyncBuffer // its stderr, for the message when it fails
 }
 
 // startChild runs path with args and waits for the line of its stdout that starts with

@@ -6,10 +6,6 @@ set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# CA keys: RSA-2048, PKCS #8.
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out root.key 2>/dev/null
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out intermediate.key 2>/dev/null
-
 # csr NAME SUBJECT [openssl req options...]: a CSR with a fresh RSA-2048 key
 # unless the options bring their own -newkey or -key.
 csr() {
