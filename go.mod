@@ -3,6 +3,7 @@ module github.com/imdsplay/imdsplay
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/IBM/go-sdk-core/v5 v5.25.3
 	github.com/benhoyt/goawk v1.31.0
 	github.com/go-jose/go-jose/v4 v4.1.9
@@ -11,7 +12,6 @@ require (
 )
 
 require (
-	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/a-h/templ v0.3.1100 // indirect
 	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794 // indirect

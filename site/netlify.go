@@ -5,8 +5,9 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 )
 
 // NetlifyConfig is the part of netlify.toml the site uses: the build settings
@@ -51,52 +52,61 @@ type Redirect struct {
 	names  []string // placeholder names in From, in order; "splat" for *
 }
 
-// ParseNetlify reads netlify.toml. It understands the TOML subset such files
-// use (tables, arrays of tables, strings, integers, booleans, comments) and
-// reports anything else as an error rather than misreading it.
+// netlifyFile is the schema of netlify.toml as the site writes it. A key outside it is an
+// error (see ParseNetlify): a setting the local server would silently ignore is one it
+// would not apply as Netlify does.
+type netlifyFile struct {
+	Build struct {
+		Command     string         `toml:"command"`
+		Publish     string         `toml:"publish"`
+		Environment map[string]any `toml:"environment"`
+	} `toml:"build"`
+	Headers []struct {
+		For    string            `toml:"for"`
+		Values map[string]string `toml:"values"`
+	} `toml:"headers"`
+	Redirects []struct {
+		From   string `toml:"from"`
+		To     string `toml:"to"`
+		Status *int64 `toml:"status"`
+		Force  bool   `toml:"force"`
+	} `toml:"redirects"`
+}
+
+// ParseNetlify reads netlify.toml with github.com/BurntSushi/toml and refuses keys the site
+// does not use, rather than misread or ignore them.
 func ParseNetlify(data []byte) (*NetlifyConfig, error) {
-	doc, err := parseTOML(string(data))
+	var f netlifyFile
+	md, err := toml.Decode(string(data), &f)
 	if err != nil {
 		return nil, fmt.Errorf("netlify.toml: %w", err)
 	}
-	c := &NetlifyConfig{}
-	if b, ok := doc["build"].(map[string]any); ok {
-		c.Build.Command, _ = b["command"].(string)
-		c.Build.Publish, _ = b["publish"].(string)
-		if env, ok := b["environment"].(map[string]any); ok {
-			c.Build.Environment = map[string]string{}
-			for k, v := range env {
-				c.Build.Environment[k] = fmt.Sprint(v)
-			}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		return nil, fmt.Errorf("netlify.toml: unknown key %s", undecoded[0])
+	}
+	c := &NetlifyConfig{Build: NetlifyBuild{Command: f.Build.Command, Publish: f.Build.Publish}}
+	if f.Build.Environment != nil {
+		c.Build.Environment = map[string]string{}
+		for k, v := range f.Build.Environment {
+			c.Build.Environment[k] = fmt.Sprint(v)
 		}
 	}
-	hs, _ := doc["headers"].([]map[string]any)
-	for i, h := range hs {
-		r := HeaderRule{Values: map[string]string{}}
-		r.For, _ = h["for"].(string)
+	for i, h := range f.Headers {
+		r := HeaderRule{For: h.For, Values: map[string]string{}}
 		if !strings.HasPrefix(r.For, "/") {
 			return nil, fmt.Errorf("netlify.toml: headers[%d]: for %q must start with /", i, r.For)
 		}
-		vals, _ := h["values"].(map[string]any)
-		for k, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Errorf("netlify.toml: headers[%d].values.%s: want a string", i, k)
-			}
-			r.Values[http.CanonicalHeaderKey(k)] = s
+		for k, v := range h.Values {
+			r.Values[http.CanonicalHeaderKey(k)] = v
 		}
 		r.re = headerPattern(r.For)
 		c.Headers = append(c.Headers, r)
 	}
-	rs, _ := doc["redirects"].([]map[string]any)
-	for i, m := range rs {
-		r := Redirect{Status: http.StatusMovedPermanently}
-		r.From, _ = m["from"].(string)
-		r.To, _ = m["to"].(string)
-		if s, ok := m["status"].(int64); ok {
-			r.Status = int(s)
+	for i, m := range f.Redirects {
+		r := Redirect{From: m.From, To: m.To, Status: http.StatusMovedPermanently, Force: m.Force}
+		if m.Status != nil {
+			r.Status = int(*m.Status)
 		}
-		r.Force, _ = m["force"].(bool)
 		if !strings.HasPrefix(r.From, "/") || r.To == "" {
 			return nil, fmt.Errorf("netlify.toml: redirects[%d]: want from starting with / and a to", i)
 		}
@@ -209,155 +219,4 @@ func (c *NetlifyConfig) matchRedirect(urlPath string, forcedOnly bool) (*Redirec
 		return r, to
 	}
 	return nil, ""
-}
-
-// parseTOML parses the TOML subset netlify.toml needs into maps: tables are
-// map[string]any, arrays of tables []map[string]any, values string, int64 or
-// bool.
-func parseTOML(src string) (map[string]any, error) {
-	root := map[string]any{}
-	cur := root
-	for n, line := range strings.Split(src, "\n") {
-		n++
-		line = strings.TrimSpace(stripComment(line))
-		if line == "" {
-			continue
-		}
-		var err error
-		switch {
-		case strings.HasPrefix(line, "[["):
-			if !strings.HasSuffix(line, "]]") {
-				return nil, fmt.Errorf("line %d: malformed array-of-tables header %q", n, line)
-			}
-			cur, err = tomlTable(root, strings.TrimSpace(line[2:len(line)-2]), true)
-		case strings.HasPrefix(line, "["):
-			if !strings.HasSuffix(line, "]") {
-				return nil, fmt.Errorf("line %d: malformed table header %q", n, line)
-			}
-			cur, err = tomlTable(root, strings.TrimSpace(line[1:len(line)-1]), false)
-		default:
-			k, v, ok := strings.Cut(line, "=")
-			if !ok {
-				return nil, fmt.Errorf("line %d: want key = value, have %q", n, line)
-			}
-			var key string
-			if key, err = tomlKey(strings.TrimSpace(k)); err == nil {
-				var val any
-				if val, err = tomlValue(strings.TrimSpace(v)); err == nil {
-					if _, dup := cur[key]; dup {
-						err = fmt.Errorf("key %q defined twice", key)
-					}
-					cur[key] = val
-				}
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
-		}
-	}
-	return root, nil
-}
-
-// stripComment removes a # comment that is not inside a string.
-func stripComment(line string) string {
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#':
-			return line[:i]
-		}
-	}
-	return line
-}
-
-// tomlTable finds or creates the table a [a.b] or [[a.b]] header names.
-func tomlTable(root map[string]any, name string, array bool) (map[string]any, error) {
-	parts := strings.Split(name, ".")
-	cur := root
-	for i, p := range parts {
-		key, err := tomlKey(strings.TrimSpace(p))
-		if err != nil {
-			return nil, err
-		}
-		last := i == len(parts)-1
-		switch v := cur[key].(type) {
-		case nil:
-			if last && array {
-				t := map[string]any{}
-				cur[key] = []map[string]any{t}
-				return t, nil
-			}
-			t := map[string]any{}
-			cur[key] = t
-			cur = t
-		case map[string]any:
-			if last && array {
-				return nil, fmt.Errorf("%q is a table, not an array of tables", name)
-			}
-			cur = v
-		case []map[string]any:
-			if last && array {
-				t := map[string]any{}
-				cur[key] = append(v, t)
-				return t, nil
-			}
-			cur = v[len(v)-1]
-		default:
-			return nil, fmt.Errorf("%q is a value, not a table", name)
-		}
-	}
-	return cur, nil
-}
-
-var bareKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-
-// tomlKey reads a bare or quoted key.
-func tomlKey(k string) (string, error) {
-	if bareKeyRE.MatchString(k) {
-		return k, nil
-	}
-	if len(k) >= 2 && (k[0] == '"' || k[0] == '\'') {
-		v, err := tomlValue(k)
-		if s, ok := v.(string); ok && err == nil {
-			return s, nil
-		}
-	}
-	return "", fmt.Errorf("unsupported key %q", k)
-}
-
-// tomlValue reads a one-line string, integer or boolean.
-func tomlValue(v string) (any, error) {
-	switch {
-	case strings.HasPrefix(v, `"""`) || strings.HasPrefix(v, "'''"):
-		return nil, fmt.Errorf("multi-line strings are not supported")
-	case strings.HasPrefix(v, `"`):
-		s, err := strconv.Unquote(v)
-		if err != nil {
-			return nil, fmt.Errorf("bad string %s", v)
-		}
-		return s, nil
-	case strings.HasPrefix(v, "'"):
-		if len(v) < 2 || !strings.HasSuffix(v, "'") || strings.Contains(v[1:len(v)-1], "'") {
-			return nil, fmt.Errorf("bad literal string %s", v)
-		}
-		return v[1 : len(v)-1], nil
-	case v == "true":
-		return true, nil
-	case v == "false":
-		return false, nil
-	}
-	n, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("unsupported value %s (strings, integers and booleans only)", v)
-	}
-	return n, nil
 }

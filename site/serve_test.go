@@ -201,11 +201,15 @@ func TestParseNetlify(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct{ name, src, want string }{
-		{"fail/array value", "[build]\nx = [1, 2]\n", "unsupported value"},
-		{"fail/multiline", "[build]\nx = \"\"\"a\n", "multi-line"},
-		{"fail/no equals", "[build]\ncommand\n", "want key = value"},
-		{"fail/duplicate", "[build]\na = 1\na = 2\n", "defined twice"},
-		{"fail/table as array", "[build]\n[[build]]\n", "not an array of tables"},
+		{"fail/unknown key", "[build]\ncommand = \"make site\"\nx = [1, 2]\n", "unknown key build.x"},
+		{"fail/unknown table", "[context.production]\ncommand = \"x\"\n", "unknown key context"},
+		{"fail/unknown header key", "[[headers]]\nfor = \"/a\"\nvalue = \"x\"\n", "unknown key headers.value"},
+		{"fail/wrong type", "[build]\ncommand = 3\n", "netlify.toml"},
+		{"fail/header value not a string", "[[headers]]\nfor = \"/a\"\n[headers.values]\nX-A = 1\n", "netlify.toml"},
+		{"fail/unterminated", "[build]\nx = \"\"\"a\n", "netlify.toml"},
+		{"fail/no equals", "[build]\ncommand\n", "netlify.toml"},
+		{"fail/duplicate", "[build]\ncommand = \"a\"\ncommand = \"b\"\n", "netlify.toml"},
+		{"fail/table as array", "[build]\n[[build]]\n", "netlify.toml"},
 		{"fail/bad for", "[[headers]]\nfor = \"x\"\n", "must start with /"},
 		{"fail/bad status", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nstatus = 418\n", "status 418"},
 	} {
