@@ -51,7 +51,7 @@ test-browser: ## browser tests in headless Chromium (skipped, with a message, wh
 		echo "make test: chromium not found: browser tests SKIPPED (install Debian's chromium to run them)"; \
 	fi
 
-bench: ## benchmarks of the core beside their floors, with the ratios (COUNT, BENCHTIME, BENCH)
+bench: ## benchmarks of the core beside their floors (benchstat), and the budget (COUNT, BENCHTIME, BENCH)
 	./scripts/bench.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s); corpora replay in make test

@@ -1,30 +1,32 @@
 package imds_test
 
 // Benchmarks of the four calls code on an instance makes, each beside its floor, measured in
-// the same run so that the ratio means something on a shared machine:
+// the same run so that the ratio means something on a shared machine. Each is named
+// Benchmark<Call>/via=<path>/impl=<what>, so that benchstat compares the emulator with its
+// floors of the same path (`benchstat -row .name,/via -col /impl`):
 //
-//	handler          the emulator's http.Handler, in process (httptest.ResponseRecorder)
-//	floor-sign       the bare cryptography of the same answer: an RS256 sign of the same
-//	                 claims, or an x509 signature of the same certificate
-//	floor-bytes      an http.Handler that writes the same bytes, in process (metadata read)
-//	http             the emulator behind imdstest, over loopback HTTP, b.RunParallel
-//	floor-http-sign  a minimal net/http handler that only signs the same token, over loopback,
-//	                 with the same client and parallelism
-//	floor-http-bytes a minimal net/http handler that writes the same bytes, likewise
-//	handler-full-log the handler once the Activity Tracker log holds its maximum number of
-//	                 events, the steady state of a long-running `imds serve`
+//	via=handler  in process: an http.Handler with an httptest.ResponseRecorder
+//	  impl=emulator           the emulator's handler
+//	  impl=emulator-full-log  the same once the Activity Tracker log holds its maximum number
+//	                          of events, the steady state of a long-running `imds serve`
+//	  impl=floor-sign         the bare cryptography of the same answer: an RS256 sign of the
+//	                          same claims, or an x509 signature of the same certificate
+//	  impl=floor-bytes        a handler that writes the same bytes (metadata read)
+//	via=http     over loopback HTTP, b.RunParallel, the same client and parallelism
+//	  impl=emulator           the emulator behind imdstest
+//	  impl=floor-sign         a minimal net/http handler that only signs the same token
+//	  impl=floor-bytes        a minimal net/http handler that writes the same bytes
 //
 // and, for the budget, a paired measurement that does not depend on a quiet machine:
 //
-//	paired           the emulator over loopback HTTP and the floor-http-sign handler, in
+//	via=http/impl=paired  the emulator over loopback HTTP and the floor-sign handler, in
 //	                 alternating phases of 64 requests from 4×GOMAXPROCS goroutines, each phase
 //	                 timed; it reports both costs per request and rate-ratio, the emulator's
 //	                 rate as a fraction of the floor's. Neighbours' load, which swings from one
 //	                 second to the next on a shared machine, falls on both sides alike.
 //
-// scripts/bench.sh runs them and prints the ratios (floor ns/op ÷ emulator ns/op, that is the
-// emulator's rate as a fraction of the floor's); the budget is IdentityToken paired
-// rate-ratio ≥ 0.9.
+// scripts/bench.sh runs them and prints benchstat's comparison; the budget
+// (scripts/benchgate) is IdentityToken paired rate-ratio ≥ 0.9.
 
 import (
 	"bytes"
@@ -331,15 +333,15 @@ func BenchmarkIdentityToken(b *testing.B) {
 		f := newBenchFixture(b)
 		return newJWTSigner(b, f.identity, testkeys.Get().Identity, &imds.IdentityClaims{})
 	}
-	b.Run("handler", func(b *testing.B) { inProcess(b, newBenchFixture(b).srv.Emulator(), call) })
-	b.Run("floor-sign", func(b *testing.B) { signer(b).bench(b) })
-	b.Run("http", func(b *testing.B) { overHTTP(b, newBenchFixture(b).srv.URL, call) })
-	b.Run("floor-http-sign", func(b *testing.B) { overHTTP(b, floorServer(b, signer(b).handler()), call) })
-	b.Run("floor-http-bytes", func(b *testing.B) {
+	b.Run("via=handler/impl=emulator", func(b *testing.B) { inProcess(b, newBenchFixture(b).srv.Emulator(), call) })
+	b.Run("via=handler/impl=floor-sign", func(b *testing.B) { signer(b).bench(b) })
+	b.Run("via=http/impl=emulator", func(b *testing.B) { overHTTP(b, newBenchFixture(b).srv.URL, call) })
+	b.Run("via=http/impl=floor-sign", func(b *testing.B) { overHTTP(b, floorServer(b, signer(b).handler()), call) })
+	b.Run("via=http/impl=floor-bytes", func(b *testing.B) {
 		body := newBenchFixture(b).capture(b, call, http.StatusOK, nil)
 		overHTTP(b, floorServer(b, bytesHandler(body, http.StatusOK)), call)
 	})
-	b.Run("paired", func(b *testing.B) {
+	b.Run("via=http/impl=paired", func(b *testing.B) {
 		paired(b, newBenchFixture(b).srv.URL, floorServer(b, signer(b).handler()), call)
 	})
 }
@@ -352,27 +354,27 @@ func BenchmarkIAMExchange(b *testing.B) {
 		body := f.capture(b, call, http.StatusOK, &resp)
 		return f, call, body, newJWTSigner(b, resp.AccessToken, testkeys.Get().IAM, &imds.IAMClaims{})
 	}
-	b.Run("handler", func(b *testing.B) {
+	b.Run("via=handler/impl=emulator", func(b *testing.B) {
 		f, call, _, _ := answer(b)
 		inProcess(b, f.srv.Emulator(), call)
 	})
-	b.Run("floor-sign", func(b *testing.B) {
+	b.Run("via=handler/impl=floor-sign", func(b *testing.B) {
 		_, _, _, s := answer(b)
 		s.bench(b)
 	})
-	b.Run("http", func(b *testing.B) {
+	b.Run("via=http/impl=emulator", func(b *testing.B) {
 		f, call, _, _ := answer(b)
 		overHTTP(b, f.srv.URL, call)
 	})
-	b.Run("floor-http-sign", func(b *testing.B) {
+	b.Run("via=http/impl=floor-sign", func(b *testing.B) {
 		_, call, _, s := answer(b)
 		overHTTP(b, floorServer(b, s.handler()), call)
 	})
-	b.Run("floor-http-bytes", func(b *testing.B) {
+	b.Run("via=http/impl=floor-bytes", func(b *testing.B) {
 		_, call, body, _ := answer(b)
 		overHTTP(b, floorServer(b, bytesHandler(body, http.StatusOK)), call)
 	})
-	b.Run("paired", func(b *testing.B) {
+	b.Run("via=http/impl=paired", func(b *testing.B) {
 		f, call, _, s := answer(b)
 		paired(b, f.srv.URL, floorServer(b, s.handler()), call)
 	})
@@ -399,11 +401,11 @@ func BenchmarkCertificate(b *testing.B) {
 		call := f.certificate(csrPEM)
 		return f, call, f.capture(b, call, http.StatusCreated, nil)
 	}
-	b.Run("handler", func(b *testing.B) {
+	b.Run("via=handler/impl=emulator", func(b *testing.B) {
 		f, call, _ := answer(b)
 		inProcess(b, f.srv.Emulator(), call)
 	})
-	b.Run("floor-sign", func(b *testing.B) {
+	b.Run("via=handler/impl=floor-sign", func(b *testing.B) {
 		// The floor signs the same leaf with the same intermediate, and does nothing else.
 		f, _, _ := answer(b)
 		authority, err := f.srv.Emulator().CA()
@@ -430,11 +432,11 @@ func BenchmarkCertificate(b *testing.B) {
 			}
 		}
 	})
-	b.Run("http", func(b *testing.B) {
+	b.Run("via=http/impl=emulator", func(b *testing.B) {
 		f, call, _ := answer(b)
 		overHTTP(b, f.srv.URL, call)
 	})
-	b.Run("floor-http-bytes", func(b *testing.B) {
+	b.Run("via=http/impl=floor-bytes", func(b *testing.B) {
 		_, call, body := answer(b)
 		overHTTP(b, floorServer(b, bytesHandler(body, http.StatusCreated)), call)
 	})
@@ -450,24 +452,24 @@ func BenchmarkMetadataRead(b *testing.B) {
 		}
 		return f, call, body
 	}
-	b.Run("handler", func(b *testing.B) {
+	b.Run("via=handler/impl=emulator", func(b *testing.B) {
 		f, call, _ := answer(b)
 		inProcess(b, f.srv.Emulator(), call)
 	})
-	b.Run("handler-full-log", func(b *testing.B) {
+	b.Run("via=handler/impl=emulator-full-log", func(b *testing.B) {
 		f, call, _ := answer(b)
 		f.fillEventLog(b)
 		inProcess(b, f.srv.Emulator(), call)
 	})
-	b.Run("floor-bytes", func(b *testing.B) {
+	b.Run("via=handler/impl=floor-bytes", func(b *testing.B) {
 		_, call, body := answer(b)
 		inProcess(b, bytesHandler(body, http.StatusOK), call)
 	})
-	b.Run("http", func(b *testing.B) {
+	b.Run("via=http/impl=emulator", func(b *testing.B) {
 		f, call, _ := answer(b)
 		overHTTP(b, f.srv.URL, call)
 	})
-	b.Run("floor-http-bytes", func(b *testing.B) {
+	b.Run("via=http/impl=floor-bytes", func(b *testing.B) {
 		_, call, body := answer(b)
 		overHTTP(b, floorServer(b, bytesHandler(body, http.StatusOK)), call)
 	})
