@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/imdsplay/imdsplay/imds/scenario"
@@ -117,7 +118,9 @@ func (h *host) match(method, path string) (rt *route, id string, allow []string)
 			rt, id = &h.routes[i], pid
 			return true
 		}
-		allow = append(allow, h.routes[i].method)
+		if !slices.Contains(allow, h.routes[i].method) {
+			allow = append(allow, h.routes[i].method)
+		}
 		return false
 	}
 	for _, i := range h.exact[path] {
