@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/imdsplay/imdsplay/internal/fixture"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -127,48 +128,48 @@ func TestEmbedPages(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkHTML(t, tc.url, doc)
-			if h := find(doc, byTag("html")); h == nil || !hasAttr(h, "data-imds-frame") {
+			if h := fixture.Find(doc, fixture.Tag("html")); h == nil || !fixture.HasAttr(h, "data-imds-frame") {
 				t.Errorf("no <html data-imds-frame>")
 			}
-			scripts := findAll(doc, byTag("script"))
-			if len(scripts) != 1 || attr(scripts[0], "src") != web.EmbedScript {
-				t.Errorf("scripts: got %d, first src %q; want one, %s", len(scripts), attr(find(doc, byTag("script")), "src"), web.EmbedScript)
+			scripts := fixture.FindAll(doc, fixture.Tag("script"))
+			if len(scripts) != 1 || fixture.Attr(scripts[0], "src") != web.EmbedScript {
+				t.Errorf("scripts: got %d, first src %q; want one, %s", len(scripts), fixture.Attr(fixture.Find(doc, fixture.Tag("script")), "src"), web.EmbedScript)
 			}
-			blocks := findAll(rendered[tc.page], byTestID("live-block"))
+			blocks := fixture.FindAll(rendered[tc.page], fixture.TestID("live-block"))
 			b := blocks[tc.n-1]
-			pre := find(doc, byTestID("embed-block"))
-			if pre == nil || !hasAttr(pre, "data-imds") {
+			pre := fixture.Find(doc, fixture.TestID("embed-block"))
+			if pre == nil || !fixture.HasAttr(pre, "data-imds") {
 				t.Fatalf("no <pre data-imds data-testid=embed-block>")
 			}
-			if got, want := textContent(pre), attr(find(b, byTestID("editor")), "data-source"); got != want {
+			if got, want := fixture.Text(pre), fixture.Attr(fixture.Find(b, fixture.TestID("editor")), "data-source"); got != want {
 				t.Errorf("block text:\n got %q\nwant %q", got, want)
 			}
-			if got, want := attr(pre, "data-imds-on"), attr(b, "data-on"); got != want {
+			if got, want := fixture.Attr(pre, "data-imds-on"), fixture.Attr(b, "data-on"); got != want {
 				t.Errorf("data-imds-on: got %q; want %q", got, want)
 			}
-			setup := findAll(doc, func(n *html.Node) bool { return hasAttr(n, "data-imds-setup") })
+			setup := fixture.FindAll(doc, func(n *html.Node) bool { return fixture.HasAttr(n, "data-imds-setup") })
 			if len(setup) != tc.n-1 {
 				t.Errorf("setup blocks: got %d; want %d", len(setup), tc.n-1)
 			}
 			for i, s := range setup {
-				if got, want := textContent(s), attr(find(blocks[i], byTestID("editor")), "data-source"); got != want {
+				if got, want := fixture.Text(s), fixture.Attr(fixture.Find(blocks[i], fixture.TestID("editor")), "data-source"); got != want {
 					t.Errorf("setup %d text: got %q; want %q", i, got, want)
 				}
 			}
-			if a := find(doc, byClass("embed-from")); a == nil || attr(find(a, byTag("a")), "href") != tc.page {
+			if a := fixture.Find(doc, fixture.Class("embed-from")); a == nil || fixture.Attr(fixture.Find(a, fixture.Tag("a")), "href") != tc.page {
 				t.Errorf("no link back to %s", tc.page)
 			}
 		})
 	}
 
 	code, _ := html.Parse(bytes.NewReader(byURL["/embed/code/run/"]))
-	if pre := find(code, byTestID("embed-block")); pre == nil || !hasAttr(pre, "data-imds-code") || textContent(pre) != defaultCode {
+	if pre := fixture.Find(code, fixture.TestID("embed-block")); pre == nil || !fixture.HasAttr(pre, "data-imds-code") || fixture.Text(pre) != defaultCode {
 		t.Errorf("/embed/code/run/: no <pre data-imds-code> holding the default command")
 	}
 	list, _ := html.Parse(bytes.NewReader(byURL["/embed/"]))
 	var hrefs []string
-	for _, a := range findAll(find(list, byTag("article")), byTag("a")) {
-		hrefs = append(hrefs, attr(a, "href"))
+	for _, a := range fixture.FindAll(fixture.Find(list, fixture.Tag("article")), fixture.Tag("a")) {
+		hrefs = append(hrefs, fixture.Attr(a, "href"))
 	}
 	if got := strings.Join(hrefs, " "); got != "/embed/first/1/ /embed/first/2/ /embed/second/1/" {
 		t.Errorf("/embed/ links: got %q", got)
@@ -230,22 +231,22 @@ func TestEmbedFence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fig := find(doc, byTestID("embed-example"))
-			if attr(fig, "data-kind") != tc.kind {
-				t.Errorf("data-kind: got %q; want %q", attr(fig, "data-kind"), tc.kind)
+			fig := fixture.Find(doc, fixture.TestID("embed-example"))
+			if fixture.Attr(fig, "data-kind") != tc.kind {
+				t.Errorf("data-kind: got %q; want %q", fixture.Attr(fig, "data-kind"), tc.kind)
 			}
-			snippet := find(fig, byTestID("embed-snippet"))
+			snippet := fixture.Find(fig, fixture.TestID("embed-snippet"))
 			wantShown := strings.ReplaceAll(tc.src, originPlaceholder, "https://play.example.org")
-			if got := textContent(snippet); got != wantShown {
+			if got := fixture.Text(snippet); got != wantShown {
 				t.Errorf("snippet shown:\n got %q\nwant %q", got, wantShown)
 			}
-			if n := strings.Count(tc.src, originPlaceholder); len(findAll(snippet, func(n *html.Node) bool { return hasAttr(n, "data-imds-origin") })) != n {
+			if n := strings.Count(tc.src, originPlaceholder); len(fixture.FindAll(snippet, func(n *html.Node) bool { return fixture.HasAttr(n, "data-imds-origin") })) != n {
 				t.Errorf("want %d origin spans", n)
 			}
-			if b := find(fig, func(n *html.Node) bool { return attr(n, "data-imds-copy") == attr(snippet, "id") }); b == nil || attr(snippet, "id") == "" {
+			if b := fixture.Find(fig, func(n *html.Node) bool { return fixture.Attr(n, "data-imds-copy") == fixture.Attr(snippet, "id") }); b == nil || fixture.Attr(snippet, "id") == "" {
 				t.Errorf("no Copy button for the snippet")
 			}
-			live := find(fig, byTestID("embed-live"))
+			live := fixture.Find(fig, fixture.TestID("embed-live"))
 			if tc.kind == "snippet" {
 				if live != nil {
 					t.Errorf("a snippet is shown only, but it has live markup")
@@ -256,7 +257,7 @@ func TestEmbedFence(t *testing.T) {
 				t.Errorf("live markup:\n got %s\nwant %s", got, want)
 			}
 			// The shown snippet, with the origin taken out, is the live markup.
-			if got, want := normalizeHTML(t, strings.ReplaceAll(textContent(snippet), "https://play.example.org", "")), renderChildren(t, live); got != want {
+			if got, want := normalizeHTML(t, strings.ReplaceAll(fixture.Text(snippet), "https://play.example.org", "")), renderChildren(t, live); got != want {
 				t.Errorf("shown snippet and live markup differ:\n shown %s\n  live %s", got, want)
 			}
 		})
@@ -312,21 +313,21 @@ func TestEmbeddingPage(t *testing.T) {
 		t.Errorf("embed.js: %d bytes, %d brotli; want a script within %d", res.EmbedBytes, res.EmbedBrotli, EmbedBudget)
 	}
 	doc := parseFile(t, filepath.Join(out, "embedding", "index.html"))
-	examples := findAll(doc, byTestID("embed-example"))
+	examples := fixture.FindAll(doc, fixture.TestID("embed-example"))
 	kinds := map[string]int{}
 	for i, x := range examples {
-		kind := attr(x, "data-kind")
+		kind := fixture.Attr(x, "data-kind")
 		kinds[kind]++
-		live := find(x, byTestID("embed-live"))
+		live := fixture.Find(x, fixture.TestID("embed-live"))
 		if live == nil {
 			continue
 		}
-		shown := strings.ReplaceAll(textContent(find(x, byTestID("embed-snippet"))), "https://play.example.org", "")
+		shown := strings.ReplaceAll(fixture.Text(fixture.Find(x, fixture.TestID("embed-snippet"))), "https://play.example.org", "")
 		if got, want := renderChildren(t, live), normalizeHTML(t, shown); got != want {
 			t.Errorf("example %d (%s): the live markup is not the snippet shown:\n live %s\nshown %s", i, kind, got, want)
 		}
-		for _, f := range findAll(live, byTag("iframe")) {
-			src := attr(f, "src")
+		for _, f := range fixture.FindAll(live, fixture.Tag("iframe")) {
+			src := fixture.Attr(f, "src")
 			if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(src), "index.html")); err != nil {
 				t.Errorf("example %d frames %s, which was not built", i, src)
 			}

@@ -145,79 +145,79 @@ func TestBuildTestContent(t *testing.T) {
 	checkSite(t, out, testContent)
 
 	doc := parseFile(t, filepath.Join(out, "first", "index.html"))
-	blocks := findAll(doc, byTestID("live-block"))
+	blocks := fixture.FindAll(doc, fixture.TestID("live-block"))
 	if len(blocks) != 2 {
 		t.Fatalf("live blocks on /first/: got %d; want 2", len(blocks))
 	}
 	for i, wantOn := range []string{"instance", "workstation"} {
-		if got := attr(blocks[i], "data-on"); got != wantOn {
+		if got := fixture.Attr(blocks[i], "data-on"); got != wantOn {
 			t.Errorf("block %d data-on: got %q; want %q", i, got, wantOn)
 		}
-		if got := attr(blocks[i], "data-index"); got != strconv.Itoa(i) {
+		if got := fixture.Attr(blocks[i], "data-index"); got != strconv.Itoa(i) {
 			t.Errorf("block %d data-index: got %q; want %d", i, got, i)
 		}
 		for _, id := range []string{"run", "reset", "editor", "output"} {
-			if find(blocks[i], byTestID(id)) == nil {
+			if fixture.Find(blocks[i], fixture.TestID(id)) == nil {
 				t.Errorf("block %d: no data-testid=%q", i, id)
 			}
 		}
 	}
-	if got := textContent(find(blocks[0], byClass("place"))); got != "on the instance" {
+	if got := fixture.Text(fixture.Find(blocks[0], fixture.Class("place"))); got != "on the instance" {
 		t.Errorf("place label: got %q; want %q", got, "on the instance")
 	}
-	if got := textContent(find(blocks[1], byClass("place"))); got != "on your workstation" {
+	if got := fixture.Text(fixture.Find(blocks[1], fixture.Class("place"))); got != "on your workstation" {
 		t.Errorf("place label: got %q; want %q", got, "on your workstation")
 	}
 	// The static block, the JSON and the indented block are shown, not live.
-	codes := findAll(doc, byClass("code"))
+	codes := fixture.FindAll(doc, fixture.Class("code"))
 	if len(codes) != 3 {
 		t.Fatalf("code blocks: got %d; want 3 (sh static, json, indented)", len(codes))
 	}
-	if got := textContent(codes[0]); !strings.Contains(got, "body & <tags>") {
+	if got := fixture.Text(codes[0]); !strings.Contains(got, "body & <tags>") {
 		t.Errorf("static block text: got %q", got)
 	}
-	if find(codes[1], byClass("tok-key")) == nil || find(codes[1], byClass("tok-lit")) == nil {
+	if fixture.Find(codes[1], fixture.Class("tok-key")) == nil || fixture.Find(codes[1], fixture.Class("tok-lit")) == nil {
 		t.Errorf("json block is not highlighted")
 	}
-	if find(blocks[0], byClass("tok-var")) == nil || find(blocks[0], byClass("tok-cmd")) == nil {
+	if fixture.Find(blocks[0], fixture.Class("tok-var")) == nil || fixture.Find(blocks[0], fixture.Class("tok-cmd")) == nil {
 		t.Errorf("sh block is not highlighted")
 	}
 	// Titles, headings, anchors, the instance panel and the loading line.
-	if got := textContent(find(doc, byTag("title"))); got != "First: the basics · imdsplay" {
+	if got := fixture.Text(fixture.Find(doc, fixture.Tag("title"))); got != "First: the basics · imdsplay" {
 		t.Errorf("title: got %q", got)
 	}
-	if h := find(doc, byID("get-a-token")); h == nil || find(h, byClass("anchor")) == nil {
+	if h := fixture.Find(doc, fixture.ID("get-a-token")); h == nil || fixture.Find(h, fixture.Class("anchor")) == nil {
 		t.Errorf("heading get-a-token has no id or anchor")
 	}
-	if find(doc, byTestID("instance-panel")) == nil || find(doc, byTestID("loading")) == nil {
+	if fixture.Find(doc, fixture.TestID("instance-panel")) == nil || fixture.Find(doc, fixture.TestID("loading")) == nil {
 		t.Errorf("no instance panel or loading line")
 	}
-	if find(doc, byTag("table")) == nil {
+	if fixture.Find(doc, fixture.Tag("table")) == nil {
 		t.Errorf("GFM table not rendered")
 	}
 	second := parseFile(t, filepath.Join(out, "second", "index.html"))
-	if n := len(findAll(second, byTag("h1"))); n != 1 {
+	if n := len(fixture.FindAll(second, fixture.Tag("h1"))); n != 1 {
 		t.Errorf("/second/ has %d h1; want 1 (its own)", n)
 	}
-	if p := find(second, byTestID("prev")); attr(p, "href") != "/first/" {
-		t.Errorf("/second/ prev link: got %q; want /first/", attr(p, "href"))
+	if p := fixture.Find(second, fixture.TestID("prev")); fixture.Attr(p, "href") != "/first/" {
+		t.Errorf("/second/ prev link: got %q; want /first/", fixture.Attr(p, "href"))
 	}
-	if n := find(second, byTestID("next")); n != nil {
+	if n := fixture.Find(second, fixture.TestID("next")); n != nil {
 		t.Errorf("/second/ is last but has a next link")
 	}
-	if cur := find(second, func(n *html.Node) bool { return attr(n, "aria-current") == "page" }); attr(cur, "href") != "/second/" {
+	if cur := fixture.Find(second, func(n *html.Node) bool { return fixture.Attr(n, "aria-current") == "page" }); fixture.Attr(cur, "href") != "/second/" {
 		t.Errorf("sidebar does not mark /second/ current")
 	}
 	// SkipWasm: no wasm meta, but wasm_exec is there.
-	if metaContent(second, "imds-wasm") != "" || metaContent(second, "imds-wasm-exec") == "" {
+	if fixture.Meta(second, "imds-wasm") != "" || fixture.Meta(second, "imds-wasm-exec") == "" {
 		t.Errorf("SkipWasm: want imds-wasm-exec and no imds-wasm")
 	}
 	index := parseFile(t, filepath.Join(out, "index.html"))
-	if got := len(findAll(find(index, byTestID("page-list")), byTag("li"))); got != 2 {
+	if got := len(fixture.FindAll(fixture.Find(index, fixture.TestID("page-list")), fixture.Tag("li"))); got != 2 {
 		t.Errorf("index lists %d pages; want 2", got)
 	}
 	notFound := parseFile(t, filepath.Join(out, "404.html"))
-	if find(notFound, byTestID("not-found")) == nil {
+	if fixture.Find(notFound, fixture.TestID("not-found")) == nil {
 		t.Errorf("404.html has no not-found message")
 	}
 }
@@ -388,17 +388,17 @@ func checkSite(t *testing.T, out string, content fs.FS) {
 		doc := parseFile(t, p)
 		checkHTML(t, rel, doc)
 		ids[pageURL] = map[string]bool{}
-		walk(doc, func(n *html.Node) {
-			if id := attr(n, "id"); id != "" {
+		fixture.Walk(doc, func(n *html.Node) {
+			if id := fixture.Attr(n, "id"); id != "" {
 				ids[pageURL][id] = true
 			}
 			for _, a := range []string{"href", "src"} {
-				if v := attr(n, a); v != "" {
+				if v := fixture.Attr(n, a); v != "" {
 					refs = append(refs, ref{pageURL, v})
 				}
 			}
-			if name := attr(n, "name"); n.Data == "meta" && (name == "imds-wasm" || name == "imds-wasm-exec") {
-				refs = append(refs, ref{pageURL, attr(n, "content")})
+			if name := fixture.Attr(n, "name"); n.Data == "meta" && (name == "imds-wasm" || name == "imds-wasm-exec") {
+				refs = append(refs, ref{pageURL, fixture.Attr(n, "content")})
 			}
 		})
 		return nil
@@ -435,14 +435,14 @@ func checkSite(t *testing.T, out string, content fs.FS) {
 // elements, style attributes and inline event handlers.
 func checkHTML(t *testing.T, name string, doc *html.Node) {
 	t.Helper()
-	if h := find(doc, byTag("html")); attr(h, "lang") != "en" {
+	if h := fixture.Find(doc, fixture.Tag("html")); fixture.Attr(h, "lang") != "en" {
 		t.Errorf("%s: no <html lang=en>", name)
 	}
-	walk(doc, func(n *html.Node) {
+	fixture.Walk(doc, func(n *html.Node) {
 		if n.Type != html.ElementNode {
 			return
 		}
-		if n.Data == "script" && (attr(n, "src") == "" || textContent(n) != "") {
+		if n.Data == "script" && (fixture.Attr(n, "src") == "" || fixture.Text(n) != "") {
 			t.Errorf("%s: inline <script>", name)
 		}
 		if n.Data == "style" {
@@ -480,16 +480,16 @@ func checkLiveBlocks(t *testing.T, p *page, doc *html.Node) {
 		want = append(want, strings.TrimSuffix(b.String(), "\n"))
 		return ast.WalkContinue, nil
 	})
-	editors := findAll(doc, byTestID("editor"))
+	editors := fixture.FindAll(doc, fixture.TestID("editor"))
 	if len(editors) != len(want) {
 		t.Errorf("content/%s: %d editors for %d sh blocks", p.file, len(editors), len(want))
 		return
 	}
 	for i, e := range editors {
-		if got := textContent(e); got != want[i] {
+		if got := fixture.Text(e); got != want[i] {
 			t.Errorf("content/%s: block %d editor text:\n got %q\nwant %q", p.file, i, got, want[i])
 		}
-		if got := attr(e, "data-source"); got != want[i] {
+		if got := fixture.Attr(e, "data-source"); got != want[i] {
 			t.Errorf("content/%s: block %d data-source:\n got %q\nwant %q", p.file, i, got, want[i])
 		}
 	}
@@ -509,21 +509,6 @@ func parseFile(t *testing.T, name string) *html.Node {
 	}
 	return doc
 }
-
-// The HTML helpers are internal/fixture's, under the names these tests use.
-var (
-	walk        = fixture.Walk
-	find        = fixture.Find
-	findAll     = fixture.FindAll
-	attr        = fixture.Attr
-	hasAttr     = fixture.HasAttr
-	textContent = fixture.Text
-	byTestID    = fixture.TestID
-	byTag       = fixture.Tag
-	byID        = fixture.ID
-	byClass     = fixture.Class
-	metaContent = fixture.Meta
-)
 
 // TestBuildWasm compiles a stand-in ./wasm package (an empty main) through
 // the real pipeline: go build for js/wasm, hashing, brotli, meta elements.
@@ -556,14 +541,14 @@ func TestBuildWasm(t *testing.T) {
 		t.Errorf("no precompressed .br: %v", err)
 	}
 	doc := parseFile(t, filepath.Join(out, "first", "index.html"))
-	if got := metaContent(doc, "imds-wasm"); got != res.Assets.Wasm {
+	if got := fixture.Meta(doc, "imds-wasm"); got != res.Assets.Wasm {
 		t.Errorf("imds-wasm meta: got %q; want %q", got, res.Assets.Wasm)
 	}
-	if got := metaContent(doc, "imds-wasm-size"); got != strconv.FormatInt(res.WasmBytes, 10) {
+	if got := fixture.Meta(doc, "imds-wasm-size"); got != strconv.FormatInt(res.WasmBytes, 10) {
 		t.Errorf("imds-wasm-size meta: got %q; want %d", got, res.WasmBytes)
 	}
 	// The prepared emulator keys: four parseable RSA-2048 PKCS #8 keys, named by the meta.
-	if got := metaContent(doc, "imds-keys"); got == "" || got != res.Assets.Keys {
+	if got := fixture.Meta(doc, "imds-keys"); got == "" || got != res.Assets.Keys {
 		t.Fatalf("imds-keys meta: got %q; want %q", got, res.Assets.Keys)
 	}
 	var keys map[string]string

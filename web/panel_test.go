@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
 // TestInstancePanel checks the panel's hooks: the placeholder shows with JavaScript off, the
@@ -20,7 +22,7 @@ func TestInstancePanel(t *testing.T) {
 		t.Error("no placeholder for readers without JavaScript")
 	}
 	live := byTestID(panel, "panel-live")
-	if live == nil || !hasAttr(live, "hidden") {
+	if live == nil || !fixture.HasAttr(live, "hidden") {
 		t.Fatal("the live controls must be present and hidden until the runtime shows them")
 	}
 	for _, id := range []string{
@@ -33,19 +35,19 @@ func TestInstancePanel(t *testing.T) {
 			t.Errorf("no data-testid=%q in the panel", id)
 		}
 	}
-	if got := attr(byTestID(live, "panel-hop-limit"), "max"); got != "64" {
+	if got := fixture.Attr(byTestID(live, "panel-hop-limit"), "max"); got != "64" {
 		t.Errorf("hop limit max: got %q; want 64", got)
 	}
 	var hops []string
-	for _, o := range findAll(byTestID(live, "panel-hops"), func(n *html.Node) bool { return n.Data == "option" }) {
-		hops = append(hops, attr(o, "value"))
+	for _, o := range fixture.FindAll(byTestID(live, "panel-hops"), func(n *html.Node) bool { return n.Data == "option" }) {
+		hops = append(hops, fixture.Attr(o, "value"))
 	}
 	if !slices.Equal(hops, []string{"1", "2", "3"}) {
 		t.Errorf("hop choices: got %v; want 1, 2, 3", hops)
 	}
 	var dates []string
-	for _, o := range findAll(byTestID(live, "version-switch"), func(n *html.Node) bool { return n.Data == "option" }) {
-		dates = append(dates, attr(o, "value"))
+	for _, o := range fixture.FindAll(byTestID(live, "version-switch"), func(n *html.Node) bool { return n.Data == "option" }) {
+		dates = append(dates, fixture.Attr(o, "value"))
 	}
 	if len(dates) != len(VersionChoices)+1 || dates[0] != "" || !slices.Contains(dates, "2025-08-26") {
 		t.Errorf("version switch: got %v; want \"\" (as written) then %d dates including 2025-08-26", dates, len(VersionChoices))

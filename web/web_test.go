@@ -78,30 +78,30 @@ func TestLiveBlock(t *testing.T) {
 	if block == nil {
 		t.Fatal("no data-testid=live-block")
 	}
-	if got := attr(block, "data-on"); got != "workstation" {
+	if got := fixture.Attr(block, "data-on"); got != "workstation" {
 		t.Errorf("data-on: got %q; want workstation", got)
 	}
-	if got := attr(block, "data-index"); got != "3" {
+	if got := fixture.Attr(block, "data-index"); got != "3" {
 		t.Errorf("data-index: got %q; want 3", got)
 	}
 	editor := byTestID(block, "editor")
-	if got := text(editor); got != src {
+	if got := fixture.Text(editor); got != src {
 		t.Errorf("editor text: got %q; want %q", got, src)
 	}
-	if got := attr(editor, "data-source"); got != src {
+	if got := fixture.Attr(editor, "data-source"); got != src {
 		t.Errorf("data-source: got %q; want %q", got, src)
 	}
 	for _, id := range []string{"run", "reset"} {
 		b := byTestID(block, id)
-		if b == nil || b.Data != "button" || attr(b, "type") != "button" {
+		if b == nil || b.Data != "button" || fixture.Attr(b, "type") != "button" {
 			t.Errorf("no <button type=button data-testid=%q>", id)
 		}
 	}
 	out := byTestID(block, "output")
-	if out == nil || attr(out, "aria-live") != "polite" || out.FirstChild != nil {
+	if out == nil || fixture.Attr(out, "aria-live") != "polite" || out.FirstChild != nil {
 		t.Errorf("output: want an empty aria-live=polite element")
 	}
-	if got := text(byTag(block, "header")); !strings.Contains(got, "on your workstation") {
+	if got := fixture.Text(byTag(block, "header")); !strings.Contains(got, "on your workstation") {
 		t.Errorf("header: got %q; want the place label", got)
 	}
 }
@@ -109,10 +109,10 @@ func TestLiveBlock(t *testing.T) {
 func TestCodeBlock(t *testing.T) {
 	doc := render(t, CodeBlock(CodeBlockData{Lang: "json", Tokens: []Token{{Class: "tok-key", Text: `"a"`}, {Text: ": 1"}}}))
 	pre := byTag(doc, "pre")
-	if pre == nil || attr(pre, "data-lang") != "json" || attr(pre, "data-testid") != "" {
+	if pre == nil || fixture.Attr(pre, "data-lang") != "json" || fixture.Attr(pre, "data-testid") != "" {
 		t.Fatalf("want <pre data-lang=json> without a live-block hook")
 	}
-	if got := text(pre); got != `"a": 1` {
+	if got := fixture.Text(pre); got != `"a": 1` {
 		t.Errorf("text: got %q", got)
 	}
 }
@@ -122,15 +122,15 @@ func TestLayout(t *testing.T) {
 	p := Page{Title: "Tokens", Summary: "About tokens.", Slug: "tokens", Body: templ.Raw("<p>body</p>"), Prev: &Link{Title: "Overview", URL: "/"}}
 	doc := render(t, DocPage(testAssets(), nav, p))
 
-	if h := byTag(doc, "html"); attr(h, "lang") != "en" || attr(h, "data-imds-ready") != "" {
+	if h := byTag(doc, "html"); fixture.Attr(h, "lang") != "en" || fixture.Attr(h, "data-imds-ready") != "" {
 		t.Errorf("<html>: want lang=en and no data-imds-ready (the runtime sets it)")
 	}
 	for name, want := range map[string]string{"imds-wasm": "/assets/imds-D.wasm", "imds-wasm-exec": "/assets/wasm_exec-C.js", "imds-page": "tokens", "description": "About tokens."} {
-		if got := meta(doc, name); got != want {
+		if got := fixture.Meta(doc, name); got != want {
 			t.Errorf("meta %s: got %q; want %q", name, got, want)
 		}
 	}
-	if s := byTag(doc, "script"); attr(s, "src") != "/assets/main-B.js" || attr(s, "type") != "module" || s.FirstChild != nil {
+	if s := byTag(doc, "script"); fixture.Attr(s, "src") != "/assets/main-B.js" || fixture.Attr(s, "type") != "module" || s.FirstChild != nil {
 		t.Errorf("want one external module script")
 	}
 	for _, id := range []string{"instance-panel", "loading", "sidebar", "pager", "prev"} {
@@ -144,14 +144,14 @@ func TestLayout(t *testing.T) {
 	if byTestID(doc, "next") != nil {
 		t.Errorf("next link without a next page")
 	}
-	if got := text(byTag(doc, "h1")); got != "Tokens" {
+	if got := fixture.Text(byTag(doc, "h1")); got != "Tokens" {
 		t.Errorf("h1: got %q", got)
 	}
-	cur := find(doc, func(n *html.Node) bool { return attr(n, "aria-current") == "page" })
-	if attr(cur, "href") != "/tokens/" {
-		t.Errorf("aria-current on %q; want /tokens/", attr(cur, "href"))
+	cur := fixture.Find(doc, func(n *html.Node) bool { return fixture.Attr(n, "aria-current") == "page" })
+	if fixture.Attr(cur, "href") != "/tokens/" {
+		t.Errorf("aria-current on %q; want /tokens/", fixture.Attr(cur, "href"))
 	}
-	if got := text(byTag(doc, "title")); got != "Tokens · imdsplay" {
+	if got := fixture.Text(byTag(doc, "title")); got != "Tokens · imdsplay" {
 		t.Errorf("title: got %q", got)
 	}
 
@@ -159,10 +159,10 @@ func TestLayout(t *testing.T) {
 	a := testAssets()
 	a.Wasm = ""
 	doc = render(t, DocPage(a, nav, Page{Title: "T", OwnH1: true, Body: templ.Raw("<h1>Own</h1>")}))
-	if meta(doc, "imds-wasm") != "" {
+	if fixture.Meta(doc, "imds-wasm") != "" {
 		t.Errorf("imds-wasm meta without a wasm")
 	}
-	if n := len(findAll(doc, func(n *html.Node) bool { return n.Data == "h1" })); n != 1 {
+	if n := len(fixture.FindAll(doc, func(n *html.Node) bool { return n.Data == "h1" })); n != 1 {
 		t.Errorf("OwnH1: got %d h1; want 1", n)
 	}
 }
@@ -171,10 +171,10 @@ func TestIndexAndNotFound(t *testing.T) {
 	nav := []NavItem{{Link: Link{Title: "Overview", URL: "/"}, Current: true}, {Link: Link{Title: "A", URL: "/a/"}, Summary: "About A."}}
 	doc := render(t, IndexPage(testAssets(), nav, Page{Title: SiteTitle}))
 	list := byTestID(doc, "page-list")
-	if items := findAll(list, func(n *html.Node) bool { return n.Data == "li" }); len(items) != 1 || !strings.Contains(text(items[0]), "About A.") {
+	if items := fixture.FindAll(list, func(n *html.Node) bool { return n.Data == "li" }); len(items) != 1 || !strings.Contains(fixture.Text(items[0]), "About A.") {
 		t.Errorf("page list: want one entry with its summary")
 	}
-	if got := text(byTag(doc, "title")); got != SiteTitle {
+	if got := fixture.Text(byTag(doc, "title")); got != SiteTitle {
 		t.Errorf("index title: got %q", got)
 	}
 	doc = render(t, NotFoundPage(testAssets(), nav))
@@ -196,16 +196,6 @@ func TestCodeEscapes(t *testing.T) {
 }
 
 // ---------- helpers ----------
-
-// The HTML helpers are internal/fixture's, under the names these tests use.
-var (
-	find    = fixture.Find
-	findAll = fixture.FindAll
-	attr    = fixture.Attr
-	hasAttr = fixture.HasAttr
-	text    = fixture.Text
-	meta    = fixture.Meta
-)
 
 func byTestID(n *html.Node, id string) *html.Node { return fixture.Find(n, fixture.TestID(id)) }
 
