@@ -2,7 +2,6 @@ package imds
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -41,13 +40,9 @@ func (e *Emulator) issueCertificate(c *call) (int, any, error) {
 	if req.CSR == nil || *req.CSR == "" {
 		return 0, nil, errf(CodeMissingField, field("csr"), "The `csr` field is required.")
 	}
-	expiresIn := int64(DefaultCertExpiry)
-	if req.ExpiresIn != nil {
-		expiresIn = *req.ExpiresIn
-		if expiresIn < MinCertExpiry || expiresIn > MaxCertExpiry {
-			return 0, nil, errf(CodeInvalidValue, withValue(field("expires_in"), fmt.Sprint(expiresIn)),
-				"The value provided for the `expires_in` field must be between `%d` and `%d`.", MinCertExpiry, MaxCertExpiry)
-		}
+	expiresIn, err := lifetime(req.ExpiresIn, DefaultCertExpiry, MinCertExpiry, MaxCertExpiry)
+	if err != nil {
+		return 0, nil, err
 	}
 	authority, err := e.authority()
 	if err != nil {

@@ -160,22 +160,6 @@ func fzField(t testing.TB, rec *httptest.ResponseRecorder, name string) string {
 	return s
 }
 
-// fzErrorBody is IBM's error JSON, decoded strictly.
-type fzErrorBody struct {
-	Errors []struct {
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-		MoreInfo string `json:"more_info"`
-		Target   *struct {
-			Name  string `json:"name"`
-			Type  string `json:"type"`
-			Value string `json:"value"`
-		} `json:"target"`
-	} `json:"errors"`
-	StatusCode int    `json:"status_code"`
-	Trace      string `json:"trace"`
-}
-
 // fzIAMError is IAM's own error JSON.
 type fzIAMError struct {
 	ErrorCode    string            `json:"errorCode"`
@@ -217,7 +201,7 @@ func fzCheck(t *testing.T, rec *httptest.ResponseRecorder, iam bool) map[string]
 		fzMessage(t, ie.ErrorMessage)
 		return nil
 	}
-	var eb fzErrorBody
+	var eb ibmError
 	if err := dec.Decode(&eb); err != nil {
 		t.Fatalf("status %d: not IBM's error shape: %v: %s", rec.Code, err, body)
 	}

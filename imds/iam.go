@@ -143,49 +143,45 @@ func (e *Emulator) resolveProfile(in *scenario.Instance, ref *profileRef) (scena
 
 // mintProfileToken makes an IAM access token for a trusted profile, as IAM's cr-token grant does.
 func (e *Emulator) mintProfileToken(in *scenario.Instance, p scenario.TrustedProfile) (string, time.Time, error) {
-	e.mu.Lock()
-	acct := e.world.AccountID
-	e.mu.Unlock()
-	now := e.now().Truncate(time.Second)
-	c := &IAMClaims{
-		Claims: jwt.Claims{
-			Issuer: IAMIssuer, Subject: p.ID, ID: e.newID(),
-			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(IAMTokenLifetime)),
-		},
-		IAMID: "iam-" + p.ID, ID: "iam-" + p.ID, RealmID: "iam", Identifier: p.ID, Name: p.Name,
-		SubType: "Profile", Account: IAMAccount{Valid: true, BSS: acct},
-		GrantType: GrantCRToken, Scope: "ibm openid", ClientID: "default",
+	return e.signIAM(&IAMClaims{
+		Claims: jwt.Claims{Subject: p.ID},
+		IAMID:  "iam-" + p.ID, ID: "iam-" + p.ID, RealmID: "iam", Identifier: p.ID, Name: p.Name,
+		SubType: "Profile", GrantType: GrantCRToken,
 		Authn: &IAMAuthn{Sub: in.CRN, IAMID: "crn-" + in.CRN, Name: in.Name, SubType: "ComputeResource"},
-	}
-	tok, err := e.signIAM(c)
-	return tok, now, err
+	})
 }
 
 // UserToken returns an IAM access token for the scenario's operator, the human who calls the
 // VPC API. It is what IAM's apikey grant returns for the operator's API key.
 func (e *Emulator) UserToken() (string, error) {
 	e.mu.Lock()
-	op, acct := e.world.Operator, e.world.AccountID
+	op := e.world.Operator
 	e.mu.Unlock()
-	now := e.now().Truncate(time.Second)
-	c := &IAMClaims{
-		Claims: jwt.Claims{
-			Issuer: IAMIssuer, Subject: op.Email, ID: e.newID(),
-			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(IAMTokenLifetime)),
-		},
-		IAMID: op.IAMID, ID: op.IAMID, RealmID: "IBMid", Identifier: op.IAMID, Email: op.Email, Name: op.Email,
-		SubType: "User", Account: IAMAccount{Valid: true, BSS: acct},
-		GrantType: GrantAPIKey, Scope: "ibm openid", ClientID: "default",
-	}
-	return e.signIAM(c)
+	tok, _, err := e.signIAM(&IAMClaims{
+		Claims: jwt.Claims{Subject: op.Email},
+		IAMID:  op.IAMID, ID: op.IAMID, RealmID: "IBMid", Identifier: op.IAMID, Email: op.Email, Name: op.Email,
+		SubType: "User", GrantType: GrantAPIKey,
+	})
+	return tok, err
 }
 
-func (e *Emulator) signIAM(c *IAMClaims) (string, error) {
+// signIAM completes what every IAM access token of the emulator carries (issuer, ID, times,
+// account, scope, client) and signs it; it returns the token and its issue time.
+func (e *Emulator) signIAM(c *IAMClaims) (string, time.Time, error) {
+	e.mu.Lock()
+	acct := e.world.AccountID
+	e.mu.Unlock()
+	now := e.now().Truncate(time.Second)
+	c.Issuer, c.Claims.ID = IAMIssuer, e.newID()
+	c.IssuedAt, c.Expiry = jwt.NewNumericDate(now), jwt.NewNumericDate(now.Add(IAMTokenLifetime))
+	c.Account = IAMAccount{Valid: true, BSS: acct}
+	c.Scope, c.ClientID = "ibm openid", "default"
 	key, err := e.key(keyIAM)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
-	return e.sign(key, iamKID(key), c)
+	tok, err := e.sign(key, iamKID(key), c)
+	return tok, now, err
 }
 
 func iamKID(k *rsa.PrivateKey) string { return kid("iam", k) }

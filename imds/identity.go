@@ -123,13 +123,9 @@ func (e *Emulator) issueToken(c *call) (int, any, error) {
 	if err := c.decode(e, &req); err != nil {
 		return 0, nil, err
 	}
-	expiresIn := int64(DefaultTokenExpiry)
-	if req.ExpiresIn != nil {
-		expiresIn = *req.ExpiresIn
-		if expiresIn < MinTokenExpiry || expiresIn > MaxTokenExpiry {
-			return 0, nil, errf(CodeInvalidValue, withValue(field("expires_in"), fmt.Sprint(expiresIn)),
-				"The value provided for the `expires_in` field must be between `%d` and `%d`.", MinTokenExpiry, MaxTokenExpiry)
-		}
+	expiresIn, err := lifetime(req.ExpiresIn, DefaultTokenExpiry, MinTokenExpiry, MaxTokenExpiry)
+	if err != nil {
+		return 0, nil, err
 	}
 	nonce := ""
 	if req.Nonce != nil {
@@ -149,6 +145,19 @@ func (e *Emulator) issueToken(c *call) (int, any, error) {
 		ExpiresIn:   expiresIn,
 		Nonce:       nonce,
 	}, nil
+}
+
+// lifetime is the expires_in of a request in seconds: def when absent, invalid_value outside
+// [min, max].
+func lifetime(v *int64, def, min, max int64) (int64, error) {
+	if v == nil {
+		return def, nil
+	}
+	if *v < min || *v > max {
+		return 0, errf(CodeInvalidValue, withValue(field("expires_in"), fmt.Sprint(*v)),
+			"The value provided for the `expires_in` field must be between `%d` and `%d`.", min, max)
+	}
+	return *v, nil
 }
 
 // signIdentity makes an identity token for the instance.

@@ -3,8 +3,6 @@ package imds_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -28,26 +26,14 @@ func call(t testing.TB, e *imds.Emulator, method, url, body string, headers ...s
 
 func callFrom(t testing.TB, e *imds.Emulator, o imds.Origin, method, url, body string, headers ...string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := (&http.Client{Transport: e.Transport(o)}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	status, data := roundTrip(t, e, o, method, url, body, headers...)
 	var m map[string]any
 	if len(data) > 0 {
 		if err := json.Unmarshal(data, &m); err != nil {
 			t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, url, err, data)
 		}
 	}
-	return resp.StatusCode, m
+	return status, m
 }
 
 const md = "http://api.metadata.cloud.ibm.com"

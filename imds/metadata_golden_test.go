@@ -84,9 +84,10 @@ func roundTrip(t testing.TB, e *imds.Emulator, o imds.Origin, method, url, body 
 // ibmError is IBM's error JSON, decoded for assertions.
 type ibmError struct {
 	Errors []struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Target  *struct {
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		MoreInfo string `json:"more_info"`
+		Target   *struct {
 			Name  string `json:"name"`
 			Type  string `json:"type"`
 			Value string `json:"value"`
