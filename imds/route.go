@@ -41,8 +41,8 @@ type route struct {
 	cred credential
 	// serve answers the call.
 	serve rule
-	// Issue 13 adds here what the operation accepts (its query parameters: any other is
-	// unknown_field) and the IAM roles it needs; serveHost checks them beside cred.
+	// What an operation accepts (its query parameters: any other is unknown_field) and the
+	// IAM roles it requires belong here too, checked by authenticate beside cred.
 
 	segs []string // pattern, split at "/"
 }
