@@ -244,12 +244,17 @@ func (e *Emulator) readBody(r *http.Request, v any) *bodyProblem {
 	case len(bytes.TrimSpace(data)) == 0:
 		return nil
 	}
-	err = strictjson.UnmarshalKnown(data, v)
+	if err := strictjson.UnmarshalKnown(data, v); err != nil {
+		return bodyFaultOf(err)
+	}
+	return nil
+}
+
+// bodyFaultOf classifies a decoding error of strictjson.
+func bodyFaultOf(err error) *bodyProblem {
 	var te *json.UnmarshalTypeError
 	var ue *strictjson.UnknownFieldError
 	switch {
-	case err == nil:
-		return nil
 	case errors.As(err, &te) && te.Field != "":
 		return &bodyProblem{fault: bodyWrongType, name: te.Field, typ: jsonType(te.Type.Kind().String())}
 	case errors.As(err, &te):

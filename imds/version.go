@@ -30,14 +30,15 @@ func (e *Emulator) version(q url.Values, since string) (string, error) {
 		return "", errf(CodeMissingField, query("version"), "The `version` query parameter is required.")
 	}
 	v := q.Get("version")
-	if _, err := time.Parse(time.DateOnly, v); err != nil {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
 		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must be a date in the format YYYY-MM-DD.")
 	}
 	if v < since {
 		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be earlier than `%s`.", since)
 	}
-	if today := e.now().UTC().Format(time.DateOnly); v > today {
-		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be later than the current date (%s).", today)
+	if now := e.now().UTC(); t.After(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)) {
+		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be later than the current date (%s).", now.Format(time.DateOnly))
 	}
 	return v, nil
 }
