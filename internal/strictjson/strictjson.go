@@ -9,13 +9,15 @@
 //
 // Errors of encoding/json (*json.SyntaxError, *json.UnmarshalTypeError) are returned as they
 // are, for callers to word in their own terms; the package adds ErrTrailingData and
-// *UnknownFieldError.
+// *UnknownFieldError, which, unlike encoding/json's own error, names where the property is.
 package strictjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +27,9 @@ var ErrTrailingData = errors.New("data after the JSON value")
 // UnknownFieldError is a property of an object that the value decoded into has no field for.
 type UnknownFieldError struct {
 	Name string // the property's name, as written
+	// Path is where the property is, from the document's root: "a.b[2].name" for the property
+	// name of the third element of b in a; Name itself at the root.
+	Path string
 }
 
 func (e *UnknownFieldError) Error() string { return "unknown field " + `"` + e.Name + `"` }
@@ -45,7 +50,12 @@ func decode(data []byte, v any, known bool) error {
 	if err := dec.Decode(v); err != nil {
 		// encoding/json has no type for this error; its text is all there is.
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return &UnknownFieldError{Name: strings.Trim(name, `"`)}
+			name = strings.Trim(name, `"`)
+			path := unknownPath(data, reflect.TypeOf(v), "")
+			if path == "" {
+				path = name
+			}
+			return &UnknownFieldError{Name: name, Path: path}
 		}
 		return err
 	}
@@ -53,4 +63,110 @@ func decode(data []byte, v any, known bool) error {
 		return ErrTrailingData
 	}
 	return nil
+}
+
+// unknownPath finds, in document order, the first property of data that a value of type t has
+// no field for, and returns its path under prefix, or "" when there is none. encoding/json
+// names the property only; this walks the document again, which is cheap next to a refusal.
+func unknownPath(data []byte, t reflect.Type, prefix string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return ""
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return ""
+			}
+			key, _ := tok.(string)
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return ""
+			}
+			path := key
+			if prefix != "" {
+				path = prefix + "." + key
+			}
+			ft, ok := fieldType(t, key)
+			if !ok {
+				return path
+			}
+			if p := unknownPath(raw, ft, path); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(data, &items) != nil {
+			return ""
+		}
+		for i, item := range items {
+			if p := unknownPath(item, t.Elem(), prefix+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil {
+			return ""
+		}
+		for k, v := range m {
+			if p := unknownPath(v, t.Elem(), prefix+"."+k); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// fieldType is the type of the field of struct type t that encoding/json decodes the
+// property key into: by its name in the json tag (or the Go name), exactly or else folding
+// case, through embedded structs.
+func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
+	var fold reflect.Type
+	var walk func(t reflect.Type) reflect.Type
+	walk = func(t reflect.Type) reflect.Type {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, _, _ := strings.Cut(tag, ",")
+			if f.Anonymous && name == "" {
+				et := f.Type
+				if et.Kind() == reflect.Pointer {
+					et = et.Elem()
+				}
+				if et.Kind() == reflect.Struct {
+					if ft := walk(et); ft != nil {
+						return ft
+					}
+					continue
+				}
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if name == key {
+				return f.Type
+			}
+			if fold == nil && strings.EqualFold(name, key) {
+				fold = f.Type
+			}
+		}
+		return nil
+	}
+	if ft := walk(t); ft != nil {
+		return ft, true
+	}
+	return fold, fold != nil
 }

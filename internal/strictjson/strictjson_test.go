@@ -50,3 +50,38 @@ func TestUnmarshal(t *testing.T) {
 }
 
 func is(target error) func(error) bool { return func(err error) bool { return errors.Is(err, target) } }
+
+type inner struct {
+	Name string `json:"name"`
+}
+
+type embedded struct {
+	E int `json:"e"`
+}
+
+type nested struct {
+	embedded
+	Boot  *struct{ Volume inner } `json:"boot"`
+	Items []inner                 `json:"items"`
+	Any   any                     `json:"any"`
+}
+
+// TestUnknownFieldPath: an unknown property is named by its path from the root, which
+// encoding/json's own error does not say.
+func TestUnknownFieldPath(t *testing.T) {
+	tests := []struct{ in, name, path string }{
+		{`{"x": 1}`, "x", "x"},
+		{`{"boot": {"volume": {"name": "a", "profile": {}}}}`, "profile", "boot.volume.profile"},
+		{`{"BOOT": {"VOLUME": {"zone": 1}}}`, "zone", "BOOT.VOLUME.zone"},
+		{`{"items": [{"name": "a"}, {"name": "b", "size": 1}]}`, "size", "items[1].size"},
+		{`{"e": 1, "any": {"free": 1}, "f": 2}`, "f", "f"},
+	}
+	for _, tt := range tests {
+		var d nested
+		err := strictjson.UnmarshalKnown([]byte(tt.in), &d)
+		var ue *strictjson.UnknownFieldError
+		if !errors.As(err, &ue) || ue.Name != tt.name || ue.Path != tt.path {
+			t.Errorf("%s: got %v (%+v); want %s at %s", tt.in, err, ue, tt.name, tt.path)
+		}
+	}
+}
