@@ -39,9 +39,10 @@ const (
 )
 
 // Default returns the ready-to-use world: one running instance with the metadata service
-// enabled over http with hop limit 1, a default trusted profile that is auto-linked plus a
-// second linked profile and one unlinked profile, two SSH keys, a placement group and one
-// instance template.
+// enabled over http with hop limit 1, a default trusted profile that is auto-linked and may
+// read the VPC but not change it (Viewer), a second linked profile with no VPC role and one
+// unlinked profile, an operator who is an Administrator of the VPC, two SSH keys, a placement
+// group and one instance template.
 func Default() *Scenario {
 	acct := DefaultAccountID
 	crn := func(scope, typ, id string) string {
@@ -58,12 +59,17 @@ func Default() *Scenario {
 			Email:       "test.user@ibm.com",
 			APIKey:      OperatorAPIKey,
 			AccountName: "Test Account",
+			IMSUserID:   8009626,
+			Policies:    []Policy{{Service: VPCService, Roles: []string{"Administrator"}}},
 		},
 		ResourceGroup: Reference{ID: DefaultResourceGroup, Name: "defaults", ResourceType: "resource_group"},
 		TrustedProfiles: []TrustedProfile{
-			{ID: DefaultProfileID, Name: DefaultProfileName, CRN: profileCRN(DefaultProfileID), LinkedInstances: []string{DefaultInstanceID}},
-			{ID: LinkedProfileID, Name: LinkedProfileName, CRN: profileCRN(LinkedProfileID), LinkedInstances: []string{DefaultInstanceID}},
-			{ID: UnlinkedProfileID, Name: UnlinkedProfileName, CRN: profileCRN(UnlinkedProfileID)},
+			{ID: DefaultProfileID, Name: DefaultProfileName, CRN: profileCRN(DefaultProfileID), LinkedInstances: []string{DefaultInstanceID},
+				Policies: []Policy{{Service: VPCService, Roles: []string{"Viewer"}}}},
+			{ID: LinkedProfileID, Name: LinkedProfileName, CRN: profileCRN(LinkedProfileID), LinkedInstances: []string{DefaultInstanceID},
+				Policies: []Policy{{Service: "cloud-object-storage", Roles: []string{"Writer"}}}},
+			{ID: UnlinkedProfileID, Name: UnlinkedProfileName, CRN: profileCRN(UnlinkedProfileID),
+				Policies: []Policy{{Service: "billing", Roles: []string{"Administrator"}}}},
 		},
 		VPCs:    []Reference{{ID: DefaultVPCID, Name: "my-test-vpc", CRN: crn(DefaultRegion, "vpc", DefaultVPCID), ResourceType: "vpc"}},
 		Subnets: []Subnet{{Reference: Reference{ID: DefaultSubnetID, Name: "my-subnet-01", CRN: crn(DefaultZone, "subnet", DefaultSubnetID), ResourceType: "subnet"}, Zone: DefaultZone, CIDR: "10.240.64.0/24", VPC: DefaultVPCID}},

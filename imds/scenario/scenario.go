@@ -8,7 +8,7 @@
 // Resource types carry the JSON field names of the VPC API (github.com/IBM/vpc-go-sdk, package
 // vpcv1) so that the core can answer with them directly. A few fields exist only in the scenario
 // and never appear in an API answer; they are marked "scenario only" in their doc comments
-// (user data, the initial password, the operator's API key, profile links).
+// (user data, the initial password, the operator's API key, profile links, IAM policies).
 //
 // # Identifiers
 //
@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/imdsplay/imdsplay/internal/strictjson"
@@ -63,6 +65,32 @@ type Operator struct {
 	APIKey string `json:"api_key"`
 	// AccountName is shown by `ibmcloud` as "under account ...".
 	AccountName string `json:"account_name"`
+	// IMSUserID is the operator's classic infrastructure user ID, which IAM's apikey grant
+	// returns as ims_user_id; 0 derives a stable one from IAMID.
+	IMSUserID int64 `json:"ims_user_id,omitempty"`
+	// Policies are the operator's IAM access policies (see Policy).
+	Policies []Policy `json:"policies"`
+}
+
+// VPCService is the IAM service name of VPC Infrastructure Services, whose platform roles the
+// VPC API checks.
+const VPCService = "is"
+
+// PlatformRoles are IAM's platform roles, each granting what the ones before it grant.
+var PlatformRoles = []string{"Viewer", "Operator", "Editor", "Administrator"}
+
+// Policy is an IAM access policy: roles on one service of the account. Only policies on
+// VPCService change what the emulated world allows; others (cloud-object-storage Writer, say)
+// are there for the reader and for the panel.
+//
+// The operator and trusted profiles hold a list of policies. A list that is absent (or null)
+// is a scenario written before policies existed and allows everything, as those scenarios did:
+// it counts as Administrator on VPCService. An empty list allows nothing.
+type Policy struct {
+	// Service is the IAM service name, such as "is" or "cloud-object-storage".
+	Service string `json:"service"`
+	// Roles are IAM role names; on VPCService, platform roles (PlatformRoles).
+	Roles []string `json:"roles"`
 }
 
 // Reference is the common {crn, href, id, name, resource_type} shape of VPC references.
@@ -82,6 +110,8 @@ type TrustedProfile struct {
 	// LinkedInstances lists the IDs of instances linked to this profile (scenario only). A
 	// default trusted profile with auto_link adds its instance here when the instance is created.
 	LinkedInstances []string `json:"linked_instances,omitempty"`
+	// Policies are the profile's IAM access policies (see Policy).
+	Policies []Policy `json:"policies"`
 }
 
 // Subnet is a VPC subnet.
@@ -123,6 +153,12 @@ type InstanceProfile struct {
 	Manufacturer string `json:"vcpu_manufacturer"`
 	MemoryGiB    int    `json:"memory"`
 	Bandwidth    int    `json:"bandwidth"`
+	// VCPUPercentage is the share of vCPU time the instance gets (burstable profiles have
+	// less than 100), VCPUBurstLimit the share it may burst to, ThreadsPerCore 1 or 2; 0 means
+	// IBM's values for profiles that are not burstable: 100, 100 and 2.
+	VCPUPercentage int `json:"vcpu_percentage,omitempty"`
+	VCPUBurstLimit int `json:"vcpu_burst_limit,omitempty"`
+	ThreadsPerCore int `json:"threads_per_core,omitempty"`
 }
 
 // MetadataService is the instance's metadata service configuration.
@@ -157,6 +193,32 @@ type NetworkInterface struct {
 	Subnet             string    `json:"subnet"`
 	// VNI is the virtual network interface ID, for network attachments.
 	VNI string `json:"virtual_network_interface,omitempty"`
+}
+
+// ClusterNetworkAttachment attaches an instance to a cluster network through a cluster network
+// interface.
+type ClusterNetworkAttachment struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	// Interface is the cluster network interface, with its primary IP in a cluster network
+	// subnet.
+	Interface   Reference `json:"cluster_network_interface"`
+	Subnet      Reference `json:"cluster_network_subnet"`
+	PrimaryIPv4 string    `json:"primary_ipv4_address"`
+}
+
+// Settings are the properties of an instance, or of the instances a template makes, that a
+// prototype may give and that concern no other resource. Zero values are IBM's defaults.
+type Settings struct {
+	// HostFailure is availability_policy.host_failure: restart ("") or stop.
+	HostFailure string `json:"host_failure,omitempty"`
+	// SecureBoot is enable_secure_boot.
+	SecureBoot bool `json:"enable_secure_boot,omitempty"`
+	// ReservationPolicy is reservation_affinity.policy: automatic ("") or disabled.
+	ReservationPolicy string `json:"reservation_affinity_policy,omitempty"`
+	// VolumeBandwidth is total_volume_bandwidth in Mbps; 0 is a quarter of the profile's.
+	VolumeBandwidth int `json:"total_volume_bandwidth,omitempty"`
 }
 
 // VolumeAttachment attaches a volume to an instance.
@@ -211,6 +273,36 @@ type Instance struct {
 	UserData string `json:"user_data,omitempty"`
 	// Template is the ID of the template the instance was created from, if any.
 	Template string `json:"instance_template,omitempty"`
+	// ClusterNetworkAttachments connect the instance to cluster networks.
+	ClusterNetworkAttachments []ClusterNetworkAttachment `json:"cluster_network_attachments,omitempty"`
+	Settings
+}
+
+// BootVolume is how a template makes the boot volume of its instances.
+type BootVolume struct {
+	AttachmentName string `json:"attachment_name,omitempty"`
+	Name           string `json:"name,omitempty"`
+	Profile        string `json:"profile,omitempty"`
+	Capacity       int    `json:"capacity,omitempty"`
+	// Keep is the opposite of delete_volume_on_instance_delete, so that false is IBM's default.
+	Keep bool `json:"keep_on_instance_delete,omitempty"`
+}
+
+// DataVolume is a data volume a template makes and attaches to each of its instances.
+type DataVolume struct {
+	AttachmentName string `json:"attachment_name,omitempty"`
+	Name           string `json:"name,omitempty"`
+	Profile        string `json:"profile"`
+	Capacity       int    `json:"capacity"`
+	// Keep is the opposite of delete_volume_on_instance_delete.
+	Keep bool `json:"keep_on_instance_delete,omitempty"`
+}
+
+// SecondaryNetwork is a network interface (or attachment, as the template's primary one is)
+// that a template adds to each of its instances after the primary one.
+type SecondaryNetwork struct {
+	Name   string `json:"name,omitempty"`
+	Subnet string `json:"subnet"`
 }
 
 // Template is an instance template. Its metadata service setting cannot change after creation.
@@ -233,6 +325,13 @@ type Template struct {
 	// NetworkAttachment says the template gives its subnet as a primary network attachment (a
 	// virtual network interface) rather than as a legacy primary network interface.
 	NetworkAttachment bool `json:"network_attachment,omitempty"`
+	// NetworkName is the name of the primary network interface or attachment ("" generates one).
+	NetworkName string `json:"network_name,omitempty"`
+	// SecondaryNetworks, BootVolume and DataVolumes are what else the template makes.
+	SecondaryNetworks []SecondaryNetwork `json:"secondary_networks,omitempty"`
+	BootVolume        *BootVolume        `json:"boot_volume,omitempty"`
+	DataVolumes       []DataVolume       `json:"data_volumes,omitempty"`
+	Settings
 }
 
 // FieldError reports a problem in a scenario document, naming the field by its JSON path.
@@ -264,8 +363,8 @@ func Load(r io.Reader) (*Scenario, error) {
 		case errors.As(err, &se):
 			return nil, &FieldError{Field: "(document)", Reason: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)}
 		case errors.As(err, &ue):
-			name := ue.Name
-			if name == "" {
+			name := ue.Path
+			if ue.Name == "" {
 				name = `""` // a property with an empty name
 			}
 			return nil, &FieldError{Field: name, Reason: "unknown field"}
@@ -349,8 +448,51 @@ func (s *Scenario) Validate() error {
 		if p.ID == "" {
 			return &FieldError{Field: fmt.Sprintf("trusted_profiles[%d].id", i), Reason: "is required"}
 		}
+		if err := validatePolicies(fmt.Sprintf("trusted_profiles[%d].policies", i), p.Policies); err != nil {
+			return err
+		}
+	}
+	return validatePolicies("operator.policies", s.Operator.Policies)
+}
+
+// validatePolicies checks that policies name a service, and only platform roles on VPCService.
+func validatePolicies(field string, policies []Policy) error {
+	for i, p := range policies {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if p.Service == "" {
+			return &FieldError{Field: f + ".service", Reason: "is required"}
+		}
+		if p.Service != VPCService {
+			continue
+		}
+		for j, r := range p.Roles {
+			if !slices.Contains(PlatformRoles, r) {
+				return &FieldError{Field: fmt.Sprintf("%s.roles[%d]", f, j), Reason: fmt.Sprintf("must be one of %s on %q, not %q", strings.Join(PlatformRoles, ", "), VPCService, r)}
+			}
+		}
 	}
 	return nil
+}
+
+// VPCRole is the highest platform role that policies grant on VPCService: "" for none, and
+// Administrator for absent (nil) policies (see Policy).
+func VPCRole(policies []Policy) string {
+	if policies == nil {
+		return PlatformRoles[len(PlatformRoles)-1]
+	}
+	best := -1
+	for _, p := range policies {
+		if p.Service != VPCService {
+			continue
+		}
+		for _, r := range p.Roles {
+			best = max(best, slices.Index(PlatformRoles, r))
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return PlatformRoles[best]
 }
 
 // ValidateMetadataService checks the limits of a metadata service setting; field prefixes the

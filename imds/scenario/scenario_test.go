@@ -65,6 +65,13 @@ func TestLoadErrors(t *testing.T) {
 			inst(m)["default_trusted_profile"].(map[string]any)["target"] = map[string]any{"id": "Profile-nope"}
 		}), "instances[0].default_trusted_profile.target"},
 		{"fail/trailing", string(good) + "{}", "(document)"},
+		{"fail/nested-unknown-field", edit(func(m map[string]any) { inst(m)["metadata_service"].(map[string]any)["hops"] = 1 }), "instances[0].metadata_service.hops"},
+		{"fail/vpc-role", edit(func(m map[string]any) {
+			m["trusted_profiles"].([]any)[0].(map[string]any)["policies"] = []any{map[string]any{"service": "is", "roles": []any{"Reader"}}}
+		}), "trusted_profiles[0].policies[0].roles[0]"},
+		{"fail/policy-service", edit(func(m map[string]any) {
+			m["operator"].(map[string]any)["policies"] = []any{map[string]any{"roles": []any{"Viewer"}}}
+		}), "operator.policies[0].service"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,5 +84,50 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("field got %q; want %q (%v)", fe.Field, tt.field, err)
 			}
 		})
+	}
+}
+
+// TestPoliciesDefault: a scenario written before policies existed loads, and its operator and
+// profiles may do everything; an empty list grants nothing; other services' roles grant no
+// VPC role.
+func TestPoliciesDefault(t *testing.T) {
+	var m map[string]any
+	data, _ := json.Marshal(Default())
+	json.Unmarshal(data, &m)
+	delete(m["operator"].(map[string]any), "policies")
+	for _, p := range m["trusted_profiles"].([]any) {
+		delete(p.(map[string]any), "policies")
+	}
+	old, _ := json.Marshal(m)
+	s, err := Load(bytes.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := VPCRole(s.Operator.Policies); got != "Administrator" {
+		t.Errorf("operator without policies: got %q; want Administrator", got)
+	}
+	if got := VPCRole(s.Clone().TrustedProfiles[0].Policies); got != "Administrator" {
+		t.Errorf("cloned profile without policies: got %q; want Administrator", got)
+	}
+	for _, tc := range []struct {
+		policies []Policy
+		want     string
+	}{
+		{[]Policy{}, ""},
+		{[]Policy{{Service: "cloud-object-storage", Roles: []string{"Writer"}}}, ""},
+		{[]Policy{{Service: VPCService, Roles: []string{"Viewer"}}, {Service: VPCService, Roles: []string{"Operator"}}}, "Operator"},
+	} {
+		if got := VPCRole(tc.policies); got != tc.want {
+			t.Errorf("VPCRole(%v) got %q; want %q", tc.policies, got, tc.want)
+		}
+		// An empty list survives a copy as empty: it must not become "absent".
+		s := Default()
+		s.Operator.Policies = tc.policies
+		if got := VPCRole(s.Clone().Operator.Policies); got != tc.want {
+			t.Errorf("after Clone, VPCRole(%v) got %q; want %q", tc.policies, got, tc.want)
+		}
+	}
+	if p := Default().ProfileByName(DefaultProfileName); VPCRole(p.Policies) != "Viewer" {
+		t.Errorf("the default world's %s is not a Viewer", DefaultProfileName)
 	}
 }
