@@ -13,6 +13,7 @@ require (
 )
 
 require (
+	github.com/IBM/vpc-go-sdk v0.70.0 // indirect
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/a-h/templ v0.3.1100 // indirect
 	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794 // indirect

@@ -71,7 +71,7 @@ func (s atkSurface) send(t *testing.T, e *imds.Emulator, tok string) (int, strin
 		return status, m.ErrorCode
 	}
 	if len(m.Errors) > 0 {
-		if m.StatusCode != status {
+		if m.StatusCode != 0 && m.StatusCode != status { // the metadata host sends none (TestErrorShapes)
 			t.Fatalf("%s: status_code %d; status %d", s.name, m.StatusCode, status)
 		}
 		return status, m.Errors[0].Code

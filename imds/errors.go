@@ -22,8 +22,13 @@ const (
 	CodeUnauthenticated  Code = "unauthenticated"
 	CodeUnauthorized     Code = "unauthorized"
 	CodeUnknownField     Code = "unknown_field"
-	// CodeMethodNotAllowed is not on IBM's list; the emulator uses it for a known path called
-	// with the wrong method (IBM answers 405 there too, with its own wording).
+	// CodeInvalidVersionRange is not on the error-code page, but it is what the real service
+	// answered for a version date before the first one (../shared/reference/captured), the
+	// code the VPC API uses for the same fault.
+	CodeInvalidVersionRange Code = "invalid_version_range"
+	// CodeMethodNotAllowed is not IBM's: the emulator's own endpoints under /_emulator/ answer
+	// it for a known path called with another method. IBM's hosts answer that their own way
+	// (see host.wrongMethod).
 	CodeMethodNotAllowed Code = "method_not_allowed"
 )
 
@@ -98,6 +103,7 @@ func errf(code Code, target *Target, format string, args ...any) *Error {
 func field(name string) *Target             { return &Target{Name: name, Type: "field"} }
 func header(name string) *Target            { return &Target{Name: name, Type: "header"} }
 func query(name string) *Target             { return &Target{Name: name, Type: "query_parameter"} }
+func param(name string) *Target             { return &Target{Name: name, Type: "parameter"} }
 func pathParam(name string) *Target         { return &Target{Name: name, Type: "path_parameter"} }
 func withValue(t *Target, v string) *Target { t.Value = v; return t }
 

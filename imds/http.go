@@ -88,28 +88,37 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The writer and the call are one allocation: this is every request's cost.
 	x := &exchange{rw: responseWriter{ResponseWriter: w}}
 	rw := &x.rw
+	var h *host
+	switch classify(r) {
+	case svcMetadata:
+		h = metadataHost
+	case svcIAM:
+		h = iamHost
+	case svcVPC:
+		h = vpcHost
+	case svcEmulator:
+		h = emulatorHost
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if _, broken := v.(*RandError); broken || v == http.ErrAbortHandler {
 				panic(v)
 			}
 			if !rw.wrote {
-				e.writeError(rw, r, &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: fmt.Errorf("panic: %v", v)})
+				err := fmt.Errorf("panic: %v", v)
+				if h == nil {
+					e.writeError(rw, r, err, true)
+					return
+				}
+				h.render(e, rw, r, h.failure(err))
 			}
 		}
 	}()
-	switch classify(r) {
-	case svcMetadata:
-		e.serveHost(metadataHost, &x.c, rw, r)
-	case svcIAM:
-		e.serveHost(iamHost, &x.c, rw, r)
-	case svcVPC:
-		e.serveHost(vpcHost, &x.c, rw, r)
-	case svcEmulator:
-		e.serveHost(emulatorHost, &x.c, rw, r)
-	default:
-		e.writeError(rw, r, errNotFoundPath(r.URL.Path))
+	if h == nil {
+		e.writeError(rw, r, errNotFoundPath(r.URL.Path), true)
+		return
 	}
+	e.serveHost(h, &x.c, rw, r)
 }
 
 // exchange is what ServeHTTP keeps for one request.
@@ -131,10 +140,11 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// errorBody is IBM's error JSON.
+// errorBody is IBM's error JSON. The metadata service leaves status_code out (see
+// renderMetadata); the VPC API has it.
 type errorBody struct {
 	Errors     []errorItem `json:"errors"`
-	StatusCode int         `json:"status_code"`
+	StatusCode int         `json:"status_code,omitempty"`
 	Trace      string      `json:"trace"`
 }
 
@@ -152,9 +162,10 @@ var moreInfo = map[Code]string{
 	CodeUnauthenticated:  "https://cloud.ibm.com/docs/vpc?topic=vpc-imd-configure-service#imd-get-token",
 }
 
-// writeError renders err as IBM's error JSON with its status. Errors that are not core errors
-// become service_error, and their text is never shown.
-func (e *Emulator) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// writeError renders err as IBM's error JSON with its status, and status_code in the body
+// when withStatus. Errors that are not core errors become service_error, and their text is
+// never shown. The trace is also the X-Request-Id header, as the real service sends it.
+func (e *Emulator) writeError(w http.ResponseWriter, r *http.Request, err error, withStatus bool) {
 	var ce *Error
 	if !errors.As(err, &ce) {
 		ce = &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
@@ -162,9 +173,11 @@ func (e *Emulator) writeError(w http.ResponseWriter, r *http.Request, err error)
 	status := ce.HTTPStatus()
 	trace := e.newID()
 	body := errorBody{
-		Errors:     []errorItem{{Code: ce.Code, Message: ce.Message, MoreInfo: moreInfo[ce.Code], Target: ce.Target}},
-		StatusCode: status,
-		Trace:      trace,
+		Errors: []errorItem{{Code: ce.Code, Message: ce.Message, MoreInfo: moreInfo[ce.Code], Target: ce.Target}},
+		Trace:  trace,
+	}
+	if withStatus {
+		body.StatusCode = status
 	}
 	if ce.Code == CodeUnauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+r.Host+`"`)
@@ -222,7 +235,8 @@ const (
 	bodyUnknownField           // a property the request does not have (name set)
 )
 
-// bodyProblem describes a fault; name is the property, typ the JSON type it should have had.
+// bodyProblem describes a fault; name is the property by its path from the body's root
+// ("boot_volume_attachment.volume.size"), typ the JSON type it should have had.
 type bodyProblem struct {
 	fault     bodyFault
 	name, typ string
@@ -260,7 +274,7 @@ func bodyFaultOf(err error) *bodyProblem {
 	case errors.As(err, &te):
 		return &bodyProblem{fault: bodyNotObject}
 	case errors.As(err, &ue):
-		return &bodyProblem{fault: bodyUnknownField, name: ue.Name}
+		return &bodyProblem{fault: bodyUnknownField, name: ue.Path}
 	}
 	return &bodyProblem{fault: bodyMalformed}
 }

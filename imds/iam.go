@@ -2,7 +2,10 @@ package imds
 
 import (
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,15 +123,35 @@ func (e *Emulator) resolveProfile(in *scenario.Instance, ref *profileRef) (scena
 		}
 		target = field("default_trusted_profile")
 		p = s.FindProfile(in.DefaultProfile.Target)
-	case ref.ID != nil:
-		target = withValue(field("trusted_profile.id"), *ref.ID)
-		p = s.FindProfile(scenario.TrustedProfileTarget{ID: *ref.ID})
-	case ref.CRN != nil:
-		target = withValue(field("trusted_profile.crn"), *ref.CRN)
-		p = s.FindProfile(scenario.TrustedProfileTarget{CRN: *ref.CRN})
 	default:
-		target = withValue(field("trusted_profile.name"), *ref.Name)
-		p = s.ProfileByName(*ref.Name)
+		// Every identifier given must name the same profile: an id and the crn of another
+		// profile are a contradiction, not a choice.
+		for _, g := range []struct {
+			kind string
+			v    *string
+		}{{"id", ref.ID}, {"crn", ref.CRN}, {"name", ref.Name}} {
+			if g.v == nil {
+				continue
+			}
+			t := withValue(field("trusted_profile."+g.kind), *g.v)
+			var q *scenario.TrustedProfile
+			switch g.kind {
+			case "id":
+				q = s.FindProfile(scenario.TrustedProfileTarget{ID: *g.v})
+			case "crn":
+				q = s.FindProfile(scenario.TrustedProfileTarget{CRN: *g.v})
+			default:
+				q = s.ProfileByName(*g.v)
+			}
+			switch {
+			case q == nil:
+				return scenario.TrustedProfile{}, errf(CodeNotFound, t, "Trusted profile not found.")
+			case p == nil:
+				p, target = q, t
+			case q.ID != p.ID:
+				return scenario.TrustedProfile{}, errf(CodeInvalidValue, t, "The `trusted_profile` names two different trusted profiles: its %s and its %s must name the same one.", target.Name, t.Name)
+			}
+		}
 	}
 	if p == nil {
 		return scenario.TrustedProfile{}, errf(CodeNotFound, target, "Trusted profile not found.")
@@ -241,11 +264,17 @@ type iamErrorBody struct {
 func renderIAM(e *Emulator, w http.ResponseWriter, r *http.Request, err error) {
 	var ie *iamError
 	if !errors.As(err, &ie) {
-		e.writeError(w, r, err)
+		e.writeError(w, r, err, true)
 		return
 	}
 	trace := e.newID()
 	writeJSONStatus(w, ie.status, iamErrorBody{ErrorCode: ie.code, ErrorMessage: ie.message, Context: map[string]string{"requestId": trace}}, trace)
+}
+
+// iamWrongMethod is IAM's answer to its paths called with another method: 405, in IAM's
+// shape. The code is the emulator's: IBM documents none for it.
+func iamWrongMethod(method, path string, allow []string) error {
+	return &iamError{http.StatusMethodNotAllowed, "BXNIM0405E", fmt.Sprintf("Method %s is not allowed for %s; use %s.", method, path, strings.Join(allow, " or "))}
 }
 
 // iamKeys is IAM's GET /identity/keys: the public key of IAM access tokens.
@@ -257,13 +286,17 @@ func (e *Emulator) iamKeys(*call) (int, any, error) {
 	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key, iamKID(key)))}, nil
 }
 
-// iamTokenAnswer is IAM's token endpoint response.
+// iamTokenAnswer is IAM's token endpoint response, in the order IAM documents it. A user's
+// API key login also gets a refresh token and the user's ims_user_id; the compute resource
+// grant, like a service ID's key, gets "not_supported" for a refresh token.
 type iamTokenAnswer struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
-	Expiration  int64  `json:"expiration"`
-	Scope       string `json:"scope"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	IMSUserID    int64  `json:"ims_user_id,omitempty"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Expiration   int64  `json:"expiration"`
+	Scope        string `json:"scope"`
 }
 
 // iamToken is IAM's POST /identity/token for the apikey and cr-token grants.
@@ -273,19 +306,23 @@ func (e *Emulator) iamToken(c *call) (int, any, error) {
 		return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0109E", "Property missing or empty: the request body must be form encoded."}
 	}
 	var tok string
+	answer := iamTokenAnswer{RefreshToken: "not_supported"}
 	switch form.Get("grant_type") {
 	case "":
 		return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0109E", "Property missing or empty. Property: grant_type"}
 	case GrantAPIKey:
 		e.mu.Lock()
-		want := e.world.Operator.APIKey
+		op := e.world.Operator
 		e.mu.Unlock()
-		if form.Get("apikey") == "" || form.Get("apikey") != want {
+		if form.Get("apikey") == "" || form.Get("apikey") != op.APIKey {
 			return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0415E", "Provided API key could not be found."}
 		}
 		if tok, err = e.UserToken(); err != nil {
 			return 0, nil, err
 		}
+		// IAM's refresh tokens are opaque; this one is random and refreshes nothing here.
+		answer.RefreshToken = strings.ReplaceAll(e.newID()+e.newID()+e.newID(), "-", "")
+		answer.IMSUserID = imsUserID(op)
 	case GrantCRToken:
 		if tok, err = e.crTokenGrant(form); err != nil {
 			return 0, nil, err
@@ -294,8 +331,19 @@ func (e *Emulator) iamToken(c *call) (int, any, error) {
 		return 0, nil, &iamError{http.StatusBadRequest, "BXNIM0104E", "Unsupported grant type: " + form.Get("grant_type")}
 	}
 	now := e.now()
-	return http.StatusOK, iamTokenAnswer{AccessToken: tok, TokenType: "Bearer",
-		ExpiresIn: int64(IAMTokenLifetime / time.Second), Expiration: now.Add(IAMTokenLifetime).Unix(), Scope: "ibm openid"}, nil
+	answer.AccessToken, answer.TokenType, answer.Scope = tok, "Bearer", "ibm openid"
+	answer.ExpiresIn, answer.Expiration = int64(IAMTokenLifetime/time.Second), now.Add(IAMTokenLifetime).Unix()
+	return http.StatusOK, answer, nil
+}
+
+// imsUserID is the operator's IMS user ID: the scenario's, or a stable 7-digit number derived
+// from the IAM ID.
+func imsUserID(op scenario.Operator) int64 {
+	if op.IMSUserID != 0 {
+		return op.IMSUserID
+	}
+	sum := sha256.Sum256([]byte("ims/" + op.IAMID))
+	return 1_000_000 + int64(binary.BigEndian.Uint32(sum[:4])%9_000_000)
 }
 
 // crTokenGrant is IAM's older exchange: an identity token (cr_token) plus profile_id,
@@ -317,13 +365,22 @@ func (e *Emulator) crTokenGrant(form url.Values) (string, error) {
 	if in == nil {
 		return "", refuse("The compute resource of the token does not exist.")
 	}
+	// Every identifier given counts, so that an id and another profile's crn are refused.
 	var ref *profileRef
-	if v := form.Get("profile_id"); v != "" {
-		ref = &profileRef{ID: &v}
-	} else if v := form.Get("profile_crn"); v != "" {
-		ref = &profileRef{CRN: &v}
-	} else if v := form.Get("profile_name"); v != "" {
-		ref = &profileRef{Name: &v}
+	for _, p := range []struct {
+		name string
+		dst  func(r *profileRef, v *string)
+	}{
+		{"profile_id", func(r *profileRef, v *string) { r.ID = v }},
+		{"profile_crn", func(r *profileRef, v *string) { r.CRN = v }},
+		{"profile_name", func(r *profileRef, v *string) { r.Name = v }},
+	} {
+		if v := form.Get(p.name); v != "" {
+			if ref == nil {
+				ref = &profileRef{}
+			}
+			p.dst(ref, &v)
+		}
 	}
 	p, err := e.resolveProfile(&cp, ref)
 	if err != nil {

@@ -39,6 +39,10 @@ func TestIAMExchange(t *testing.T) {
 		{"fail/unknown", "/identity/v1/iam_tokens?version=2025-08-26", `{"trusted_profile": {"id": "Profile-nope"}}`, 400, "not_found", ""},
 		{"fail/empty-ref", "/identity/v1/iam_tokens?version=2025-08-26", `{"trusted_profile": {}}`, 400, "missing_field", ""},
 		{"fail/unknown-field", "/identity/v1/iam_tokens?version=2025-08-26", `{"trusted_profile": {"uuid": "x"}}`, 400, "unknown_field", ""},
+		// Two identifiers must name one profile: the error-code page's rule.
+		{"ok/id-and-its-crn", "/identity/v1/iam_tokens?version=2025-08-26", `{"trusted_profile": {"id": "` + scenario.LinkedProfileID + `", "crn": "` + linkedCRN + `"}}`, 200, "", scenario.LinkedProfileID},
+		{"fail/id-and-another-crn", "/identity/v1/iam_tokens?version=2025-08-26", `{"trusted_profile": {"id": "` + scenario.DefaultProfileID + `", "crn": "` + linkedCRN + `"}}`, 400, "invalid_value", ""},
+		{"fail/id-and-another-name", "/identity/v1/iam_tokens?version=2025-08-26", `{"trusted_profile": {"id": "` + scenario.LinkedProfileID + `", "name": "` + scenario.DefaultProfileName + `"}}`, 400, "invalid_value", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,10 +155,11 @@ func TestBearerAttacks(t *testing.T) {
 			}
 		})
 	}
+	// No header at all is a missing field; unauthenticated is for a token that was provided.
 	t.Run("fail/missing", func(t *testing.T) {
 		status, m := call(t, e, "POST", md+"/identity/v1/iam_tokens?version=2025-08-26", ``)
-		if status != 401 || errorCode(t, status, m) != "unauthenticated" {
-			t.Fatalf("got %d %v", status, m)
+		if status != 400 || errorCode(t, status, m) != "missing_field" {
+			t.Fatalf("got %d %v; want 400 missing_field", status, m)
 		}
 	})
 	t.Run("fail/basic-scheme", func(t *testing.T) {
@@ -241,6 +246,10 @@ func TestIAMHost(t *testing.T) {
 	if status != 200 || m["token_type"] != "Bearer" {
 		t.Fatalf("apikey grant: %d %v", status, m)
 	}
+	// IAM's documented answer to a user's API key: a refresh token and the IMS user ID too.
+	if rt, _ := m["refresh_token"].(string); len(rt) < 64 || rt == "not_supported" || m["ims_user_id"] != float64(8009626) {
+		t.Fatalf("apikey grant: refresh_token %v, ims_user_id %v", m["refresh_token"], m["ims_user_id"])
+	}
 	if c, err := e.VerifyIAMToken(m["access_token"].(string)); err != nil || c.SubType != "User" {
 		t.Fatalf("user token: %v %+v", err, c)
 	}
@@ -256,6 +265,13 @@ func TestIAMHost(t *testing.T) {
 	}
 	if c, err := e.VerifyIAMToken(m["access_token"].(string)); err != nil || c.Subject != scenario.LinkedProfileID {
 		t.Fatalf("cr token: %v %+v", err, c)
+	}
+	if m["refresh_token"] != "not_supported" || m["ims_user_id"] != nil {
+		t.Fatalf("cr-token grant: refresh_token %v, ims_user_id %v", m["refresh_token"], m["ims_user_id"])
+	}
+	defaultCRN := "crn:v1:bluemix:public:iam-identity::a/" + scenario.DefaultAccountID + "::profile:" + scenario.DefaultProfileID
+	if status, m := post(url.Values{"grant_type": {imds.GrantCRToken}, "cr_token": {token(t, e)}, "profile_id": {scenario.LinkedProfileID}, "profile_crn": {defaultCRN}}); status != 400 || m["errorCode"] != "BXNIM0538E" {
+		t.Fatalf("cr-token grant naming two profiles: %d %v", status, m)
 	}
 	if status, _ := post(url.Values{"grant_type": {imds.GrantCRToken}, "cr_token": {"x"}, "profile_id": {scenario.LinkedProfileID}}); status != 400 {
 		t.Fatalf("bad cr token: %d", status)

@@ -233,11 +233,12 @@ func (e *Emulator) sign(key *rsa.PrivateKey, keyID string, claims any) (string, 
 	return tok, nil
 }
 
-// bearer extracts the token of an `Authorization: Bearer` header.
+// bearer extracts the token of an `Authorization: Bearer` header. A missing header is
+// missing_field: the error-code page keeps unauthenticated for a token that was provided.
 func bearer(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", errf(CodeUnauthenticated, header("Authorization"), "The request must carry a token in the `Authorization: Bearer` header.")
+		return "", errf(CodeMissingField, header("Authorization"), "The `Authorization` header is required: send the identity token as `Authorization: Bearer <token>`.")
 	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {

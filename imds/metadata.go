@@ -1,6 +1,7 @@
 package imds
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/imdsplay/imdsplay/imds/scenario"
@@ -95,4 +96,18 @@ func (e *Emulator) metadataAnswer(c *call, render func(viewer, *scenario.Instanc
 	}
 	e.rendered.m[key] = data
 	return http.StatusOK, data, nil
+}
+
+// metadataWrongMethod answers a metadata or identity path called with another method: 404
+// not_found, since the error-code page has no code for it and not_found is its code for what
+// does not exist (here the method and path together). See the README's fidelity notes.
+func metadataWrongMethod(method, path string, _ []string) error {
+	return &Error{Code: CodeNotFound, Status: http.StatusNotFound,
+		Message: fmt.Sprintf("The requested path %s was not found for the %s method.", path, method)}
+}
+
+// metadataUnknownQuery refuses a query parameter the operation does not take, as the
+// error-code page says: "Used when an unknown query parameter or property is provided."
+func metadataUnknownQuery(name, value string) error {
+	return errf(CodeUnknownField, withValue(param(name), value), "Unknown parameter `%s` was specified in the query.", name)
 }

@@ -112,19 +112,22 @@ func TestMetadataErrors(t *testing.T) {
 		{name: "fail/empty-id", path: "/keys/" + mdVersion, status: 404, code: "not_found"},
 		{name: "fail/nested-id", path: "/keys/" + scenario.DefaultKeyID + "/x" + mdVersion, status: 404, code: "not_found"},
 		{name: "fail/root", path: "" + mdVersion, status: 404, code: "not_found"},
-		{name: "fail/missing-version", path: "/instance", status: 400, code: "missing_field", target: "version query_parameter", action: "is.metadata.instance.read"},
-		{name: "fail/malformed-version", path: "/instance?version=2025-4-22", status: 400, code: "invalid_value", target: "version query_parameter", action: "is.metadata.instance.read"},
-		{name: "fail/version-before-identity", path: "/instance?version=2022-02-28", status: 400, code: "invalid_value", target: "version query_parameter", action: "is.metadata.instance.read"},
-		{name: "fail/version-in-future", path: "/keys?version=2026-03-13", status: 400, code: "invalid_value", target: "version query_parameter", action: "is.metadata.instance-key.list"},
-		{name: "fail/no-token", path: "/instance" + mdVersion, auth: "-", status: 401, code: "unauthenticated", target: "Authorization header", action: "is.metadata.instance.read"},
+		{name: "fail/missing-version", path: "/instance", status: 400, code: "missing_field", target: "version parameter", action: "is.metadata.instance.read"},
+		{name: "fail/malformed-version", path: "/instance?version=2025-4-22", status: 400, code: "invalid_value", target: "version parameter", action: "is.metadata.instance.read"},
+		{name: "fail/version-before-identity", path: "/instance?version=2022-02-28", status: 400, code: "invalid_version_range", target: "2022-02-28 parameter", action: "is.metadata.instance.read"},
+		{name: "fail/version-in-future", path: "/keys?version=2026-03-13", status: 400, code: "invalid_version_range", target: "2026-03-13 parameter", action: "is.metadata.instance-key.list"},
+		{name: "fail/unknown-parameter", path: "/instance" + mdVersion + "&fields=name", status: 400, code: "unknown_field", target: "fields parameter", action: "is.metadata.instance.read"},
+		{name: "fail/no-token", path: "/instance" + mdVersion, auth: "-", status: 400, code: "missing_field", target: "Authorization header", action: "is.metadata.instance.read"},
 		{name: "fail/not-bearer", path: "/instance" + mdVersion, auth: "Basic dXNlcjpwYXNz", status: 401, code: "unauthenticated", target: "Authorization header", action: "is.metadata.instance.read"},
 		{name: "fail/garbage-token", path: "/instance" + mdVersion, auth: "Bearer not.a.jwt", status: 401, code: "unauthenticated", target: "Authorization header", action: "is.metadata.instance.read"},
 		{name: "fail/expired-token", path: "/instance/initialization" + mdVersion, advance: time.Hour, status: 401, code: "unauthenticated", target: "Authorization header", action: "is.metadata.instance.initialization"},
 		{name: "fail/token-of-another-instance", origin: imds.Origin{InstanceID: secondInstanceID}, auth: "first", path: "/instance" + mdVersion, status: 401, code: "unauthenticated", target: "Authorization header", action: "is.metadata.instance.read"},
-		{name: "fail/post", method: "POST", path: "/instance" + mdVersion, status: 405, code: "method_not_allowed"},
-		{name: "fail/put", method: "PUT", path: "/keys" + mdVersion, status: 405, code: "method_not_allowed"},
-		{name: "fail/patch", method: "PATCH", path: "/instance/network_interfaces/" + scenario.NetworkInterfaceID + mdVersion, status: 405, code: "method_not_allowed"},
-		{name: "fail/delete", method: "DELETE", path: "/placement_groups" + mdVersion, status: 405, code: "method_not_allowed"},
+		// The error-code page has no code for a wrong method: not_found, as for any route that
+		// is not there.
+		{name: "fail/post", method: "POST", path: "/instance" + mdVersion, status: 404, code: "not_found"},
+		{name: "fail/put", method: "PUT", path: "/keys" + mdVersion, status: 404, code: "not_found"},
+		{name: "fail/patch", method: "PATCH", path: "/instance/network_interfaces/" + scenario.NetworkInterfaceID + mdVersion, status: 404, code: "not_found"},
+		{name: "fail/delete", method: "DELETE", path: "/placement_groups" + mdVersion, status: 404, code: "not_found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,12 +150,6 @@ func TestMetadataErrors(t *testing.T) {
 			}
 			status, body := roundTrip(t, e, tt.origin, method, md+"/metadata/v1"+tt.path, "", hdr...)
 			wantError(t, status, body, tt.status, tt.code, tt.target)
-			if tt.status == 405 {
-				// The allowed method is named, as HTTP requires.
-				if !strings.Contains(string(body), "GET") {
-					t.Errorf("405 answer does not name GET: %s", body)
-				}
-			}
 			evs := e.Events()[before:]
 			switch {
 			case tt.action == "" && len(evs) != 0:
@@ -247,5 +244,61 @@ func TestMetadataByIP(t *testing.T) {
 	status, body := roundTrip(t, e, imds.Origin{}, "GET", "http://169.254.169.254/metadata/v1/keys"+mdVersion, "", "Authorization", "Bearer "+token(t, e))
 	if status != 200 || !strings.HasPrefix(string(body), `{"keys":[`) {
 		t.Errorf("got %d %s; want the keys", status, body)
+	}
+}
+
+// TestMetadataClusterNetworkAttachments: the two paths of the access page's URI table, for an
+// instance of the default world given one cluster network attachment, and for one without.
+func TestMetadataClusterNetworkAttachments(t *testing.T) {
+	const id = "0727-c1a5e4b2-3d4f-4a5b-8c6d-7e8f9a0b1c2d"
+	s := scenario.Default()
+	s.Instances[0].ClusterNetworkAttachments = []scenario.ClusterNetworkAttachment{{
+		ID: id, Name: "cna-0", CreatedAt: s.Instances[0].CreatedAt, PrimaryIPv4: "10.1.0.4",
+		Interface: scenario.Reference{ID: "0727-e5f6a7b8-c9d0-4e1f-a2b3-c4d5e6f7a8b9", Name: "cni-0"},
+		Subnet:    scenario.Reference{ID: "0727-9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", Name: "my-cluster-subnet"},
+	}}
+	for _, tt := range []struct {
+		name, path, action string
+	}{
+		{"cluster_network_attachments", "/instance/cluster_network_attachments", "is.metadata.instance-cluster-network-attachment.list"},
+		{"cluster_network_attachment", "/instance/cluster_network_attachments/" + id, "is.metadata.instance-cluster-network-attachment.get"},
+	} {
+		e, _ := newEmu(t, s)
+		status, body := roundTrip(t, e, imds.Origin{}, "GET", md+"/metadata/v1"+tt.path+mdVersion, "", "Authorization", "Bearer "+token(t, e))
+		if status != 200 {
+			t.Fatalf("%s: got %d %s", tt.path, status, body)
+		}
+		goldenJSON(t, "metadata/"+tt.name, body)
+		if evs := e.Events(); evs[len(evs)-1].Action != tt.action {
+			t.Errorf("%s: event got %q; want %q", tt.path, evs[len(evs)-1].Action, tt.action)
+		}
+	}
+	e, _ := newEmu(t, nil)
+	tok := token(t, e)
+	status, body := roundTrip(t, e, imds.Origin{}, "GET", md+"/metadata/v1/instance/cluster_network_attachments"+mdVersion, "", "Authorization", "Bearer "+tok)
+	if status != 200 || strings.TrimSpace(string(body)) != `{"cluster_network_attachments":[]}` {
+		t.Errorf("none: got %d %s", status, body)
+	}
+	status, body = roundTrip(t, e, imds.Origin{}, "GET", md+"/metadata/v1/instance/cluster_network_attachments/"+id+mdVersion, "", "Authorization", "Bearer "+tok)
+	wantError(t, status, body, 404, "not_found", "id path_parameter")
+}
+
+// TestMetadataVCPU: vcpu.percentage and vcpu.burst.limit (change log, 16 December 2025) and
+// threads_per_core (23 June 2026) for every version date, from the profile or IBM's values
+// for a profile that does not burst.
+func TestMetadataVCPU(t *testing.T) {
+	s := scenario.Default()
+	s.Profiles[0].VCPUPercentage, s.Profiles[0].VCPUBurstLimit, s.Profiles[0].ThreadsPerCore = 25, 50, 1
+	for _, tc := range []struct {
+		s                          *scenario.Scenario
+		percentage, burst, threads float64
+	}{{nil, 100, 100, 2}, {s, 25, 50, 1}} {
+		e, _ := newEmu(t, tc.s)
+		for _, version := range []string{"2022-03-01", "2025-04-22", "2026-03-12"} {
+			status, m := call(t, e, "GET", md+"/metadata/v1/instance?version="+version, "", "Authorization", "Bearer "+token(t, e))
+			if status != 200 || jsonAt(m, "vcpu", "percentage") != tc.percentage || jsonAt(m, "vcpu", "burst", "limit") != tc.burst || m["threads_per_core"] != tc.threads {
+				t.Errorf("version %s: got %d vcpu %v threads %v; want %v %v %v", version, status, m["vcpu"], m["threads_per_core"], tc.percentage, tc.burst, tc.threads)
+			}
+		}
 	}
 }

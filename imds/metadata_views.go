@@ -86,10 +86,18 @@ func msView(m scenario.MetadataService) metadataServiceView {
 	return metadataServiceView{Enabled: m.Enabled, Protocol: m.Protocol, ResponseHopLimit: m.ResponseHopLimit}
 }
 
+// vcpuView is vpcv1.InstanceVcpu; the metadata service adds burst and percentage (change log
+// of 16 December 2025, for every version date).
 type vcpuView struct {
-	Architecture string `json:"architecture"`
-	Count        int    `json:"count"`
-	Manufacturer string `json:"manufacturer"`
+	Architecture string         `json:"architecture"`
+	Burst        *vcpuBurstView `json:"burst,omitempty"`
+	Count        int            `json:"count"`
+	Manufacturer string         `json:"manufacturer"`
+	Percentage   int            `json:"percentage,omitempty"`
+}
+
+type vcpuBurstView struct {
+	Limit int `json:"limit"`
 }
 
 type deviceView struct {
@@ -141,6 +149,7 @@ type instanceView struct {
 	Startable                 bool                    `json:"startable"`
 	Status                    string                  `json:"status"`
 	StatusReasons             []reasonView            `json:"status_reasons"`
+	ThreadsPerCore            int                     `json:"threads_per_core,omitempty"`
 	TotalNetworkBandwidth     int                     `json:"total_network_bandwidth"`
 	TotalVolumeBandwidth      int                     `json:"total_volume_bandwidth"`
 	VCPU                      vcpuView                `json:"vcpu"`
@@ -297,6 +306,27 @@ type placementGroupView struct {
 	Strategy       string   `json:"strategy"`
 }
 
+// clusterNetworkAttachmentView is vpcv1.InstanceClusterNetworkAttachment.
+type clusterNetworkAttachmentView struct {
+	ClusterNetworkInterface clusterNetworkInterfaceRef `json:"cluster_network_interface"`
+	Href                    string                     `json:"href,omitempty"`
+	ID                      string                     `json:"id"`
+	LifecycleReasons        []reasonView               `json:"lifecycle_reasons"`
+	LifecycleState          string                     `json:"lifecycle_state"`
+	Name                    string                     `json:"name"`
+	ResourceType            string                     `json:"resource_type"`
+}
+
+// clusterNetworkInterfaceRef is vpcv1.ClusterNetworkInterfaceReference.
+type clusterNetworkInterfaceRef struct {
+	Href         string  `json:"href,omitempty"`
+	ID           string  `json:"id"`
+	Name         string  `json:"name"`
+	PrimaryIP    refView `json:"primary_ip"`
+	ResourceType string  `json:"resource_type"`
+	Subnet       refView `json:"subnet"`
+}
+
 // initializationView is the metadata service's instance initialization.
 type initializationView struct {
 	DefaultTrustedProfile *initProfileView `json:"default_trusted_profile,omitempty"`
@@ -321,15 +351,16 @@ func (v viewer) instance(in *scenario.Instance) instanceView {
 	if prof == nil {
 		prof = &scenario.InstanceProfile{Name: in.Profile}
 	}
-	volBW := prof.Bandwidth / 4
+	volBW := volumeBandwidth(prof, in.Settings)
 	iv := instanceView{
-		AvailabilityPolicy:        availabilityPolicyView{HostFailure: "restart"},
+		AvailabilityPolicy:        availabilityPolicyView{HostFailure: orDefault(in.HostFailure, "restart")},
 		Bandwidth:                 prof.Bandwidth,
 		ClusterNetworkAttachments: []refView{},
 		ConfidentialComputeMode:   "disabled",
 		CreatedAt:                 v.time(in.CreatedAt),
 		CRN:                       in.CRN,
 		Disks:                     []refView{},
+		EnableSecureBoot:          in.SecureBoot,
 		HealthReasons:             []reasonView{},
 		HealthState:               "ok",
 		Href:                      v.href("instances", in.ID),
@@ -343,7 +374,7 @@ func (v viewer) instance(in *scenario.Instance) instanceView {
 		NetworkInterfaces:         []networkInterfaceRef{},
 		NumaCount:                 numaCount,
 		Profile:                   refView{Href: v.href("instance", "profiles", prof.Name), Name: prof.Name, ResourceType: "instance_profile"},
-		ReservationAffinity:       reservationAffinityView{Policy: "automatic", Pool: []refView{}},
+		ReservationAffinity:       reservationAffinityView{Policy: orDefault(in.ReservationPolicy, "automatic"), Pool: []refView{}},
 		ResourceGroup:             v.resourceGroup(),
 		ResourceType:              "instance",
 		SoftwareAttachments:       []refView{},
@@ -358,8 +389,17 @@ func (v viewer) instance(in *scenario.Instance) instanceView {
 		VPC:                       v.vpc(in.VPC),
 		Zone:                      v.zone(in.Zone),
 	}
+	if v.metadata() {
+		iv.VCPU.Percentage = orDefaultInt(prof.VCPUPercentage, 100)
+		iv.VCPU.Burst = &vcpuBurstView{Limit: orDefaultInt(prof.VCPUBurstLimit, 100)}
+		iv.ThreadsPerCore = orDefaultInt(prof.ThreadsPerCore, 2)
+	}
 	if img := s.Image(in.Image); img != nil {
 		iv.Image = &refView{CRN: img.CRN, Href: v.href("images", img.ID), ID: img.ID, Name: img.Name, ResourceType: "image"}
+	}
+	for _, ca := range in.ClusterNetworkAttachments {
+		iv.ClusterNetworkAttachments = append(iv.ClusterNetworkAttachments, refView{
+			Href: v.href("instances", in.ID, "cluster_network_attachments", ca.ID), ID: ca.ID, Name: ca.Name, ResourceType: "instance_cluster_network_attachment"})
 	}
 	for i := range in.NetworkInterfaces {
 		iv.NetworkInterfaces = append(iv.NetworkInterfaces, v.networkInterfaceRef(in, &in.NetworkInterfaces[i]))
@@ -395,6 +435,29 @@ func (v viewer) instance(in *scenario.Instance) instanceView {
 		}
 	}
 	return iv
+}
+
+// volumeBandwidth is the instance's total_volume_bandwidth: as given at creation, else a
+// quarter of the profile's bandwidth.
+func volumeBandwidth(prof *scenario.InstanceProfile, st scenario.Settings) int {
+	if st.VolumeBandwidth > 0 {
+		return st.VolumeBandwidth
+	}
+	return prof.Bandwidth / 4
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orDefaultInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func (v viewer) resourceGroup() refView {
@@ -702,6 +765,24 @@ func (v viewer) volumeAttachments(in *scenario.Instance) []volumeAttachmentView 
 	return out
 }
 
+func (v viewer) clusterNetworkAttachments(in *scenario.Instance) []clusterNetworkAttachmentView {
+	out := make([]clusterNetworkAttachmentView, 0, len(in.ClusterNetworkAttachments))
+	for _, ca := range in.ClusterNetworkAttachments {
+		cni, sn := ca.Interface, ca.Subnet
+		ip := "cluster-network-subnet-reserved-ip/" + sn.ID + "/" + ca.PrimaryIPv4
+		out = append(out, clusterNetworkAttachmentView{
+			ClusterNetworkInterface: clusterNetworkInterfaceRef{
+				ID: cni.ID, Name: cni.Name, ResourceType: "cluster_network_interface",
+				PrimaryIP: refView{Address: ca.PrimaryIPv4, ID: derivedID(prefixOf(sn.ID, "0000"), ip), Name: derivedName(ip), ResourceType: "cluster_network_subnet_reserved_ip"},
+				Subnet:    refView{ID: sn.ID, Name: sn.Name, ResourceType: "cluster_network_subnet"},
+			},
+			Href: v.href("instances", in.ID, "cluster_network_attachments", ca.ID), ID: ca.ID, LifecycleReasons: []reasonView{},
+			LifecycleState: "stable", Name: ca.Name, ResourceType: "instance_cluster_network_attachment",
+		})
+	}
+	return out
+}
+
 func (v viewer) softwareAttachments(in *scenario.Instance) []softwareAttachmentView {
 	out := make([]softwareAttachmentView, 0, len(in.SoftwareAttachments))
 	for _, sa := range in.SoftwareAttachments {
@@ -731,9 +812,10 @@ func (v viewer) placementGroups(in *scenario.Instance) []placementGroupView {
 	return out
 }
 
-func (x networkInterfaceView) memberID() string   { return x.ID }
-func (x networkAttachmentView) memberID() string  { return x.ID }
-func (x volumeAttachmentView) memberID() string   { return x.ID }
-func (x softwareAttachmentView) memberID() string { return x.ID }
-func (x keyView) memberID() string                { return x.ID }
-func (x placementGroupView) memberID() string     { return x.ID }
+func (x networkInterfaceView) memberID() string         { return x.ID }
+func (x clusterNetworkAttachmentView) memberID() string { return x.ID }
+func (x networkAttachmentView) memberID() string        { return x.ID }
+func (x volumeAttachmentView) memberID() string         { return x.ID }
+func (x softwareAttachmentView) memberID() string       { return x.ID }
+func (x keyView) memberID() string                      { return x.ID }
+func (x placementGroupView) memberID() string           { return x.ID }

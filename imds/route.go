@@ -39,10 +39,14 @@ type route struct {
 	versions versions
 	// cred is what the caller must present.
 	cred credential
+	// query are the query parameters the operation takes besides version; on a host with
+	// unknownQuery, any other is refused.
+	query []string
+	// role is the least IAM platform role on VPC Infrastructure Services (one of
+	// scenario.PlatformRoles) that a credIAM caller must hold; "" lets any valid token through.
+	role string
 	// serve answers the call.
 	serve rule
-	// What an operation accepts (its query parameters: any other is unknown_field) and the
-	// IAM roles it requires belong here too, checked by authenticate beside cred.
 
 	segs []string // pattern, split at "/"
 }
@@ -77,6 +81,12 @@ type host struct {
 	version func(e *Emulator, c *call, v versions) error
 	// notFound is the error for a path the host does not have.
 	notFound func(path string) error
+	// wrongMethod is the error for a path the host has, called with another method (allow
+	// lists the methods it takes). IBM's hosts answer it each their own way.
+	wrongMethod func(method, path string, allow []string) error
+	// unknownQuery, if set, is the error for a query parameter the route does not take; nil
+	// ignores such parameters.
+	unknownQuery func(name, value string) error
 	// bodyFault words what is wrong with a request body.
 	bodyFault func(e *Emulator, p *bodyProblem) error
 	// internal is the code of an error that is not a core error (a bug).
@@ -242,9 +252,11 @@ func (e *Emulator) serveHost(h *host, c *call, w http.ResponseWriter, r *http.Re
 		h.render(e, w, r, h.failure(h.notFound(r.URL.Path)))
 		return
 	case rt == nil:
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		h.render(e, w, r, &Error{Code: CodeMethodNotAllowed,
-			Message: fmt.Sprintf("The method %s is not allowed for %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))})
+		err := h.failure(h.wrongMethod(r.Method, r.URL.Path, allow))
+		if statusOf(err) == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+		}
+		h.render(e, w, r, err)
 		return
 	}
 	status, answer, err := e.authenticate(h, c, rt)
@@ -254,11 +266,19 @@ func (e *Emulator) serveHost(h *host, c *call, w http.ResponseWriter, r *http.Re
 	e.finish(h, c, rt, w, status, answer, err)
 }
 
-// authenticate checks the version date and the credential a route requires.
+// authenticate checks the version date, the query parameters, the credential and the role a
+// route requires.
 func (e *Emulator) authenticate(h *host, c *call, rt *route) (int, any, error) {
 	if rt.versions != (versions{}) {
 		if err := h.version(e, c, rt.versions); err != nil {
 			return 0, nil, err
+		}
+	}
+	if h.unknownQuery != nil && c.r.URL.RawQuery != "" {
+		for name, vals := range c.query() {
+			if (name != "version" || rt.versions == (versions{})) && !slices.Contains(rt.query, name) {
+				return 0, nil, h.unknownQuery(name, vals[0])
+			}
 		}
 	}
 	switch rt.cred {
@@ -268,9 +288,12 @@ func (e *Emulator) authenticate(h *host, c *call, rt *route) (int, any, error) {
 		_, err := e.requireIdentity(c.r, c.instance)
 		return 0, nil, err
 	case credIAM:
-		who, err := e.vpcAuth(c.r)
-		c.who = who
-		return 0, nil, err
+		caller, err := e.vpcAuth(c.r)
+		c.who = caller.who
+		if err != nil {
+			return 0, nil, err
+		}
+		return 0, nil, e.authorize(caller, rt, c.id)
 	}
 	return 0, nil, nil
 }
@@ -319,10 +342,37 @@ func (h *host) failure(err error) error {
 	return ce
 }
 
-// renderIBM is the error renderer of IBM's VPC hosts, the metadata service's and the VPC
-// API's: IBM's error JSON (see writeError).
+// renderIBM is the error renderer of the VPC API (and of the emulator's own endpoints): IBM's
+// error JSON with status_code (see writeError).
 func renderIBM(e *Emulator, w http.ResponseWriter, r *http.Request, err error) {
-	e.writeError(w, r, err)
+	e.writeError(w, r, err, true)
+}
+
+// renderMetadata is the error renderer of the metadata and identity host: IBM's error JSON
+// without status_code, as the real service answered in the capture of
+// ../shared/reference/captured (errors and trace only, X-Request-Id equal to trace).
+func renderMetadata(e *Emulator, w http.ResponseWriter, r *http.Request, err error) {
+	e.writeError(w, r, err, false)
+}
+
+// statusOf is the status err is answered with: a core error's, IAM's, or 500.
+func statusOf(err error) int {
+	var ce *Error
+	var ie *iamError
+	switch {
+	case errors.As(err, &ce):
+		return ce.HTTPStatus()
+	case errors.As(err, &ie):
+		return ie.status
+	}
+	return http.StatusInternalServerError
+}
+
+// methodNotAllowed is the emulator's own answer to a known path called with another method:
+// 405 with the methods it takes (its endpoints under /_emulator/ are not IBM's).
+func methodNotAllowed(method, path string, allow []string) error {
+	return &Error{Code: CodeMethodNotAllowed,
+		Message: fmt.Sprintf("The method %s is not allowed for %s; use %s.", method, path, strings.Join(allow, " or "))}
 }
 
 // identityVersion checks the version date of an identity or metadata call. An operation

@@ -17,16 +17,20 @@ var (
 
 // metadataHost answers api.metadata.cloud.ibm.com and 169.254.169.254: the identity API and
 // the metadata API, which only the instance reaches. A metadata path is one route here plus
-// its view in metadata_views.go (see listView and memberView). Network attachments are
-// missing from IBM's table of actions; their names follow the others' pattern (an
-// assumption, see the README's fidelity notes).
+// its view in metadata_views.go (see listView and memberView). Network and cluster network
+// attachments are missing from IBM's table of actions; their names follow the others' pattern
+// (an assumption, see the README's fidelity notes). A wrong method is 404 not_found and an
+// unknown query parameter 400 unknown_field: the error-code page has no code for the first and
+// names the second.
 var metadataHost = newHost(host{
-	gate:      (*Emulator).metadataGate,
-	version:   identityVersion,
-	notFound:  func(path string) error { return errNotFoundPath(path) },
-	bodyFault: metadataBodyFault,
-	internal:  CodeServiceError,
-	render:    renderIBM,
+	gate:         (*Emulator).metadataGate,
+	version:      identityVersion,
+	notFound:     func(path string) error { return errNotFoundPath(path) },
+	wrongMethod:  metadataWrongMethod,
+	unknownQuery: metadataUnknownQuery,
+	bodyFault:    metadataBodyFault,
+	internal:     CodeServiceError,
+	render:       renderMetadata,
 	routes: []route{
 		{method: http.MethodPut, pattern: "/instance_identity/v1/token", action: "is.metadata.jwt-token.create", versions: legacySince, cred: credFlavor, serve: (*Emulator).issueToken},
 		{method: http.MethodPost, pattern: "/instance_identity/v1/iam_token", action: "is.metadata.computeresource-token.request", versions: legacySince, cred: credIdentity, serve: (*Emulator).exchange},
@@ -41,6 +45,8 @@ var metadataHost = newHost(host{
 		{method: http.MethodGet, pattern: "/metadata/v1/instance/network_interfaces/{id}", action: "is.metadata.instance-network-interface.get", versions: metadataSince, cred: credIdentity, serve: memberView("Network interface", viewer.networkInterfaces)},
 		{method: http.MethodGet, pattern: "/metadata/v1/instance/network_attachments", action: "is.metadata.instance-network-attachment.list", versions: metadataSince, cred: credIdentity, serve: listView("network_attachments", viewer.networkAttachments)},
 		{method: http.MethodGet, pattern: "/metadata/v1/instance/network_attachments/{id}", action: "is.metadata.instance-network-attachment.get", versions: metadataSince, cred: credIdentity, serve: memberView("Network attachment", viewer.networkAttachments)},
+		{method: http.MethodGet, pattern: "/metadata/v1/instance/cluster_network_attachments", action: "is.metadata.instance-cluster-network-attachment.list", versions: metadataSince, cred: credIdentity, serve: listView("cluster_network_attachments", viewer.clusterNetworkAttachments)},
+		{method: http.MethodGet, pattern: "/metadata/v1/instance/cluster_network_attachments/{id}", action: "is.metadata.instance-cluster-network-attachment.get", versions: metadataSince, cred: credIdentity, serve: memberView("Cluster network attachment", viewer.clusterNetworkAttachments)},
 		{method: http.MethodGet, pattern: "/metadata/v1/instance/volume_attachments", action: "is.metadata.instance-volume-attachment.list", versions: metadataSince, cred: credIdentity, serve: listView("volume_attachments", viewer.volumeAttachments)},
 		{method: http.MethodGet, pattern: "/metadata/v1/instance/volume_attachments/{id}", action: "is.metadata.instance-volume-attachment.get", versions: metadataSince, cred: credIdentity, serve: memberView("Volume attachment", viewer.volumeAttachments)},
 		{method: http.MethodGet, pattern: "/metadata/v1/instance/software_attachments", action: "is.metadata.instance-software-attachment.list", versions: metadataSince, cred: credIdentity, serve: listView("software_attachments", viewer.softwareAttachments)},
@@ -53,35 +59,46 @@ var metadataHost = newHost(host{
 })
 
 // vpcHost answers <region>.iaas.cloud.ibm.com: the VPC API subset that configures the
-// metadata service (instances, their actions, instance templates), for the holder of an IAM
-// access token from the emulator's IAM (the operator or a trusted profile).
+// metadata service (instances, their actions, instance templates, and what creating them
+// refers to), for the holder of an IAM access token from the emulator's IAM (the operator or
+// a trusted profile) whose role on VPC Infrastructure Services is at least the route's (see
+// access.go). The actions are those of IBM's Activity Tracker table for VPC instances (reads
+// and lists are both ".read"); instance profiles are not recorded.
 var vpcHost = newHost(host{
-	gate:      func(e *Emulator, c *call) error { c.local = e.vpcLocal(c.r); return nil },
-	version:   vpcVersion,
-	notFound:  errInvalidRoute,
-	bodyFault: vpcBodyFault,
-	internal:  vpcInternalError,
-	render:    renderIBM,
-	target:    EventTarget{TypeURI: vpcTypeInstance},
+	gate:        func(e *Emulator, c *call) error { c.local = e.vpcLocal(c.r); return nil },
+	version:     vpcVersion,
+	notFound:    errInvalidRoute,
+	wrongMethod: func(_, path string, _ []string) error { return errInvalidRoute(path) },
+	bodyFault:   vpcBodyFault,
+	internal:    vpcInternalError,
+	render:      renderIBM,
+	target:      EventTarget{TypeURI: vpcTypeInstance},
 	routes: []route{
-		{method: http.MethodGet, pattern: "/v1/instances", action: "is.instance.instance.list", versions: vpcSince, cred: credIAM, serve: (*Emulator).listInstances},
-		{method: http.MethodPost, pattern: "/v1/instances", action: "is.instance.instance.create", versions: vpcSince, cred: credIAM, serve: (*Emulator).createInstance},
-		{method: http.MethodGet, pattern: "/v1/instances/{id}", action: "is.instance.instance.read", versions: vpcSince, cred: credIAM, serve: (*Emulator).getInstance},
-		{method: http.MethodPatch, pattern: "/v1/instances/{id}", action: "is.instance.instance.update", versions: vpcSince, cred: credIAM, serve: (*Emulator).updateInstance},
-		{method: http.MethodPost, pattern: "/v1/instances/{id}/actions", action: "is.instance.instance-action.create", versions: vpcSince, cred: credIAM, serve: (*Emulator).instanceAction},
-		{method: http.MethodGet, pattern: "/v1/instance/templates", action: "is.instance.instance-template.list", versions: vpcSince, cred: credIAM, serve: (*Emulator).listTemplates},
-		{method: http.MethodPost, pattern: "/v1/instance/templates", action: "is.instance.instance-template.create", versions: vpcSince, cred: credIAM, serve: (*Emulator).createTemplate},
-		{method: http.MethodGet, pattern: "/v1/instance/templates/{id}", action: "is.instance.instance-template.read", versions: vpcSince, cred: credIAM, serve: (*Emulator).getTemplate},
-		{method: http.MethodPatch, pattern: "/v1/instance/templates/{id}", action: "is.instance.instance-template.update", versions: vpcSince, cred: credIAM, serve: (*Emulator).updateTemplate},
+		{method: http.MethodGet, pattern: "/v1/instances", action: "is.instance.instance.read", versions: vpcSince, cred: credIAM, role: "Viewer", serve: (*Emulator).listInstances},
+		{method: http.MethodPost, pattern: "/v1/instances", action: "is.instance.instance.create", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).createInstance},
+		{method: http.MethodGet, pattern: "/v1/instances/{id}", action: "is.instance.instance.read", versions: vpcSince, cred: credIAM, role: "Viewer", serve: (*Emulator).getInstance},
+		{method: http.MethodPatch, pattern: "/v1/instances/{id}", action: "is.instance.instance.update", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).updateInstance},
+		{method: http.MethodDelete, pattern: "/v1/instances/{id}", action: "is.instance.instance.delete", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).deleteInstance},
+		{method: http.MethodPost, pattern: "/v1/instances/{id}/actions", action: "is.instance.action.create", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).instanceAction},
+		{method: http.MethodGet, pattern: "/v1/instances/{id}/initialization", action: "is.instance.instance.read", versions: vpcSince, cred: credIAM, role: "Operator", serve: (*Emulator).getInitialization},
+		{method: http.MethodGet, pattern: "/v1/instances/{id}/network_interfaces", action: "is.instance.network-interface.read", versions: vpcSince, cred: credIAM, role: "Viewer", serve: (*Emulator).listNetworkInterfaces},
+		{method: http.MethodGet, pattern: "/v1/instance/templates", action: "is.instance.instance-template.read", versions: vpcSince, cred: credIAM, role: "Viewer", serve: (*Emulator).listTemplates},
+		{method: http.MethodPost, pattern: "/v1/instance/templates", action: "is.instance.instance-template.create", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).createTemplate},
+		{method: http.MethodGet, pattern: "/v1/instance/templates/{id}", action: "is.instance.instance-template.read", versions: vpcSince, cred: credIAM, role: "Viewer", serve: (*Emulator).getTemplate},
+		{method: http.MethodPatch, pattern: "/v1/instance/templates/{id}", action: "is.instance.instance-template.update", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).updateTemplate},
+		{method: http.MethodDelete, pattern: "/v1/instance/templates/{id}", action: "is.instance.instance-template.delete", versions: vpcSince, cred: credIAM, role: "Editor", serve: (*Emulator).deleteTemplate},
+		{method: http.MethodGet, pattern: "/v1/instance/profiles", versions: vpcSince, cred: credIAM, serve: (*Emulator).listProfiles},
+		{method: http.MethodGet, pattern: "/v1/keys", action: "is.key.key.read", versions: vpcSince, cred: credIAM, role: "Viewer", serve: (*Emulator).listKeys},
 	},
 })
 
 // iamHost answers iam.cloud.ibm.com: IAM's signing keys and its token endpoint. IAM records
 // no events of the metadata service's kind.
 var iamHost = newHost(host{
-	notFound: func(path string) error { return errNotFoundPath(path) },
-	internal: CodeServiceError,
-	render:   renderIAM,
+	notFound:    func(path string) error { return errNotFoundPath(path) },
+	wrongMethod: iamWrongMethod,
+	internal:    CodeServiceError,
+	render:      renderIAM,
 	routes: []route{
 		{method: http.MethodGet, pattern: "/identity/keys", serve: (*Emulator).iamKeys},
 		{method: http.MethodPost, pattern: "/identity/token", serve: (*Emulator).iamToken},
@@ -92,15 +109,17 @@ var iamHost = newHost(host{
 // are not part of IBM's API; tools may rely on their paths. Every path there takes GET (and
 // HEAD) only, known or not.
 var emulatorHost = newHost(host{
-	notFound: func(path string) error { return errNotFoundPath(path) },
-	internal: CodeServiceError,
-	render:   renderIBM,
-	head:     true,
+	notFound:    func(path string) error { return errNotFoundPath(path) },
+	wrongMethod: methodNotAllowed,
+	internal:    CodeServiceError,
+	render:      renderIBM,
+	head:        true,
 	routes: []route{
 		{method: http.MethodGet, pattern: EmulatorPrefix + "identity/keys", serve: (*Emulator).identityKeys},
 		{method: http.MethodGet, pattern: EmulatorPrefix + "ca.pem", serve: (*Emulator).caRoot},
 		{method: http.MethodGet, pattern: EmulatorPrefix + "events", serve: (*Emulator).eventLog},
 		{method: http.MethodGet, pattern: EmulatorPrefix + "scenario", serve: (*Emulator).scenarioDocument},
+		{method: http.MethodGet, pattern: EmulatorPrefix + "access", serve: (*Emulator).accessDocument},
 		{method: http.MethodGet, pattern: EmulatorPrefix + "{rest...}", serve: func(_ *Emulator, c *call) (int, any, error) { return 0, nil, errNotFoundPath(c.path) }},
 	},
 })

@@ -24,21 +24,24 @@ const (
 
 // version reads the required `version` query parameter: a YYYY-MM-DD date no earlier than
 // since and no later than today by the emulator's clock. Dates in that form compare as
-// strings.
+// strings. Its errors are the metadata service's: missing_field and invalid_value as the
+// error-code page has them, and invalid_version_range, naming the date itself as a parameter,
+// as the real service answered in the capture (../shared/reference/captured). The VPC API
+// words them its own way (vpcVersion).
 func (e *Emulator) version(q url.Values, since string) (string, error) {
 	if !q.Has("version") {
-		return "", errf(CodeMissingField, query("version"), "The `version` query parameter is required.")
+		return "", errf(CodeMissingField, param("version"), "The `version` query parameter is required.")
 	}
 	v := q.Get("version")
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must be a date in the format YYYY-MM-DD.")
+		return "", errf(CodeInvalidValue, withValue(param("version"), v), "The `version` query parameter must be a date in the format YYYY-MM-DD.")
 	}
 	if v < since {
-		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be earlier than `%s`.", since)
+		return "", errf(CodeInvalidVersionRange, param(v), "The `version` value cannot be before `%s`.", since)
 	}
 	if now := e.now().UTC(); t.After(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)) {
-		return "", errf(CodeInvalidValue, withValue(query("version"), v), "The `version` query parameter must not be later than the current date (%s).", now.Format(time.DateOnly))
+		return "", errf(CodeInvalidVersionRange, param(v), "The `version` value cannot be after `%s`.", now.Format(time.DateOnly))
 	}
 	return v, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,48 @@ type instanceCollection struct {
 	Instances []instanceView `json:"instances"`
 }
 
+// instanceFilters are the filters of GET /v1/instances (vpcv1.ListInstancesOptions). The world
+// has no cluster networks, dedicated hosts or reservations, so their filters keep nothing.
+var instanceFilters = map[string]vpcFilter[*scenario.Instance]{
+	"name":              func(_ *scenario.Scenario, in *scenario.Instance) []string { return []string{in.Name} },
+	"resource_group.id": func(s *scenario.Scenario, _ *scenario.Instance) []string { return []string{s.ResourceGroup.ID} },
+	"vpc.id":            func(s *scenario.Scenario, in *scenario.Instance) []string { return refValues(s.VPC(in.VPC), "id") },
+	"vpc.crn":           func(s *scenario.Scenario, in *scenario.Instance) []string { return refValues(s.VPC(in.VPC), "crn") },
+	"vpc.name":          func(s *scenario.Scenario, in *scenario.Instance) []string { return refValues(s.VPC(in.VPC), "name") },
+	"placement_group.id": func(s *scenario.Scenario, in *scenario.Instance) []string {
+		return placementValues(s.PlacementGroup(in.PlacementGroup), "id")
+	},
+	"placement_group.crn": func(s *scenario.Scenario, in *scenario.Instance) []string {
+		return placementValues(s.PlacementGroup(in.PlacementGroup), "crn")
+	},
+	"placement_group.name": func(s *scenario.Scenario, in *scenario.Instance) []string {
+		return placementValues(s.PlacementGroup(in.PlacementGroup), "name")
+	},
+	"reservation_affinity.policy": func(_ *scenario.Scenario, in *scenario.Instance) []string {
+		return []string{orDefault(in.ReservationPolicy, "automatic")}
+	},
+	"cluster_network.id": none[*scenario.Instance], "cluster_network.crn": none[*scenario.Instance], "cluster_network.name": none[*scenario.Instance],
+	"dedicated_host.id": none[*scenario.Instance], "dedicated_host.crn": none[*scenario.Instance], "dedicated_host.name": none[*scenario.Instance],
+	"reservation.id": none[*scenario.Instance], "reservation.crn": none[*scenario.Instance], "reservation.name": none[*scenario.Instance],
+}
+
+// none is the filter of a property no resource of the world has.
+func none[T any](*scenario.Scenario, T) []string { return nil }
+
+func refValues(r *scenario.Reference, what string) []string {
+	if r == nil {
+		return nil
+	}
+	return []string{map[string]string{"id": r.ID, "crn": r.CRN, "name": r.Name}[what]}
+}
+
+func placementValues(pg *scenario.PlacementGroup, what string) []string {
+	if pg == nil {
+		return nil
+	}
+	return []string{map[string]string{"id": pg.ID, "crn": pg.CRN, "name": pg.Name}[what]}
+}
+
 func (e *Emulator) listInstances(c *call) (int, any, error) {
 	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
 		v := vpcViewer(s)
@@ -26,12 +69,11 @@ func (e *Emulator) listInstances(c *call) (int, any, error) {
 		var all []*scenario.Instance
 		if c.local {
 			for i := range s.Instances {
-				if name := c.query().Get("name"); name == "" || s.Instances[i].Name == name {
-					all = append(all, &s.Instances[i])
-				}
+				all = append(all, &s.Instances[i])
 			}
 		}
-		items, coll, err := vpcPage(c.query(), all, func(in *scenario.Instance) string { return in.ID }, v.href("instances"))
+		all, used := vpcFilters(s, c.query(), all, instanceFilters)
+		items, coll, err := vpcPage(c.query(), all, func(in *scenario.Instance) string { return in.ID }, v.href("instances"), used)
 		if err != nil {
 			return nil, err
 		}
@@ -65,17 +107,50 @@ func (e *Emulator) getInstance(c *call) (int, any, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.setEntityTag(entityTag(in))
 		return vpcViewer(s).instance(in), nil
 	})
 	return http.StatusOK, body, err
 }
 
-// instancePatchBody is the subset of vpcv1.InstancePatch the emulator models. The default
-// trusted profile is not part of it: IBM sets it at creation only.
+// getInitialization is GET /v1/instances/{id}/initialization: what the instance was made with
+// (vpcv1.InstanceInitialization), the view the metadata service also serves.
+func (e *Emulator) getInitialization(c *call) (int, any, error) {
+	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
+		in, err := instanceByID(s, c)
+		if err != nil {
+			return nil, err
+		}
+		return vpcViewer(s).initialization(in), nil
+	})
+	return http.StatusOK, body, err
+}
+
+// listNetworkInterfaces is GET /v1/instances/{id}/network_interfaces
+// (vpcv1.NetworkInterfaceUnpaginatedCollection).
+func (e *Emulator) listNetworkInterfaces(c *call) (int, any, error) {
+	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
+		in, err := instanceByID(s, c)
+		if err != nil {
+			return nil, err
+		}
+		return map[string][]networkInterfaceView{"network_interfaces": vpcViewer(s).networkInterfaces(in)}, nil
+	})
+	return http.StatusOK, body, err
+}
+
+// instancePatchBody is vpcv1.InstancePatch. The default trusted profile is not part of it:
+// IBM sets it at creation only.
 type instancePatchBody struct {
-	Name            *string              `json:"name"`
-	MetadataService *metadataServiceBody `json:"metadata_service"`
-	Profile         *identityBody        `json:"profile"`
+	AvailabilityPolicy      *availabilityPolicyBody  `json:"availability_policy"`
+	ConfidentialComputeMode *string                  `json:"confidential_compute_mode"`
+	EnableSecureBoot        *bool                    `json:"enable_secure_boot"`
+	MetadataService         *metadataServiceBody     `json:"metadata_service"`
+	Name                    *string                  `json:"name"`
+	PlacementTarget         *identityBody            `json:"placement_target"`
+	Profile                 *identityBody            `json:"profile"`
+	ReservationAffinity     *reservationAffinityBody `json:"reservation_affinity"`
+	TotalVolumeBandwidth    *int64                   `json:"total_volume_bandwidth"`
 }
 
 func (e *Emulator) updateInstance(c *call) (int, any, error) {
@@ -95,9 +170,13 @@ func (e *Emulator) updateInstance(c *call) (int, any, error) {
 		}
 	}
 	var view instanceView
+	var tag string
 	err := e.Update(func(s *scenario.Scenario) error {
 		in, err := instanceByID(s, c)
 		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(c, entityTag(in)); err != nil {
 			return err
 		}
 		if b.Name != nil && *b.Name != in.Name {
@@ -113,29 +192,101 @@ func (e *Emulator) updateInstance(c *call) (int, any, error) {
 			}
 			in.MetadataService = ms
 		}
-		if b.Profile != nil {
-			name, err := resolveIdentity("profile", "Instance profile", b.Profile, []string{"name", "href"}, func(_, v string) string {
-				if p := s.Profile(v); p != nil {
-					return p.Name
-				}
-				return ""
-			})
-			if err != nil {
-				return err
-			}
-			if name != in.Profile && in.Status != "stopped" {
-				return vpcError(http.StatusConflict, vpcInvalidState, field("profile"), "The instance must be stopped to change its profile; it is %s.", in.Status)
-			}
-			in.Profile = name
+		if err := patchStopped(s, in, &b); err != nil {
+			return err
+		}
+		if err := applySettings(settingsBody{b.AvailabilityPolicy, b.ConfidentialComputeMode, nil, b.ReservationAffinity, b.TotalVolumeBandwidth}, &in.Settings); err != nil {
+			return err
+		}
+		prof := s.Profile(in.Profile)
+		if prof == nil {
+			prof = &scenario.InstanceProfile{Name: in.Profile}
+		}
+		if err := checkVolumeBandwidth(prof, in.Settings); err != nil {
+			return err
 		}
 		c.target.Name = in.Name
+		tag = entityTag(in)
 		view = vpcViewer(s).instance(in)
 		return nil
 	})
 	if err != nil {
 		return 0, nil, err
 	}
+	c.setEntityTag(tag)
 	return http.StatusOK, view, nil
+}
+
+// patchStopped applies the parts of a patch that IBM changes only on a stopped instance: the
+// profile, the placement target and secure boot.
+func patchStopped(s *scenario.Scenario, in *scenario.Instance, b *instancePatchBody) error {
+	stopped := func(f string) error {
+		if in.Status != "stopped" {
+			return vpcError(http.StatusConflict, vpcInvalidState, field(f), "The instance must be stopped to change its `%s`; it is %s.", f, in.Status)
+		}
+		return nil
+	}
+	if b.Profile != nil {
+		name, err := resolveInstanceProfile(s, "profile", b.Profile)
+		if err != nil {
+			return err
+		}
+		if name != in.Profile {
+			if err := stopped("profile"); err != nil {
+				return err
+			}
+			in.Profile = name
+		}
+	}
+	if b.PlacementTarget != nil {
+		id, err := resolvePlacementGroup(s, "placement_target", b.PlacementTarget)
+		if err != nil {
+			return err
+		}
+		if id != in.PlacementGroup {
+			if err := stopped("placement_target"); err != nil {
+				return err
+			}
+			in.PlacementGroup = id
+		}
+	}
+	if b.EnableSecureBoot != nil && *b.EnableSecureBoot != in.SecureBoot {
+		if err := stopped("enable_secure_boot"); err != nil {
+			return err
+		}
+		in.SecureBoot = *b.EnableSecureBoot
+	}
+	return nil
+}
+
+// deleteInstance is DELETE /v1/instances/{id}: the instance goes at once (IBM answers 204
+// while it is still deleting), with its links to trusted profiles. The scenario's first
+// instance is the one the playground and imds serve run on, and is not deleted.
+func (e *Emulator) deleteInstance(c *call) (int, any, error) {
+	err := e.Update(func(s *scenario.Scenario) error {
+		in, err := instanceByID(s, c)
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(c, entityTag(in)); err != nil {
+			return err
+		}
+		if in.ID == s.Instances[0].ID {
+			return vpcError(http.StatusConflict, vpcInvalidState, withValue(pathParam("id"), in.ID),
+				"The emulator does not delete %s: it is the instance its shell and metadata service run on (the scenario's first).", in.Name)
+		}
+		for i := range s.TrustedProfiles {
+			p := &s.TrustedProfiles[i]
+			p.LinkedInstances = removeString(p.LinkedInstances, in.ID)
+		}
+		id := in.ID // in points into the slice DeleteFunc moves
+		s.Instances = slices.DeleteFunc(s.Instances, func(x scenario.Instance) bool { return x.ID == id })
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
 }
 
 // instanceActionBody is the body of POST /v1/instances/{id}/actions.
@@ -204,11 +355,54 @@ func (e *Emulator) instanceAction(c *call) (int, any, error) {
 	return http.StatusCreated, view, nil
 }
 
-// newIDs are the identifiers a new instance needs, drawn before the world is locked.
-type newIDs struct{ instance, nic, attachment, vni, boot, volume string }
+// newIDs are the identifiers a new instance needs, drawn before the world is locked, in the
+// order earlier versions drew them, so that the same seed makes the same instance; more draws
+// those a source template adds.
+type newIDs struct {
+	instance, boot, volume string
+	nets                   []netIDs // the primary network first
+	data                   []volIDs
+	more                   func() string
+}
 
-func (e *Emulator) drawIDs() newIDs {
-	return newIDs{e.newID(), e.newID(), e.newID(), e.newID(), e.newID(), e.newID()}
+type netIDs struct{ nic, attachment, vni string }
+type volIDs struct{ attachment, volume string }
+
+func (e *Emulator) drawIDs(networks, volumes int) newIDs {
+	ids := newIDs{instance: e.newID(), more: e.newID}
+	ids.nets = []netIDs{{e.newID(), e.newID(), e.newID()}}
+	ids.boot, ids.volume = e.newID(), e.newID()
+	for range networks - 1 {
+		ids.nets = append(ids.nets, netIDs{e.newID(), e.newID(), e.newID()})
+	}
+	for range volumes {
+		ids.data = append(ids.data, volIDs{e.newID(), e.newID()})
+	}
+	return ids
+}
+
+// grow draws the identifiers of the networks and volumes beyond those drawn.
+func (ids *newIDs) grow(networks, volumes int) {
+	for len(ids.nets) < networks {
+		ids.nets = append(ids.nets, netIDs{ids.more(), ids.more(), ids.more()})
+	}
+	for len(ids.data) < volumes {
+		ids.data = append(ids.data, volIDs{ids.more(), ids.more()})
+	}
+}
+
+// maxPrototypeParts bounds the network interfaces and volumes one prototype may ask for (IBM's
+// profiles allow 5 to 15 of each).
+const maxPrototypeParts = 16
+
+// partsOf counts the networks and data volumes a body asks for.
+func partsOf(b *prototypeBody) (networks, volumes int, err error) {
+	networks = 1 + max(len(b.NetworkInterfaces), len(b.NetworkAttachments))
+	volumes = len(b.VolumeAttachments)
+	if networks > maxPrototypeParts || volumes > maxPrototypeParts {
+		return 0, 0, vpcError(http.StatusBadRequest, vpcMaxValue, nil, "A prototype may give at most %d network interfaces and %d volume attachments.", maxPrototypeParts, maxPrototypeParts)
+	}
+	return networks, volumes, nil
 }
 
 func (e *Emulator) createInstance(c *call) (int, any, error) {
@@ -216,10 +410,15 @@ func (e *Emulator) createInstance(c *call) (int, any, error) {
 	if err := c.decode(e, &b); err != nil {
 		return 0, nil, err
 	}
-	ids := e.drawIDs()
+	nets, vols, err := partsOf(&b)
+	if err != nil {
+		return 0, nil, err
+	}
+	ids := e.drawIDs(nets, vols)
 	now := e.now().UTC().Truncate(time.Second)
 	var view instanceView
-	err := e.Update(func(s *scenario.Scenario) error {
+	var tag string
+	err = e.Update(func(s *scenario.Scenario) error {
 		sp, err := resolvePrototype(s, &b, c.local)
 		if err != nil {
 			return err
@@ -235,17 +434,21 @@ func (e *Emulator) createInstance(c *call) (int, any, error) {
 			p.LinkedInstances = append(removeString(p.LinkedInstances, in.ID), in.ID)
 		}
 		c.target = EventTarget{ID: in.CRN, Name: in.Name, TypeURI: vpcTypeInstance}
-		view = vpcViewer(s).instance(&s.Instances[len(s.Instances)-1])
+		stored := &s.Instances[len(s.Instances)-1]
+		tag = entityTag(stored)
+		view = vpcViewer(s).instance(stored)
 		return nil
 	})
 	if err != nil {
 		return 0, nil, err
 	}
+	c.setEntityTag(tag)
 	return http.StatusCreated, view, nil
 }
 
 // newInstance builds the instance a resolved prototype describes.
 func newInstance(s *scenario.Scenario, sp protoSpec, ids newIDs, now time.Time) (*scenario.Instance, error) {
+	ids.grow(len(sp.secondary)+1, len(sp.data))
 	zp := zonePrefix(s, sp.zone)
 	rp := prefixOf(sp.vpc, "r000")
 	id := zp + "_" + ids.instance
@@ -256,15 +459,6 @@ func newInstance(s *scenario.Scenario, sp protoSpec, ids newIDs, now time.Time) 
 	if instanceNamed(s, name) != nil {
 		return nil, vpcError(http.StatusBadRequest, vpcUniqueFailed, withValue(field("name"), name), "The name %s is already used by another instance.", name)
 	}
-	addrField := strings.TrimSuffix(sp.subnetPath, ".subnet") + ".primary_ip.address"
-	addr, err := allocateIP(s, sp.subnet, sp.address, addrField)
-	if err != nil {
-		return nil, err
-	}
-	nicName := sp.nicName
-	if nicName == "" {
-		nicName = "eth0"
-	}
 	prof := s.Profile(sp.profile)
 	crn := func(scope, typ, id string) string {
 		return "crn:v1:bluemix:public:is:" + scope + ":a/" + s.AccountID + "::" + typ + ":" + id
@@ -273,31 +467,52 @@ func newInstance(s *scenario.Scenario, sp protoSpec, ids newIDs, now time.Time) 
 		ID: id, Name: name, CRN: crn(sp.zone, "instance", id), CreatedAt: now, Status: "running",
 		Zone: sp.zone, Profile: sp.profile, Image: sp.image, VPC: sp.vpc, MetadataService: sp.ms, DefaultProfile: sp.dtp,
 		Keys: append([]string{}, sp.keys...), PlacementGroup: sp.placement, UserData: sp.userData, Template: sp.template,
-		NetworkInterfaces:   []scenario.NetworkInterface{{ID: zp + "-" + ids.nic, Name: nicName, CreatedAt: now, PrimaryIPv4Address: addr, Subnet: sp.subnet}},
+		NetworkInterfaces:   []scenario.NetworkInterface{},
 		NetworkAttachments:  []scenario.NetworkInterface{},
 		SoftwareAttachments: []scenario.SoftwareAttachment{},
+		Settings:            sp.settings,
 	}
-	if sp.attachment {
-		// An instance with a network attachment also shows it as a legacy network interface,
-		// as IBM does for older clients.
-		in.NetworkAttachments = append(in.NetworkAttachments, scenario.NetworkInterface{
-			ID: zp + "-" + ids.attachment, Name: nicName, CreatedAt: now, PrimaryIPv4Address: addr, Subnet: sp.subnet, VNI: zp + "-" + ids.vni})
+	var taken []string
+	for i, n := range append([]netSpec{sp.primary}, sp.secondary...) {
+		f := n.path + ".primary_ip.address"
+		if strings.HasPrefix(n.path, "source_template") {
+			f = n.path
+		}
+		addr, err := allocateIP(s, n.subnet, n.address, f, taken)
+		if err != nil {
+			return nil, err
+		}
+		taken = append(taken, addr)
+		nicName := n.name
+		if nicName == "" {
+			nicName = fmt.Sprintf("eth%d", i)
+		}
+		nic := scenario.NetworkInterface{ID: zp + "-" + ids.nets[i].nic, Name: nicName, CreatedAt: now, PrimaryIPv4Address: addr, Subnet: n.subnet}
+		in.NetworkInterfaces = append(in.NetworkInterfaces, nic)
+		if sp.attachment {
+			// An instance with network attachments also shows them as legacy network
+			// interfaces, as IBM does for older clients.
+			nic.ID, nic.VNI = zp+"-"+ids.nets[i].attachment, zp+"-"+ids.nets[i].vni
+			in.NetworkAttachments = append(in.NetworkAttachments, nic)
+		}
 	}
 	bootID := zp + "-" + ids.boot
-	bootName := sp.bootName
-	if bootName == "" {
-		bootName = derivedName("volume-attachment/" + bootID)
-	}
+	bootName := orDefault(sp.boot.AttachmentName, derivedName("volume-attachment/"+bootID))
 	volID := rp + "-" + ids.volume
-	volName := sp.volumeName
-	if volName == "" {
-		volName = fmt.Sprintf("%s-boot-%d", name, now.UnixMilli())
-	}
+	volName := orDefault(sp.boot.Name, fmt.Sprintf("%s-boot-%d", name, now.UnixMilli()))
 	in.VolumeAttachments = []scenario.VolumeAttachment{{
-		ID: bootID, Name: bootName, CreatedAt: now, Type: "boot", Bandwidth: prof.Bandwidth / 4,
-		DeviceID: bootID + "-" + deviceSuffix(bootID), DeleteWith: sp.bootDelete,
+		ID: bootID, Name: bootName, CreatedAt: now, Type: "boot", Bandwidth: volumeBandwidth(prof, sp.settings) / (1 + len(sp.data)),
+		DeviceID: bootID + "-" + deviceSuffix(bootID), DeleteWith: !sp.boot.Keep,
 		Volume: scenario.Reference{ID: volID, Name: volName, CRN: crn(sp.zone, "volume", volID), ResourceType: "volume"},
 	}}
+	for i, dv := range sp.data {
+		attID, vID := zp+"-"+ids.data[i].attachment, rp+"-"+ids.data[i].volume
+		in.VolumeAttachments = append(in.VolumeAttachments, scenario.VolumeAttachment{
+			ID: attID, Name: orDefault(dv.AttachmentName, derivedName("volume-attachment/"+attID)), CreatedAt: now, Type: "data",
+			Bandwidth: volumeBandwidth(prof, sp.settings) / (1 + len(sp.data)), DeviceID: attID + "-" + deviceSuffix(attID), DeleteWith: !dv.Keep,
+			Volume: scenario.Reference{ID: vID, Name: orDefault(dv.Name, derivedName("volume/"+vID)), CRN: crn(sp.zone, "volume", vID), ResourceType: "volume"},
+		})
+	}
 	return in, nil
 }
 

@@ -3,6 +3,7 @@ package imds
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -15,31 +16,62 @@ import (
 
 // templateView is vpcv1.InstanceTemplate: the prototype it was made from, by identity.
 type templateView struct {
-	CreatedAt                string                  `json:"created_at"`
-	CRN                      string                  `json:"crn"`
-	DefaultTrustedProfile    *initProfileView        `json:"default_trusted_profile,omitempty"`
-	Href                     string                  `json:"href"`
-	ID                       string                  `json:"id"`
-	Image                    *refView                `json:"image,omitempty"`
-	Keys                     []refView               `json:"keys,omitempty"`
-	MetadataService          metadataServiceView     `json:"metadata_service"`
-	Name                     string                  `json:"name"`
-	PlacementTarget          *refView                `json:"placement_target,omitempty"`
-	PrimaryNetworkAttachment *templateAttachmentView `json:"primary_network_attachment,omitempty"`
-	PrimaryNetworkInterface  *templateNICView        `json:"primary_network_interface,omitempty"`
-	Profile                  refView                 `json:"profile"`
-	ResourceGroup            refView                 `json:"resource_group"`
-	UserData                 string                  `json:"user_data,omitempty"`
-	VPC                      *refView                `json:"vpc,omitempty"`
-	Zone                     refView                 `json:"zone"`
+	AvailabilityPolicy       *availabilityPolicyView  `json:"availability_policy,omitempty"`
+	BootVolumeAttachment     *templateVolumeView      `json:"boot_volume_attachment,omitempty"`
+	CreatedAt                string                   `json:"created_at"`
+	CRN                      string                   `json:"crn"`
+	DefaultTrustedProfile    *initProfileView         `json:"default_trusted_profile,omitempty"`
+	EnableSecureBoot         *bool                    `json:"enable_secure_boot,omitempty"`
+	Href                     string                   `json:"href"`
+	ID                       string                   `json:"id"`
+	Image                    *refView                 `json:"image,omitempty"`
+	Keys                     []refView                `json:"keys,omitempty"`
+	MetadataService          metadataServiceView      `json:"metadata_service"`
+	Name                     string                   `json:"name"`
+	NetworkAttachments       []templateAttachmentView `json:"network_attachments,omitempty"`
+	NetworkInterfaces        []templateNICView        `json:"network_interfaces,omitempty"`
+	PlacementTarget          *refView                 `json:"placement_target,omitempty"`
+	PrimaryNetworkAttachment *templateAttachmentView  `json:"primary_network_attachment,omitempty"`
+	PrimaryNetworkInterface  *templateNICView         `json:"primary_network_interface,omitempty"`
+	Profile                  refView                  `json:"profile"`
+	ReservationAffinity      *reservationAffinityView `json:"reservation_affinity,omitempty"`
+	ResourceGroup            refView                  `json:"resource_group"`
+	TotalVolumeBandwidth     int                      `json:"total_volume_bandwidth,omitempty"`
+	UserData                 string                   `json:"user_data,omitempty"`
+	VolumeAttachments        []templateVolumeView     `json:"volume_attachments,omitempty"`
+	VPC                      *refView                 `json:"vpc,omitempty"`
+	Zone                     refView                  `json:"zone"`
 }
 
 type templateNICView struct {
+	Name   string  `json:"name,omitempty"`
 	Subnet refView `json:"subnet"`
 }
 
 type templateAttachmentView struct {
+	Name                    string          `json:"name,omitempty"`
 	VirtualNetworkInterface templateNICView `json:"virtual_network_interface"`
+}
+
+// templateVolumeView is a volume attachment prototype of a template.
+type templateVolumeView struct {
+	DeleteVolumeOnInstanceDelete bool               `json:"delete_volume_on_instance_delete"`
+	Name                         string             `json:"name,omitempty"`
+	Volume                       templateVolumeSpec `json:"volume"`
+}
+
+type templateVolumeSpec struct {
+	Capacity int      `json:"capacity,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	Profile  *refView `json:"profile,omitempty"`
+}
+
+func volumeSpecView(attachment, name, profile string, capacity int, keep bool) templateVolumeView {
+	v := templateVolumeView{DeleteVolumeOnInstanceDelete: !keep, Name: attachment, Volume: templateVolumeSpec{Capacity: capacity, Name: name}}
+	if profile != "" {
+		v.Volume.Profile = &refView{Name: profile}
+	}
+	return v
 }
 
 func (v viewer) template(t *scenario.Template) templateView {
@@ -63,11 +95,36 @@ func (v viewer) template(t *scenario.Template) templateView {
 	if t.Subnet != "" {
 		nic := templateNICView{Subnet: refView{ID: t.Subnet}}
 		if t.NetworkAttachment {
-			tv.PrimaryNetworkAttachment = &templateAttachmentView{VirtualNetworkInterface: nic}
+			tv.PrimaryNetworkAttachment = &templateAttachmentView{Name: t.NetworkName, VirtualNetworkInterface: nic}
 		} else {
+			nic.Name = t.NetworkName
 			tv.PrimaryNetworkInterface = &nic
 		}
 	}
+	for _, n := range t.SecondaryNetworks {
+		if t.NetworkAttachment {
+			tv.NetworkAttachments = append(tv.NetworkAttachments, templateAttachmentView{Name: n.Name, VirtualNetworkInterface: templateNICView{Subnet: refView{ID: n.Subnet}}})
+		} else {
+			tv.NetworkInterfaces = append(tv.NetworkInterfaces, templateNICView{Name: n.Name, Subnet: refView{ID: n.Subnet}})
+		}
+	}
+	if b := t.BootVolume; b != nil {
+		bv := volumeSpecView(b.AttachmentName, b.Name, b.Profile, b.Capacity, b.Keep)
+		tv.BootVolumeAttachment = &bv
+	}
+	for _, d := range t.DataVolumes {
+		tv.VolumeAttachments = append(tv.VolumeAttachments, volumeSpecView(d.AttachmentName, d.Name, d.Profile, d.Capacity, d.Keep))
+	}
+	if t.HostFailure != "" {
+		tv.AvailabilityPolicy = &availabilityPolicyView{HostFailure: t.HostFailure}
+	}
+	if t.SecureBoot {
+		tv.EnableSecureBoot = &t.SecureBoot
+	}
+	if t.ReservationPolicy != "" {
+		tv.ReservationAffinity = &reservationAffinityView{Policy: t.ReservationPolicy, Pool: []refView{}}
+	}
+	tv.TotalVolumeBandwidth = t.VolumeBandwidth
 	if d := t.DefaultProfile; d != nil {
 		tv.DefaultTrustedProfile = &initProfileView{AutoLink: d.AutoLink, Target: refView{ID: d.Target.ID, CRN: d.Target.CRN}}
 	}
@@ -89,7 +146,7 @@ func (e *Emulator) listTemplates(c *call) (int, any, error) {
 				all = append(all, &s.Templates[i])
 			}
 		}
-		items, coll, err := vpcPage(c.query(), all, func(t *scenario.Template) string { return t.ID }, v.href("instance", "templates"))
+		items, coll, err := vpcPage(c.query(), all, func(t *scenario.Template) string { return t.ID }, v.href("instance", "templates"), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -188,8 +245,8 @@ func (e *Emulator) createTemplate(c *call) (int, any, error) {
 	if err := c.decode(e, &b); err != nil {
 		return 0, nil, err
 	}
-	if b.BootVolumeAttachment != nil {
-		return 0, nil, vpcError(http.StatusBadRequest, vpcInvalidField, field("boot_volume_attachment"), "The emulator's instance templates do not model `boot_volume_attachment`.")
+	if _, _, err := partsOf(&b); err != nil {
+		return 0, nil, err
 	}
 	id := e.newID()
 	now := e.now().UTC().Truncate(time.Second)
@@ -207,14 +264,24 @@ func (e *Emulator) createTemplate(c *call) (int, any, error) {
 		if templateNamed(s, name) != nil {
 			return vpcError(http.StatusBadRequest, vpcUniqueFailed, withValue(field("name"), name), "The name %s is already used by another instance template.", name)
 		}
-		if sp.address != "" {
-			return vpcError(http.StatusBadRequest, vpcInvalidField, field("primary_ip"), "An instance template cannot reserve a fixed primary IP address.")
+		for _, n := range append([]netSpec{sp.primary}, sp.secondary...) {
+			if n.address != "" {
+				return vpcError(http.StatusBadRequest, vpcInvalidField, field(n.path+".primary_ip.address"), "An instance template cannot reserve a fixed primary IP address: every instance made from it would need it.")
+			}
 		}
 		t := scenario.Template{
 			ID: tid, Name: name, CRN: "crn:v1:bluemix:public:is:" + s.Region + ":a/" + s.AccountID + "::instance-template:" + tid,
-			CreatedAt: now, Zone: sp.zone, Profile: sp.profile, Image: sp.image, VPC: sp.vpc, Subnet: sp.subnet,
+			CreatedAt: now, Zone: sp.zone, Profile: sp.profile, Image: sp.image, VPC: sp.vpc, Subnet: sp.primary.subnet,
 			Keys: append([]string{}, sp.keys...), MetadataService: sp.ms, DefaultProfile: sp.dtp, UserData: sp.userData,
-			PlacementGroup: sp.placement, NetworkAttachment: sp.attachment,
+			PlacementGroup: sp.placement, NetworkAttachment: sp.attachment, NetworkName: sp.primary.name,
+			DataVolumes: sp.data, Settings: sp.settings,
+		}
+		for _, n := range sp.secondary {
+			t.SecondaryNetworks = append(t.SecondaryNetworks, scenario.SecondaryNetwork{Name: n.name, Subnet: n.subnet})
+		}
+		if sp.boot != (scenario.BootVolume{}) {
+			boot := sp.boot
+			t.BootVolume = &boot
 		}
 		s.Templates = append(s.Templates, t)
 		c.target = EventTarget{ID: t.CRN, Name: t.Name, TypeURI: vpcTypeTemplate}
@@ -225,6 +292,24 @@ func (e *Emulator) createTemplate(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusCreated, view, nil
+}
+
+// deleteTemplate is DELETE /v1/instance/templates/{id}. Instances made from it keep naming it,
+// as IBM's keep their source template's ID.
+func (e *Emulator) deleteTemplate(c *call) (int, any, error) {
+	err := e.Update(func(s *scenario.Scenario) error {
+		t, err := templateByID(s, c)
+		if err != nil {
+			return err
+		}
+		id := t.ID // t points into the slice DeleteFunc moves
+		s.Templates = slices.DeleteFunc(s.Templates, func(x scenario.Template) bool { return x.ID == id })
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
 }
 
 // templateNamed returns the template with that name, or nil.

@@ -141,7 +141,7 @@ func TestVPCAuthAndVersion(t *testing.T) {
 		{name: "fail/instance-by-name", path: "/v1/instances/" + scenario.DefaultInstanceName, query: vpcQuery, auth: "Bearer " + user, status: 404, code: "not_found", target: "id path_parameter"},
 		{name: "fail/unknown-template", path: "/v1/instance/templates/nope", query: vpcQuery, auth: "Bearer " + user, status: 404, code: "not_found", target: "id path_parameter"},
 		{name: "fail/unknown-route", path: "/v1/volumes", query: vpcQuery, auth: "Bearer " + user, status: 404, code: "invalid_route"},
-		{name: "fail/instance-subresource", path: inst + "/network_interfaces", query: vpcQuery, auth: "Bearer " + user, status: 404, code: "invalid_route"},
+		{name: "fail/instance-subresource", path: inst + "/disks", query: vpcQuery, auth: "Bearer " + user, status: 404, code: "invalid_route"},
 		{name: "fail/empty-id", path: "/v1/instances/", query: vpcQuery, auth: "Bearer " + user, status: 404, code: "invalid_route"},
 	}
 	for _, tt := range tests {
@@ -162,29 +162,22 @@ func TestVPCAuthAndVersion(t *testing.T) {
 	}
 }
 
+// TestVPCMethods: a wrong method on a VPC path is a route the API does not have.
 func TestVPCMethods(t *testing.T) {
 	inst := "/v1/instances/" + scenario.DefaultInstanceID
-	tests := []struct{ name, method, path, allow string }{
-		{"fail/put-instances", "PUT", "/v1/instances", "GET, POST"},
-		{"fail/delete-instance", "DELETE", inst, "GET, PATCH"},
-		{"fail/get-actions", "GET", inst + "/actions", "POST"},
-		{"fail/delete-templates", "DELETE", "/v1/instance/templates", "GET, POST"},
-		{"fail/post-template", "POST", "/v1/instance/templates/" + scenario.DefaultTemplateID, "GET, PATCH"},
+	tests := []struct{ name, method, path string }{
+		{"fail/put-instances", "PUT", "/v1/instances"},
+		{"fail/post-instance", "POST", inst},
+		{"fail/get-actions", "GET", inst + "/actions"},
+		{"fail/delete-templates", "DELETE", "/v1/instance/templates"},
+		{"fail/post-template", "POST", "/v1/instance/templates/" + scenario.DefaultTemplateID},
+		{"fail/delete-keys", "DELETE", "/v1/keys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _ := newEmu(t, nil)
-			tok, _ := e.UserToken()
-			req, _ := http.NewRequest(tt.method, vpcAPI+tt.path+"?"+vpcQuery, nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := (&http.Client{Transport: e.Transport(workstation)}).Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 405 || resp.Header.Get("Allow") != tt.allow {
-				t.Errorf("got %d Allow %q; want 405 Allow %q", resp.StatusCode, resp.Header.Get("Allow"), tt.allow)
-			}
+			status, body := vpcCall(t, e, tt.method, tt.path, "")
+			wantError(t, status, body, 404, "invalid_route", "")
 		})
 	}
 }
@@ -348,7 +341,7 @@ func TestVPCInstanceActions(t *testing.T) {
 					t.Errorf("action got %d %s", status, body)
 				}
 				evs := e.Events()
-				if ev := evs[len(evs)-1]; ev.Action != "is.instance.instance-action.create" || ev.Outcome != "success" {
+				if ev := evs[len(evs)-1]; ev.Action != "is.instance.action.create" || ev.Outcome != "success" {
 					t.Errorf("event got %+v", ev)
 				}
 			}
@@ -488,8 +481,9 @@ func TestVPCCreateInstance(t *testing.T) {
 			name: "ok/from-template-overrides", body: fromTemplate(`, "name": "overridden", "metadata_service": {"enabled": false, "response_hop_limit": 3}, "profile": {"name": "bx2-4x16"}, "user_data": "#!/bin/sh\necho hi\n"`),
 			golden: "vpc/instance-from-template", status: 201,
 			check: func(t *testing.T, in *scenario.Instance, s *scenario.Scenario) {
-				// The override replaces the template's setting as a whole: protocol is back to http.
-				if in.MetadataService != ms(false, "http", 3) || in.Profile != "bx2-4x16" || in.Name != "overridden" || in.UserData != "#!/bin/sh\necho hi\n" {
+				// The override merges with the template's setting field by field: the template's
+				// https stays (see the README's fidelity notes).
+				if in.MetadataService != ms(false, "https", 3) || in.Profile != "bx2-4x16" || in.Name != "overridden" || in.UserData != "#!/bin/sh\necho hi\n" {
 					t.Errorf("got %+v %q %q %q", in.MetadataService, in.Profile, in.Name, in.UserData)
 				}
 			},
@@ -541,7 +535,8 @@ func TestVPCCreateInstance(t *testing.T) {
 		{name: "fail/address-taken", body: strings.Replace(minimal, `{"subnet"`, `{"primary_ip": {"address": "10.240.64.11"}, "subnet"`, 1), status: 409, code: "address_is_already_reserved", target: "primary_network_interface.primary_ip.address field"},
 		{name: "fail/address-outside", body: strings.Replace(minimal, `{"subnet"`, `{"primary_ip": {"address": "10.0.0.5"}, "subnet"`, 1), status: 400, code: "validation_invalid_address", target: "primary_network_interface.primary_ip.address field"},
 		{name: "fail/both-networks", body: strings.Replace(minimal, `"name"`, `"primary_network_attachment": {"virtual_network_interface": {"subnet": {"id": "x"}}}, "name"`, 1), status: 400, code: "validation_only_one", target: "primary_network_attachment field"},
-		{name: "fail/unsupported-field", body: strings.Replace(minimal, `"name"`, `"volume_attachments": [], "name"`, 1), status: 400, code: "invalid_request_field", target: "volume_attachments field"},
+		{name: "fail/unknown-field", body: strings.Replace(minimal, `"name"`, `"volume_attachment": [], "name"`, 1), status: 400, code: "invalid_request_field", target: "volume_attachment field"},
+		{name: "fail/unknown-nested-field", body: strings.Replace(minimal, `{"subnet"`, `{"primary_ip": {"adress": "10.240.64.99"}, "subnet"`, 1), status: 400, code: "invalid_request_field", target: "primary_network_interface.primary_ip.adress field"},
 		{name: "fail/empty", body: ``, status: 400, code: "validation_required_field", target: "zone field"},
 	}
 	for _, tt := range tests {

@@ -1,11 +1,15 @@
 package imds
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +23,7 @@ const (
 	vpcNotAuthorized      Code = "not_authorized"                // 401: IAM token missing, malformed, expired or foreign
 	vpcMissingVersion     Code = "missing_version"               // 400: no version query parameter
 	vpcInvalidVersion     Code = "invalid_version"               // 400: version is not YYYY-MM-DD
-	vpcInvalidRange       Code = "invalid_version_range"         // 400: version before 2019-01-01 or in the future
+	vpcInvalidRange       Code = CodeInvalidVersionRange         // 400: version before 2019-01-01 or in the future
 	vpcInvalidGeneration  Code = "invalid_generation_parameter"  // 400: generation other than 2
 	vpcInvalidRoute       Code = "invalid_route"                 // 404: no such path
 	vpcInvalidField       Code = "invalid_request_field"         // 400: unknown or unchangeable property
@@ -37,6 +41,7 @@ const (
 	vpcInvalidZone        Code = "invalid_zone"                  // 400: resources in different zones
 	vpcBadField           Code = "bad_field"                     // 400: inconsistent value
 	vpcInvalidState       Code = "invalid_state"                 // 409: action not allowed in this status
+	vpcPrecondition       Code = "precondition_failed"           // 412: If-Match names another version
 	vpcAddressReserved    Code = "address_is_already_reserved"   // 409: primary IP address in use
 	vpcInternalError      Code = "internal_error"                // 500
 	vpcMaxLimit                = 100
@@ -87,24 +92,6 @@ func validDate(v string) bool {
 	return err == nil
 }
 
-// vpcAuth verifies the IAM token and names its holder for events.
-func (e *Emulator) vpcAuth(r *http.Request) (EventInitiator, error) {
-	tok, err := bearer(r)
-	if err != nil {
-		return EventInitiator{}, vpcError(http.StatusUnauthorized, vpcNotAuthorized, nil, "The request is not authorized: it carries no IAM access token in an `Authorization: Bearer` header.")
-	}
-	c, err := e.iamClaimsOf(tok)
-	if err != nil {
-		return EventInitiator{}, &Error{Code: vpcNotAuthorized, Status: http.StatusUnauthorized, Err: err,
-			Message: "The request is not authorized: the IAM access token is invalid or expired."}
-	}
-	who := EventInitiator{ID: c.IAMID, Name: c.Email, TypeURI: vpcTypeUser}
-	if c.SubType == "Profile" {
-		who.Name, who.TypeURI = c.Name, vpcTypeTrustedProfile
-	}
-	return who, nil
-}
-
 // vpcLocal reports whether the request reached the scenario's region. A loopback listener
 // (no IBM host name) counts as the scenario's region.
 func (e *Emulator) vpcLocal(r *http.Request) bool {
@@ -144,9 +131,39 @@ func (e *Emulator) vpcRead(f func(s *scenario.Scenario) (any, error)) (any, erro
 	return f(e.world)
 }
 
+// vpcFilter gives the values a resource has for one filter of a collection: vpc.id, name, ...
+type vpcFilter[T any] func(s *scenario.Scenario, item T) []string
+
+// vpcFilters keeps the items of a collection that pass every filter the query gives (an item
+// passes a filter when one of its values is the query's), and returns the query parameters
+// they were, for the collection's links.
+func vpcFilters[T any](s *scenario.Scenario, q url.Values, items []T, filters map[string]vpcFilter[T]) ([]T, url.Values) {
+	used := url.Values{}
+	for name := range filters {
+		if q.Has(name) {
+			used.Set(name, q.Get(name))
+		}
+	}
+	if len(used) == 0 {
+		return items, used
+	}
+	var out []T
+	for _, it := range items {
+		keep := true
+		for name := range used {
+			keep = keep && slices.Contains(filters[name](s, it), used.Get(name))
+		}
+		if keep {
+			out = append(out, it)
+		}
+	}
+	return out, used
+}
+
 // vpcPage cuts the list a collection request asks for: `limit` (1 to 100, default 50) items from
-// the one whose ID is `start`. It returns the page and the collection's first/next links.
-func vpcPage[T any](q url.Values, items []T, idOf func(T) string, href string) (out []T, c vpcCollection, err error) {
+// the one whose ID is `start`. It returns the page and the collection's first/next links, which
+// repeat the filters the list was made with, as IBM's do.
+func vpcPage[T any](q url.Values, items []T, idOf func(T) string, href string, filters url.Values) (out []T, c vpcCollection, err error) {
 	limit := vpcDefaultLimit
 	if q.Has("limit") {
 		v := q.Get("limit")
@@ -174,9 +191,19 @@ func vpcPage[T any](q url.Values, items []T, idOf func(T) string, href string) (
 		}
 	}
 	to := min(from+limit, len(items))
-	c = vpcCollection{First: pageLink{Href: fmt.Sprintf("%s?limit=%d", href, limit)}, Limit: limit, TotalCount: len(items)}
+	link := func(start string) *pageLink {
+		v := url.Values{"limit": {strconv.Itoa(limit)}}
+		for k, vs := range filters {
+			v[k] = vs
+		}
+		if start != "" {
+			v.Set("start", start)
+		}
+		return &pageLink{Href: href + "?" + v.Encode()}
+	}
+	c = vpcCollection{First: *link(""), Limit: limit, TotalCount: len(items)}
 	if to < len(items) {
-		c.Next = &pageLink{Href: fmt.Sprintf("%s?limit=%d&start=%s", href, limit, idOf(items[to]))}
+		c.Next = link(idOf(items[to]))
 	}
 	return items[from:to], c, nil
 }
@@ -199,4 +226,35 @@ type vpcCollection struct {
 
 type pageLink struct {
 	Href string `json:"href"`
+}
+
+// entityTag is the ETag of a VPC resource in its stored form: it changes with every change of
+// the resource, and only then.
+func entityTag(resource any) string {
+	data, err := json.Marshal(resource)
+	if err != nil {
+		panic("imds: entity tag: " + err.Error()) // scenario resources are plain data
+	}
+	sum := sha256.Sum256(data)
+	return `"` + uuidString(sum[:16]) + `"`
+}
+
+// setEntityTag sends tag as the answer's ETag.
+func (c *call) setEntityTag(tag string) { c.w.Header().Set("ETag", tag) }
+
+// checkIfMatch is the If-Match precondition of a change: absent or "*" always holds;
+// otherwise one of its tags must be the resource's current one (compared as strings, as the
+// tags the emulator sends are strong).
+func checkIfMatch(c *call, current string) error {
+	h := strings.TrimSpace(c.r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil
+	}
+	for _, t := range strings.Split(h, ",") {
+		if strings.TrimSpace(t) == current {
+			return nil
+		}
+	}
+	return vpcError(http.StatusPreconditionFailed, vpcPrecondition, withValue(header("If-Match"), h),
+		"The `If-Match` value does not match the current ETag of the resource: it changed since you read it. Get it again and retry.")
 }
