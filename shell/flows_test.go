@@ -80,13 +80,14 @@ func TestCSRRejected(t *testing.T) {
 					Code   string
 					Target struct{ Name string }
 				}
-				StatusCode int `json:"status_code"`
+				StatusCode *int `json:"status_code"`
 			}
 			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil || len(body.Errors) == 0 {
 				t.Fatalf("want an error body: %v\n%v", err, r)
 			}
-			if body.StatusCode != 400 || body.Errors[0].Code != "invalid_value" || body.Errors[0].Target.Name != c.target {
-				t.Errorf("got %+v; want 400 invalid_value on %s", body, c.target)
+			// The metadata host's error body has no status_code, as the real service's.
+			if body.StatusCode != nil || body.Errors[0].Code != "invalid_value" || body.Errors[0].Target.Name != c.target {
+				t.Errorf("got %+v; want invalid_value on %s and no status_code", body, c.target)
 			}
 		})
 	}
@@ -155,6 +156,17 @@ func TestIBMCloud(t *testing.T) {
 		if r.stdout != c.stdout || !strings.Contains(r.stderr, c.stderr) || c.stderr == "" && r.stderr != "" {
 			t.Errorf("$ %s\n%v", c.script, r)
 		}
+	}
+
+	// An operator who may only read is refused the update, in the CLI's words.
+	w.emu.Update(func(s *scenario.Scenario) error {
+		s.Operator.Policies = []scenario.Policy{{Service: scenario.VPCService, Roles: []string{"Viewer"}}}
+		return nil
+	})
+	r = run(t, w.ws, `ibmcloud is instance-update web-1 --metadata-service false`)
+	want := "Response HTTP Status Code: 403\nError code: not_authorized\nError message: the provided token is not authorized to update the specified instance (ID:"
+	if r.status != 1 || !strings.HasSuffix(r.stdout, "FAILED\n") || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "Trace ID: ") {
+		t.Errorf("refused update: %v", r)
 	}
 }
 

@@ -248,6 +248,44 @@ type apiError struct {
 // call makes one VPC API request and decodes a successful answer into out. On failure it has
 // already printed the CLI's FAILED block.
 func (s *session) call(method, path string, query url.Values, body any, out any) bool {
+	status, data, err := s.request(method, path, query, body)
+	if err != nil {
+		failed(s.e, err.Error())
+		return false
+	}
+	if status >= 300 {
+		var ae apiError
+		json.Unmarshal(data, &ae)
+		fmt.Fprintln(s.e.Stdout, "FAILED")
+		if len(ae.Errors) == 0 {
+			fmt.Fprintf(s.e.Stderr, "Status code: %d\nError message: %s\n", status, strings.TrimSpace(string(data)))
+			return false
+		}
+		// The CLI's own words, as in its public issue IBM-Cloud/ibm-cloud-cli-release#148.
+		fmt.Fprintf(s.e.Stderr, "Response HTTP Status Code: %d\n", status)
+		for _, x := range ae.Errors {
+			fmt.Fprintf(s.e.Stderr, "Error code: %s\nError message: %s\n", x.Code, x.Message)
+		}
+		if ae.Trace != "" {
+			fmt.Fprintf(s.e.Stderr, "Trace ID: %s\n", ae.Trace)
+		}
+		return false
+	}
+	if out != nil {
+		if raw, ok := out.(*json.RawMessage); ok {
+			*raw = append((*raw)[:0], data...)
+			return true
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			failed(s.e, "Unexpected response: "+err.Error())
+			return false
+		}
+	}
+	return true
+}
+
+// request makes one VPC API request and returns the status and body, printing nothing.
+func (s *session) request(method, path string, query url.Values, body any) (int, []byte, error) {
 	if query == nil {
 		query = url.Values{}
 	}
@@ -268,38 +306,11 @@ func (s *session) call(method, path string, query url.Values, body any, out any)
 	}
 	resp, err := s.c.Transport.RoundTrip(req)
 	if err != nil {
-		failed(s.e, fmt.Sprintf("%s %s: %v", method, u, err))
-		return false
+		return 0, nil, fmt.Errorf("%s %s: %v", method, u, err)
 	}
 	data, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		var ae apiError
-		json.Unmarshal(data, &ae)
-		fmt.Fprintln(s.e.Stdout, "FAILED")
-		if len(ae.Errors) == 0 {
-			fmt.Fprintf(s.e.Stderr, "Status code: %d\nError message: %s\n", resp.StatusCode, strings.TrimSpace(string(data)))
-			return false
-		}
-		for _, x := range ae.Errors {
-			fmt.Fprintf(s.e.Stderr, "Error code: %s\nError message: %s\n", x.Code, x.Message)
-		}
-		if ae.Trace != "" {
-			fmt.Fprintf(s.e.Stderr, "Trace ID: %s\n", ae.Trace)
-		}
-		return false
-	}
-	if out != nil {
-		if raw, ok := out.(*json.RawMessage); ok {
-			*raw = append((*raw)[:0], data...)
-			return true
-		}
-		if err := json.Unmarshal(data, out); err != nil {
-			failed(s.e, "Unexpected response: "+err.Error())
-			return false
-		}
-	}
-	return true
+	return resp.StatusCode, data, nil
 }
 
 const topHelp = `NAME:

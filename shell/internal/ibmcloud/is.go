@@ -159,7 +159,36 @@ func cliTime(s string) string {
 
 func boolStr(b bool) string { return strconv.FormatBool(b) }
 
-func instanceFields(in *instance) []field {
+// floatingIPs maps the primary addresses of an instance's interfaces to their floating IPs,
+// read from its network interfaces as the CLI does (an instance with network attachments
+// shows them as interfaces too, with the same addresses). A caller that may not read them
+// sees none.
+func (s *session) floatingIPs(id string) map[string]string {
+	status, data, err := s.request("GET", "/instances/"+url.PathEscape(id)+"/network_interfaces", nil, nil)
+	fips := map[string]string{}
+	if err != nil || status != 200 {
+		return fips
+	}
+	var list struct {
+		NetworkInterfaces []struct {
+			PrimaryIP struct {
+				Address string `json:"address"`
+			} `json:"primary_ip"`
+			FloatingIPs []struct {
+				Address string `json:"address"`
+			} `json:"floating_ips"`
+		} `json:"network_interfaces"`
+	}
+	json.Unmarshal(data, &list)
+	for _, n := range list.NetworkInterfaces {
+		if len(n.FloatingIPs) > 0 {
+			fips[n.PrimaryIP.Address] = n.FloatingIPs[0].Address
+		}
+	}
+	return fips
+}
+
+func instanceFields(in *instance, fips map[string]string) []field {
 	reasons := [][]string{{"Code", "Message"}}
 	for _, r := range in.LifecycleReasons {
 		reasons = append(reasons, []string{r.Code, r.Message})
@@ -212,7 +241,7 @@ func instanceFields(in *instance) []field {
 			if in.PrimaryAttachment != nil && in.PrimaryAttachment.ID == a.ID {
 				kind = "Primary"
 			}
-			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), dash(fips[a.PrimaryIP.Address]), dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
 		}
 		fs = append(fs, field{label: "Network Attachments", table: t})
 	} else if len(in.Interfaces) > 0 {
@@ -222,7 +251,7 @@ func instanceFields(in *instance) []field {
 			if in.PrimaryInterface != nil && in.PrimaryInterface.ID == a.ID {
 				kind = "Primary"
 			}
-			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", "-", "false", dash(a.PrimaryIP.Address)})
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), dash(fips[a.PrimaryIP.Address]), "-", "false", dash(a.PrimaryIP.Address)})
 		}
 		fs = append(fs, field{label: "Network Interfaces", table: t})
 	}
@@ -283,7 +312,7 @@ func (s *session) show(raw json.RawMessage, jsonOut bool) int {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return failed(s.e, "Unexpected response: "+err.Error())
 	}
-	printDetail(s.e.Stdout, instanceFields(&in))
+	printDetail(s.e.Stdout, instanceFields(&in, s.floatingIPs(in.ID)))
 	return 0
 }
 
@@ -356,7 +385,7 @@ func (s *session) is(cmd string, args []string) int {
 			if in.Image != nil {
 				img = dash(in.Image.Name)
 			}
-			rows = append(rows, []string{in.ID, in.Name, in.Status, ip, "-", in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
+			rows = append(rows, []string{in.ID, in.Name, in.Status, ip, dash(s.floatingIPs(in.ID)[ip]), in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
 				dash(in.ConfidentialComputeMode), boolStr(in.EnableSecureBoot), dash(in.ResourceGroup.Name), "-", "-", "-", "-"})
 		}
 		if len(rows) == 1 {
