@@ -315,6 +315,11 @@ func (e *Emulator) finish(h *host, c *call, rt *route, w http.ResponseWriter, st
 		h.render(e, w, c.r, err)
 		return
 	}
+	if status == http.StatusNoContent {
+		w.Header().Set("X-Request-Id", e.newID())
+		w.WriteHeader(status)
+		return
+	}
 	if raw, ok := answer.(rawAnswer); ok {
 		w.Header().Set("Content-Type", raw.contentType)
 		w.WriteHeader(status)

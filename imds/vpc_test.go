@@ -606,3 +606,144 @@ func TestVPCNewInstanceServesMetadata(t *testing.T) {
 		t.Errorf("first.href host got %q", u.Host)
 	}
 }
+
+// TestVPCPrototypeProperties: the properties of vpcv1's InstancePrototype that earlier
+// versions refused are accepted, kept and shown; nested faults name their full path.
+func TestVPCPrototypeProperties(t *testing.T) {
+	base := `"image": {"id": "` + scenario.DefaultImageID + `"}, "zone": {"name": "us-south-2"},
+		"primary_network_interface": {"subnet": {"id": "` + scenario.DefaultSubnetID + `"}}`
+	full := `{"name": "props", ` + base + `,
+		"availability_policy": {"host_failure": "stop"}, "volume_attachments": [], "cluster_network_attachments": [],
+		"total_volume_bandwidth": 2000, "enable_secure_boot": true, "confidential_compute_mode": "disabled",
+		"reservation_affinity": {"policy": "disabled", "pool": []},
+		"boot_volume_attachment": {"name": "boot-att", "delete_volume_on_instance_delete": false,
+			"volume": {"name": "boot-vol", "capacity": 120, "profile": {"name": "general-purpose"}, "resource_group": {"id": "` + scenario.DefaultResourceGroup + `"}, "user_tags": ["a:b"]}}}`
+	e, _ := newEmu(t, nil)
+	m := vpcJSON(t, e, "POST", "/v1/instances", full, 201)
+	for path, want := range map[string]any{
+		"availability_policy.host_failure": "stop", "enable_secure_boot": true, "reservation_affinity.policy": "disabled",
+		"total_volume_bandwidth": 2000.0, "total_network_bandwidth": 2000.0, "boot_volume_attachment.name": "boot-att",
+		"boot_volume_attachment.volume.name": "boot-vol",
+	} {
+		if got := jsonAt(m, strings.Split(path, ".")...); got != want {
+			t.Errorf("%s got %v; want %v", path, got, want)
+		}
+	}
+	in := e.Scenario().Instance(m["id"].(string))
+	if in.VolumeAttachments[0].DeleteWith || in.HostFailure != "stop" {
+		t.Errorf("stored got delete_with %v, host failure %q", in.VolumeAttachments[0].DeleteWith, in.HostFailure)
+	}
+	for _, tt := range []struct{ extra, code, target string }{
+		{`"boot_volume_attachment": {"volume": {"profile": {"name": "general-purpose"}, "resource_group": {"id": "other"}}}`, "not_found", "boot_volume_attachment.volume.resource_group.id field"},
+		{`"boot_volume_attachment": {"volume": {"profile": {"name": "gold"}}}`, "not_found", "boot_volume_attachment.volume.profile.name field"},
+		{`"boot_volume_attachment": {"volume": {"capacity": 4000, "profile": {"name": "general-purpose"}}}`, "validation_max_value", "boot_volume_attachment.volume.capacity field"},
+		{`"boot_volume_attachment": {"volume": {"sizee": 1}}`, "invalid_request_field", "boot_volume_attachment.volume.sizee field"},
+		{`"volume_attachments": [{"volume": {"capacity": 10}}]`, "validation_required_field", "volume_attachments[0].volume.profile field"},
+		{`"volume_attachments": [{"volume": {"id": "r006-nope"}}]`, "not_found", "volume_attachments[0].volume.id field"},
+		{`"availability_policy": {"host_failure": "migrate"}`, "validation_enum", "availability_policy.host_failure field"},
+		{`"reservation_affinity": {"policy": "manual"}`, "validation_required_field", "reservation_affinity.pool field"},
+		{`"reservation_affinity": {"pool": [{"id": "r006-res"}]}`, "not_found", "reservation_affinity.pool[0].id field"},
+		{`"total_volume_bandwidth": 3800`, "validation_max_value", "total_volume_bandwidth field"},
+		{`"confidential_compute_mode": "tdx"`, "bad_field", "confidential_compute_mode field"},
+		{`"cluster_network_attachments": [{"cluster_network_interface": {"subnet": {"id": "x"}}}]`, "not_found", "cluster_network_attachments[0].cluster_network_interface.subnet.id field"},
+		{`"catalog_offering": {"version": {"crn": "crn:x"}}`, "validation_only_one", "catalog_offering field"},
+	} {
+		status, body := vpcCall(t, e, "POST", "/v1/instances", `{`+base+`, `+tt.extra+`}`)
+		t.Run(tt.extra, func(t *testing.T) { wantError(t, status, body, statusOfCode(tt.code), tt.code, tt.target) })
+	}
+}
+
+func statusOfCode(code string) int {
+	if code == "address_is_already_reserved" {
+		return 409
+	}
+	return 400
+}
+
+// TestVPCListFilters: the filters of vpcv1's ListInstancesOptions keep only the instances
+// that match, and the collection's links repeat them.
+func TestVPCListFilters(t *testing.T) {
+	e, _ := newEmu(t, twoInstances())
+	for _, tt := range []struct {
+		query string
+		want  float64
+	}{
+		{"vpc.id=nope", 0}, {"vpc.id=" + scenario.DefaultVPCID, 2}, {"vpc.name=my-test-vpc", 2},
+		{"resource_group.id=nope", 0}, {"placement_group.id=" + scenario.DefaultPlacementID, 1},
+		{"placement_group.name=my-spread-group&name=my-second-server", 0}, {"dedicated_host.id=x", 0},
+		{"reservation_affinity.policy=automatic", 2}, {"reservation_affinity.policy=disabled", 0},
+	} {
+		m := vpcJSON(t, e, "GET", "/v1/instances?"+tt.query, "", 200)
+		if m["total_count"] != tt.want {
+			t.Errorf("%s: got %v instances; want %v", tt.query, m["total_count"], tt.want)
+		}
+	}
+	m := vpcJSON(t, e, "GET", "/v1/instances?limit=1&vpc.id="+scenario.DefaultVPCID, "", 200)
+	if next, _ := jsonAt(m, "next", "href").(string); !strings.Contains(next, "vpc.id="+scenario.DefaultVPCID) {
+		t.Errorf("next.href got %q; want the filter kept", next)
+	}
+}
+
+// TestVPCEntityTags: GET sends an ETag; PATCH and DELETE with a stale If-Match are refused
+// with 412 and change nothing; a fresh one, or none, goes through.
+func TestVPCEntityTags(t *testing.T) {
+	e, _ := newEmu(t, twoInstances())
+	tok, _ := e.UserToken()
+	path := vpcAPI + "/v1/instances/" + secondInstanceID + "?" + vpcQuery
+	do := func(method, body string, headers ...string) *http.Response {
+		req, _ := http.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := (&http.Client{Transport: e.Transport(workstation)}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	tag := do("GET", "").Header.Get("ETag")
+	if tag == "" || do("GET", "").Header.Get("ETag") != tag {
+		t.Fatalf("ETag got %q; want one that stays while nothing changes", tag)
+	}
+	if resp := do("PATCH", `{"name": "renamed"}`, "If-Match", tag); resp.StatusCode != 200 || resp.Header.Get("ETag") == tag {
+		t.Fatalf("fresh If-Match: got %d, ETag %q", resp.StatusCode, resp.Header.Get("ETag"))
+	}
+	if resp := do("PATCH", `{"metadata_service": {"enabled": false}}`, "If-Match", tag); resp.StatusCode != 412 {
+		t.Errorf("stale If-Match on PATCH: got %d; want 412", resp.StatusCode)
+	}
+	if ms, _ := e.MetadataService(secondInstanceID); !ms.Enabled {
+		t.Error("a refused PATCH changed the instance")
+	}
+	if resp := do("DELETE", "", "If-Match", tag); resp.StatusCode != 412 {
+		t.Errorf("stale If-Match on DELETE: got %d; want 412", resp.StatusCode)
+	}
+	if resp := do("DELETE", "", "If-Match", "*"); resp.StatusCode != 204 || e.Scenario().Instance(secondInstanceID) != nil {
+		t.Errorf("DELETE: got %d", resp.StatusCode)
+	}
+}
+
+// TestVPCReadsAndDeletes: the operations SDK clean-up and set-up steps need.
+func TestVPCReadsAndDeletes(t *testing.T) {
+	e, _ := newEmu(t, nil)
+	inst := "/v1/instances/" + scenario.DefaultInstanceID
+	if m := vpcJSON(t, e, "GET", inst+"/initialization", "", 200); jsonAt(m, "default_trusted_profile", "target", "id") != scenario.DefaultProfileID {
+		t.Errorf("initialization got %v", m)
+	}
+	if m := vpcJSON(t, e, "GET", inst+"/network_interfaces", "", 200); len(m["network_interfaces"].([]any)) != 1 {
+		t.Errorf("network interfaces got %v", m)
+	}
+	if m := vpcJSON(t, e, "GET", "/v1/keys", "", 200); m["total_count"] != 2.0 {
+		t.Errorf("keys got %v", m["total_count"])
+	}
+	if m := vpcJSON(t, e, "GET", "/v1/instance/profiles", "", 200); len(m["profiles"].([]any)) != 3 {
+		t.Errorf("profiles got %v", m)
+	}
+	status, body := vpcCall(t, e, "DELETE", "/v1/instance/templates/"+scenario.DefaultTemplateID, "")
+	if status != 204 || len(body) != 0 || len(e.Scenario().Templates) != 0 {
+		t.Errorf("template delete got %d %s", status, body)
+	}
+	status, body = vpcCall(t, e, "DELETE", inst, "")
+	wantError(t, status, body, 409, "invalid_state", "id path_parameter")
+}
