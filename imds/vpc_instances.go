@@ -101,42 +101,37 @@ func instanceByID(s *scenario.Scenario, c *call) (*scenario.Instance, error) {
 	return nil, errf(CodeNotFound, withValue(pathParam("id"), c.id), "Instance not found.")
 }
 
-func (e *Emulator) getInstance(c *call) (int, any, error) {
+// instanceRead answers a read of one instance with render's view of it.
+func (e *Emulator) instanceRead(c *call, render func(v viewer, in *scenario.Instance) any) (int, any, error) {
 	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
 		in, err := instanceByID(s, c)
 		if err != nil {
 			return nil, err
 		}
-		c.setEntityTag(entityTag(in))
-		return vpcViewer(s).instance(in), nil
+		return render(vpcViewer(s), in), nil
 	})
 	return http.StatusOK, body, err
+}
+
+func (e *Emulator) getInstance(c *call) (int, any, error) {
+	return e.instanceRead(c, func(v viewer, in *scenario.Instance) any {
+		c.setEntityTag(entityTag(in))
+		return v.instance(in)
+	})
 }
 
 // getInitialization is GET /v1/instances/{id}/initialization: what the instance was made with
 // (vpcv1.InstanceInitialization), the view the metadata service also serves.
 func (e *Emulator) getInitialization(c *call) (int, any, error) {
-	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
-		in, err := instanceByID(s, c)
-		if err != nil {
-			return nil, err
-		}
-		return vpcViewer(s).initialization(in), nil
-	})
-	return http.StatusOK, body, err
+	return e.instanceRead(c, func(v viewer, in *scenario.Instance) any { return v.initialization(in) })
 }
 
 // listNetworkInterfaces is GET /v1/instances/{id}/network_interfaces
 // (vpcv1.NetworkInterfaceUnpaginatedCollection).
 func (e *Emulator) listNetworkInterfaces(c *call) (int, any, error) {
-	body, err := e.vpcRead(func(s *scenario.Scenario) (any, error) {
-		in, err := instanceByID(s, c)
-		if err != nil {
-			return nil, err
-		}
-		return map[string][]networkInterfaceView{"network_interfaces": vpcViewer(s).networkInterfaces(in)}, nil
+	return e.instanceRead(c, func(v viewer, in *scenario.Instance) any {
+		return map[string][]networkInterfaceView{"network_interfaces": v.networkInterfaces(in)}
 	})
-	return http.StatusOK, body, err
 }
 
 // instancePatchBody is vpcv1.InstancePatch. The default trusted profile is not part of it:
@@ -226,28 +221,27 @@ func patchStopped(s *scenario.Scenario, in *scenario.Instance, b *instancePatchB
 		}
 		return nil
 	}
-	if b.Profile != nil {
-		name, err := resolveInstanceProfile(s, "profile", b.Profile)
-		if err != nil {
+	// set changes *cur to the resolved next, on a stopped instance only.
+	set := func(f string, cur *string, next string, err error) error {
+		if err != nil || next == *cur {
 			return err
 		}
-		if name != in.Profile {
-			if err := stopped("profile"); err != nil {
-				return err
-			}
-			in.Profile = name
+		if err := stopped(f); err != nil {
+			return err
+		}
+		*cur = next
+		return nil
+	}
+	if b.Profile != nil {
+		name, err := resolveInstanceProfile(s, "profile", b.Profile)
+		if err := set("profile", &in.Profile, name, err); err != nil {
+			return err
 		}
 	}
 	if b.PlacementTarget != nil {
 		id, err := resolvePlacementGroup(s, "placement_target", b.PlacementTarget)
-		if err != nil {
+		if err := set("placement_target", &in.PlacementGroup, id, err); err != nil {
 			return err
-		}
-		if id != in.PlacementGroup {
-			if err := stopped("placement_target"); err != nil {
-				return err
-			}
-			in.PlacementGroup = id
 		}
 	}
 	if b.EnableSecureBoot != nil && *b.EnableSecureBoot != in.SecureBoot {

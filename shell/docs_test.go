@@ -193,13 +193,9 @@ func jsonPath(v any, path string) (any, bool) {
 func jsonIs(path string, want any) check {
 	return func(t *testing.T, r result, c *pageCtx) {
 		t.Helper()
-		var v any
-		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
-			t.Errorf("#%d: stdout is not JSON: %v\n%s", c.block.n, err, r.stdout)
-			return
-		}
-		got, ok := jsonPath(v, path)
+		got, ok, isJSON := stdoutAt(t, r, c, path)
 		switch {
+		case !isJSON:
 		case !ok:
 			t.Errorf("#%d: stdout has no %s:\n%s", c.block.n, path, r.stdout)
 		case want == "*":
@@ -213,15 +209,23 @@ func jsonIs(path string, want any) check {
 func jsonAbsent(path string) check {
 	return func(t *testing.T, r result, c *pageCtx) {
 		t.Helper()
-		var v any
-		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
-			t.Errorf("#%d: stdout is not JSON: %v\n%s", c.block.n, err, r.stdout)
-			return
-		}
-		if got, ok := jsonPath(v, path); ok {
+		if got, ok, isJSON := stdoutAt(t, r, c, path); isJSON && ok {
 			t.Errorf("#%d: stdout has %s = %v; want none", c.block.n, path, got)
 		}
 	}
+}
+
+// stdoutAt reads the JSON on stdout at path; isJSON is false (and reported) when stdout is not
+// JSON.
+func stdoutAt(t *testing.T, r result, c *pageCtx, path string) (got any, ok, isJSON bool) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Errorf("#%d: stdout is not JSON: %v\n%s", c.block.n, err, r.stdout)
+		return nil, false, false
+	}
+	got, ok = jsonPath(v, path)
+	return got, ok, true
 }
 
 var jwtRE = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
