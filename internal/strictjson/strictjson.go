@@ -26,7 +26,7 @@ var ErrTrailingData = errors.New("data after the JSON value")
 
 // UnknownFieldError is a property of an object that the value decoded into has no field for.
 type UnknownFieldError struct {
-	Name string // the property's name, as written
+	Name string // the property's name, quoted as encoding/json quotes it, without the quotes
 	// Path is where the property is, from the document's root: "a.b[2].name" for the property
 	// name of the third element of b in a; Name itself at the root.
 	Path string
@@ -88,9 +88,11 @@ func unknownPath(data []byte, t reflect.Type, prefix string) string {
 			if err := dec.Decode(&raw); err != nil {
 				return ""
 			}
-			path := key
+			// Written as encoding/json writes the name in its error (and so in Name).
+			seg := strings.Trim(strconv.Quote(key), `"`)
+			path := seg
 			if prefix != "" {
-				path = prefix + "." + key
+				path = prefix + "." + seg
 			}
 			ft, ok := fieldType(t, key)
 			if !ok {
@@ -116,7 +118,7 @@ func unknownPath(data []byte, t reflect.Type, prefix string) string {
 			return ""
 		}
 		for k, v := range m {
-			if p := unknownPath(v, t.Elem(), prefix+"."+k); p != "" {
+			if p := unknownPath(v, t.Elem(), prefix+"."+strings.Trim(strconv.Quote(k), `"`)); p != "" {
 				return p
 			}
 		}

@@ -85,3 +85,13 @@ func TestUnknownFieldPath(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownFieldQuoting: a name with quotes reads the same in Name and Path.
+func TestUnknownFieldQuoting(t *testing.T) {
+	var d nested
+	err := strictjson.UnmarshalKnown([]byte(`{"a\"b": 1}`), &d)
+	var ue *strictjson.UnknownFieldError
+	if !errors.As(err, &ue) || ue.Name != `a\"b` || ue.Path != ue.Name {
+		t.Errorf("got %+v", ue)
+	}
+}

@@ -303,8 +303,9 @@ func (s *session) findInstance(nameOrID string, out *json.RawMessage) bool {
 	return false
 }
 
-// show prints an instance (or its JSON with --output json).
-func (s *session) show(raw json.RawMessage, jsonOut bool) int {
+// show prints an instance (or its JSON with --output json), with its floating IPs by primary
+// address.
+func (s *session) show(raw json.RawMessage, jsonOut bool, fips map[string]string) int {
 	if jsonOut {
 		return s.printJSON(raw)
 	}
@@ -312,7 +313,7 @@ func (s *session) show(raw json.RawMessage, jsonOut bool) int {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return failed(s.e, "Unexpected response: "+err.Error())
 	}
-	printDetail(s.e.Stdout, instanceFields(&in, s.floatingIPs(in.ID)))
+	printDetail(s.e.Stdout, instanceFields(&in, fips))
 	return 0
 }
 
@@ -351,7 +352,11 @@ func (s *session) is(cmd string, args []string) int {
 		if !s.findInstance(f.pos[0], &raw) {
 			return 1
 		}
-		return s.show(raw, jsonOut)
+		var fips map[string]string
+		if !jsonOut {
+			fips = s.floatingIPs(idOf(raw))
+		}
+		return s.show(raw, jsonOut, fips)
 	case "instances", "ins":
 		f, err := parseFlags(args, []string{"output", "resource-group-id", "resource-group-name", "vpc"}, append([]string{"all-resource-groups"}, common...))
 		if err != nil {
@@ -470,13 +475,25 @@ func (s *session) update(cmd string, args []string) int {
 	if !s.findInstance(f.pos[0], &cur) {
 		return 1
 	}
-	var in instance
-	json.Unmarshal(cur, &in)
+	id := idOf(cur)
+	// An update leaves the floating IPs as they are; read them first, so that the update is
+	// the last call, as it is the CLI's point.
+	var fips map[string]string
+	if !jsonOut {
+		fips = s.floatingIPs(id)
+	}
 	var raw json.RawMessage
-	if !s.call("PATCH", "/instances/"+url.PathEscape(in.ID), nil, patch, &raw) {
+	if !s.call("PATCH", "/instances/"+url.PathEscape(id), nil, patch, &raw) {
 		return 1
 	}
-	return s.show(raw, jsonOut)
+	return s.show(raw, jsonOut, fips)
+}
+
+// idOf is the id of an instance's JSON.
+func idOf(raw json.RawMessage) string {
+	var in instance
+	json.Unmarshal(raw, &in)
+	return in.ID
 }
 
 func (s *session) create(cmd string, args []string) int {
@@ -484,7 +501,7 @@ func (s *session) create(cmd string, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	return s.show(raw, jsonOut)
+	return s.show(raw, jsonOut, nil) // a new instance has no floating IP
 }
 
 // createFrom parses the arguments instance-create and instance-template-create share (NAME VPC
@@ -621,7 +638,7 @@ func (s *session) createFromTemplate(cmd string, args []string) int {
 	if !s.call("POST", "/instances", nil, proto, &raw) {
 		return 1
 	}
-	return s.show(raw, jsonOut)
+	return s.show(raw, jsonOut, nil) // a new instance has no floating IP
 }
 
 func (s *session) action(cmd string, args []string) int {
