@@ -42,15 +42,18 @@
 //	{method: http.MethodGet, pattern: "/metadata/v1/instance/disks/{id}", action: "is.metadata.instance-disk.get",
 //		versions: metadataSince, cred: credIdentity, serve: memberView("Disk", viewer.disks)},
 //
-// The loop gives both the version rules, the identity token check, the event, the cache of
-// rendered answers and IBM's errors (404 for an unknown {id}, 405 for another method).
+// The loop gives both the version rules, the refusal of unknown query parameters, the identity
+// token check, the event, the cache of rendered answers and IBM's errors (404 for an unknown
+// {id}, and for another method). A VPC API route also names the least IAM role its caller
+// needs (access.go).
 //
 // # Errors
 //
 // Core errors are *Error values carrying one of IBM's error codes (invalid_value,
 // missing_field, unauthenticated, profile_not_linked, ...) and the part of the request they are
-// about. Only the HTTP layer turns them into status codes and IBM's error JSON
-// ({errors[{code, message, more_info, target}], status_code, trace}).
+// about. Only the HTTP layer turns them into status codes and IBM's error JSON:
+// {errors[{code, message, more_info, target}], trace} on the metadata host, as the real
+// service answers, and with status_code on the VPC API.
 //
 // # Time and randomness
 //
