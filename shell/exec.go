@@ -27,6 +27,15 @@ import (
 	"github.com/imdsplay/imdsplay/shell/internal/openssl"
 )
 
+// shellOnly prefixes the names of the session's versions of shell builtins (type, history,
+// command -v) in the command table. call rewrites a builtin's name to the prefixed one; no
+// typed word can contain the NUL byte, so a learner can never run them by name, and which,
+// type and /usr/bin/NAME do not see them as installed programs.
+const shellOnly = "\x00"
+
+// isShellOnly reports whether name is one of the session's shell-builtin versions.
+func isShellOnly(name string) bool { return strings.HasPrefix(name, shellOnly) }
+
 // commands builds the table of external commands the session has.
 func (s *Session) commands(user string) map[string]builtin.Func {
 	tr := s.transport()
@@ -49,10 +58,10 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 	cmds["bash"] = s.shCommand
 	cmds["sh"] = s.shCommand
 	cmds["xargs"] = s.xargs
-	cmds["\x00history"] = s.historyCommand
+	cmds[shellOnly+"history"] = s.historyCommand
 	cmds["which"] = s.which
-	cmds["\x00type"] = s.typeCommand
-	cmds["\x00command"] = s.commandV
+	cmds[shellOnly+"type"] = s.typeCommand
+	cmds[shellOnly+"command"] = s.commandV
 	return cmds
 }
 
@@ -77,7 +86,7 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 	f, ok := s.cmds[name]
 	if strings.Contains(name, "/") {
 		dir, base := path.Split(name)
-		if _, known := s.cmds[base]; known && slices.Contains(binDirs, path.Clean(dir)) && !strings.HasPrefix(base, "\x00") {
+		if _, known := s.cmds[base]; known && slices.Contains(binDirs, path.Clean(dir)) && !isShellOnly(base) {
 			f, ok = s.cmds[base], true
 		} else {
 			return s.runFile(ctx, hc, name, args)
@@ -102,8 +111,8 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 		Getenv:  func(n string) string { return hc.Env.Get(n).String() },
 		Environ: environ(hc.Env),
 	}
-	if strings.HasPrefix(name, "\x00") {
-		env.Args = append([]string{name[1:]}, args[1:]...)
+	if isShellOnly(name) {
+		env.Args = append([]string{strings.TrimPrefix(name, shellOnly)}, args[1:]...)
 	}
 	status := runCommand(env, f)
 	if err := ctx.Err(); err != nil {
@@ -346,7 +355,7 @@ func (s *Session) which(e *builtin.Env) int {
 		if strings.HasPrefix(n, "-") {
 			continue
 		}
-		if _, ok := s.cmds[n]; ok && !strings.HasPrefix(n, "\x00") {
+		if _, ok := s.cmds[n]; ok && !isShellOnly(n) {
 			fmt.Fprintln(e.Stdout, s.binPath(n))
 		} else {
 			status = 1
@@ -365,7 +374,7 @@ func (s *Session) kind(name string) string {
 	case interp.IsBuiltin(name) || name == "type" || name == "command":
 		return "builtin"
 	}
-	if _, ok := s.cmds[name]; ok && !strings.HasPrefix(name, "\x00") {
+	if _, ok := s.cmds[name]; ok && !isShellOnly(name) {
 		return "file"
 	}
 	return ""
@@ -437,11 +446,11 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 	s.checkVars(ctx)
 	switch {
 	case args[0] == "type" && s.runner.Funcs["type"] == nil:
-		return append([]string{"\x00type"}, args[1:]...), nil
+		return append([]string{shellOnly + "type"}, args[1:]...), nil
 	case args[0] == "history" && s.runner.Funcs["history"] == nil:
-		return append([]string{"\x00history"}, args[1:]...), nil
+		return append([]string{shellOnly + "history"}, args[1:]...), nil
 	case args[0] == "command" && len(args) > 1 && (args[1] == "-v" || args[1] == "-V"):
-		return append([]string{"\x00command"}, args[1:]...), nil
+		return append([]string{shellOnly + "command"}, args[1:]...), nil
 	}
 	return args, nil
 }
