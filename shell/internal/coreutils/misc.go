@@ -14,17 +14,13 @@ func sleep(o Options) builtin.Func {
 	return func(e *builtin.Env) int {
 		args := e.Args[1:]
 		if len(args) == 0 {
-			fmt.Fprintln(e.Stderr, "sleep: missing operand")
-			fmt.Fprintln(e.Stderr, "Try 'sleep --help' for more information.")
-			return 1
+			return e.UsageErrorf(1, "missing operand")
 		}
 		var total time.Duration
 		for _, a := range args {
 			d, ok := parseInterval(a)
 			if !ok {
-				fmt.Fprintf(e.Stderr, "sleep: invalid time interval '%s'\n", a)
-				fmt.Fprintln(e.Stderr, "Try 'sleep --help' for more information.")
-				return 1
+				return e.UsageErrorf(1, "invalid time interval '%s'", a)
 			}
 			total += d
 		}
@@ -37,6 +33,17 @@ func sleep(o Options) builtin.Func {
 		}
 		return 0
 	}
+}
+
+// negativeOperands puts "--" before the first word that is a negative number, so that
+// `seq -5 5` reads -5 as an operand, as GNU seq does.
+func negativeOperands(args []string) []string {
+	for i, a := range args {
+		if len(a) > 1 && a[0] == '-' && (isDigit(a[1]) || a[1] == '.') {
+			return append(append(slices.Clone(args[:i]), "--"), args[i:]...)
+		}
+	}
+	return args
 }
 
 func parseInterval(s string) (time.Duration, bool) {
@@ -62,38 +69,48 @@ func date(o Options) builtin.Func {
 	return func(e *builtin.Env) int {
 		t := o.Now().UTC()
 		format := "%a %b %e %H:%M:%S %Z %Y"
-		args := e.Args[1:]
-		for i := 0; i < len(args); i++ {
-			a := args[i]
-			switch {
-			case a == "-u" || a == "--utc" || a == "--universal":
-			case a == "-I" || a == "--iso-8601" || a == "-Iseconds" || a == "--iso-8601=seconds":
+		iso := func(v string) error {
+			switch v {
+			case "", "date":
 				format = "%Y-%m-%d"
-				if strings.Contains(a, "seconds") {
-					format = "%Y-%m-%dT%H:%M:%S%:z"
-				}
-			case a == "-R" || a == "--rfc-email":
-				format = "%a, %d %b %Y %H:%M:%S %z"
-			case a == "-d" || a == "--date" || strings.HasPrefix(a, "--date=") || strings.HasPrefix(a, "-d"):
-				v := strings.TrimPrefix(strings.TrimPrefix(a, "--date="), "-d")
-				if a == "-d" || a == "--date" {
-					if i+1 >= len(args) {
-						fmt.Fprintf(e.Stderr, "date: option requires an argument -- 'd'\n")
-						return 1
-					}
-					i++
-					v = args[i]
-				}
+			case "seconds":
+				format = "%Y-%m-%dT%H:%M:%S%:z"
+			default:
+				return builtin.Hinted(fmt.Errorf("invalid argument '%s' for '--iso-8601'", v))
+			}
+			return nil
+		}
+		var dateErr error
+		args, err := builtin.Parse(builtin.GNU, []builtin.Option{
+			{Short: 'u', Long: "utc", Flag: func() {}}, {Long: "universal", Flag: func() {}},
+			{Short: 'I', Long: "iso-8601", Optional: true, Value: iso},
+			{Short: 'R', Long: "rfc-email", Flag: func() { format = "%a, %d %b %Y %H:%M:%S %z" }},
+			{Short: 'd', Long: "date", Value: func(v string) error {
 				parsed, ok := parseDate(v, t)
-				if !ok {
-					fmt.Fprintf(e.Stderr, "date: invalid date '%s'\n", v)
-					return 1
+				if !ok && dateErr == nil {
+					dateErr = fmt.Errorf("invalid date '%s'", v)
 				}
 				t = parsed
+				return nil
+			}},
+			{Short: 's', Long: "set", Unsupported: true, Value: builtin.Str(new(string))},
+			{Short: 'r', Long: "reference", Unsupported: true, Value: builtin.Str(new(string))},
+		}, e.Args[1:])
+		if err != nil {
+			return e.Usage(err, 1)
+		}
+		if dateErr != nil {
+			e.Errorf("%v", dateErr)
+			return 1
+		}
+		for i, a := range args {
+			switch {
+			case i > 0:
+				return e.UsageErrorf(1, "extra operand '%s'", a)
 			case strings.HasPrefix(a, "+"):
 				format = a[1:]
 			default:
-				fmt.Fprintf(e.Stderr, "date: invalid date '%s'\n", a)
+				e.Errorf("invalid date '%s'", a)
 				return 1
 			}
 		}
