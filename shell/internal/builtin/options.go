@@ -56,13 +56,13 @@ type Problem int
 
 // The problems a parse reports.
 const (
-	Unknown    Problem = iota + 1 // no such option
-	Ambiguous                     // an abbreviation of several long names
-	NeedsValue                    // the value is missing
-	NoValue                       // a value was given to an option without one
-	NotBoolean                    // --no- before an option with a value (curl)
-	Invalid                       // the setter refused the value (Err says why)
-	Unsupported                   // the real tool has it; this emulator does not
+	Unknown     Problem = iota + 1 // no such option
+	Ambiguous                      // an abbreviation of several long names
+	NeedsValue                     // the value is missing
+	NoValue                        // a value was given to an option without one
+	NotBoolean                     // --no- before an option with a value (curl)
+	Invalid                        // the setter refused the value (Err says why)
+	Unsupported                    // the real tool has it; this emulator does not
 )
 
 // UsageError is a command line the option table refuses. Each tool words it its own way (see

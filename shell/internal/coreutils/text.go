@@ -73,9 +73,9 @@ type spanList []span
 
 // cutOptions is one cut command line.
 type cutOptions struct {
-	delim, mode, list, outDelim  string
-	hasDelim, hasOutDelim, only  bool
-	complement                   bool
+	delim, mode, list, outDelim string
+	hasDelim, hasOutDelim, only bool
+	complement                  bool
 }
 
 // list returns the setter of -f, -c and -b, which exclude one another.
