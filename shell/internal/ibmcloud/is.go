@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
 )
 
 // flags parses an `ibmcloud is` command line: --name value, --name=value, boolean flags and
@@ -18,44 +20,30 @@ type flags struct {
 	set  map[string]bool
 }
 
+// parseFlags reads a command line whose flags with a value and boolean flags are named; the
+// table it builds follows the CLI's spelling (builtin.GoFlag: -name or --name, =value or the
+// next word) and its messages.
 func parseFlags(args []string, withValue, boolean []string) (*flags, error) {
 	f := &flags{vals: map[string]string{}, set: map[string]bool{}}
-	takes := map[string]bool{}
+	var table []builtin.Option
 	for _, n := range withValue {
-		takes[n] = true
+		table = append(table, builtin.Option{Long: n, Value: func(v string) error {
+			f.vals[n], f.set[n] = v, true
+			return nil
+		}})
 	}
-	isBool := map[string]bool{}
 	for _, n := range boolean {
-		isBool[n] = true
+		table = append(table, builtin.Option{Long: n, Flag: func() { f.set[n] = true }})
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			f.pos = append(f.pos, a)
-			continue
+	pos, err := builtin.Parse(builtin.GoFlag, table, args)
+	if u, ok := err.(*builtin.UsageError); ok {
+		name, _, _ := strings.Cut(strings.TrimLeft(u.Word, "-"), "=")
+		if u.Problem == builtin.NeedsValue {
+			return nil, fmt.Errorf("flag needs an argument: -%s", name)
 		}
-		name := strings.TrimLeft(a, "-")
-		val, hasVal := "", false
-		if j := strings.IndexByte(name, '='); j >= 0 {
-			name, val, hasVal = name[:j], name[j+1:], true
-		}
-		switch {
-		case takes[name]:
-			if !hasVal {
-				if i+1 >= len(args) {
-					return nil, fmt.Errorf("flag needs an argument: -%s", name)
-				}
-				i++
-				val = args[i]
-			}
-			f.vals[name] = val
-			f.set[name] = true
-		case isBool[name]:
-			f.set[name] = true
-		default:
-			return nil, fmt.Errorf("flag provided but not defined: -%s", name)
-		}
+		return nil, fmt.Errorf("flag provided but not defined: -%s", name)
 	}
+	f.pos = pos
 	return f, nil
 }
 
@@ -205,27 +193,7 @@ func instanceFields(in *instance) []field {
 		field{label: "Resource group", table: [][]string{{"ID", "Name"}, {dash(in.ResourceGroup.ID), dash(in.ResourceGroup.Name)}}},
 		field{label: "Created", value: cliTime(in.CreatedAt)},
 	)
-	if len(in.Attachments) > 0 {
-		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "VNI", "Reserved IP"}}
-		for _, a := range in.Attachments {
-			kind := "Secondary"
-			if in.PrimaryAttachment != nil && in.PrimaryAttachment.ID == a.ID {
-				kind = "Primary"
-			}
-			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
-		}
-		fs = append(fs, field{label: "Network Attachments", table: t})
-	} else if len(in.Interfaces) > 0 {
-		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "Security Groups", "Allow source IP spoofing", "Reserved IP"}}
-		for _, a := range in.Interfaces {
-			kind := "Secondary"
-			if in.PrimaryInterface != nil && in.PrimaryInterface.ID == a.ID {
-				kind = "Primary"
-			}
-			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", "-", "false", dash(a.PrimaryIP.Address)})
-		}
-		fs = append(fs, field{label: "Network Interfaces", table: t})
-	}
+	fs = append(fs, networkFields(in)...)
 	if b := in.BootVolume; b != nil {
 		vid, vname := "-", "PROVISIONING"
 		if b.Volume != nil {
@@ -247,6 +215,33 @@ func instanceFields(in *instance) []field {
 		field{label: "Reservation", value: res},
 		field{label: "Health State", value: in.HealthState},
 	)
+	return fs
+}
+
+// networkFields are the instance's network attachments, or its older network interfaces.
+func networkFields(in *instance) []field {
+	var fs []field
+	if len(in.Attachments) > 0 {
+		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "VNI", "Reserved IP"}}
+		for _, a := range in.Attachments {
+			kind := "Secondary"
+			if in.PrimaryAttachment != nil && in.PrimaryAttachment.ID == a.ID {
+				kind = "Primary"
+			}
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
+		}
+		fs = append(fs, field{label: "Network Attachments", table: t})
+	} else if len(in.Interfaces) > 0 {
+		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "Security Groups", "Allow source IP spoofing", "Reserved IP"}}
+		for _, a := range in.Interfaces {
+			kind := "Secondary"
+			if in.PrimaryInterface != nil && in.PrimaryInterface.ID == a.ID {
+				kind = "Primary"
+			}
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), "-", "-", "false", dash(a.PrimaryIP.Address)})
+		}
+		fs = append(fs, field{label: "Network Interfaces", table: t})
+	}
 	return fs
 }
 
@@ -324,47 +319,7 @@ func (s *session) is(cmd string, args []string) int {
 		}
 		return s.show(raw, jsonOut)
 	case "instances", "ins":
-		f, err := parseFlags(args, []string{"output", "resource-group-id", "resource-group-name", "vpc"}, append([]string{"all-resource-groups"}, common...))
-		if err != nil {
-			return s.usage(cmd, err)
-		}
-		jsonOut := strings.EqualFold(f.vals["output"], "json")
-		if !(f.set["q"] || f.set["quiet"] || jsonOut) {
-			fmt.Fprintf(s.e.Stdout, "Listing instances in all resource groups and region %s %s...\n", s.reg, s.who())
-		}
-		var list struct {
-			Instances []json.RawMessage `json:"instances"`
-		}
-		if !s.call("GET", "/instances", url.Values{"limit": {"100"}}, nil, &list) {
-			return 1
-		}
-		if jsonOut {
-			b, _ := json.Marshal(list.Instances)
-			return s.printJSON(b)
-		}
-		rows := [][]string{{"ID", "Name", "Status", "Reserved IP", "Floating IP", "Profile", "Image", "VPC", "Zone", "Confidential Compute Mode", "Enable Secure Boot", "Resource group", "Reservation Name", "Cluster Network ID", "Cluster Network Name", "Cluster Network Attachments"}}
-		for _, raw := range list.Instances {
-			var in instance
-			json.Unmarshal(raw, &in)
-			ip := "-"
-			if in.PrimaryInterface != nil && in.PrimaryInterface.PrimaryIP.Address != "" {
-				ip = in.PrimaryInterface.PrimaryIP.Address
-			} else if len(in.Attachments) > 0 {
-				ip = dash(in.Attachments[0].PrimaryIP.Address)
-			}
-			img := "-"
-			if in.Image != nil {
-				img = dash(in.Image.Name)
-			}
-			rows = append(rows, []string{in.ID, in.Name, in.Status, ip, "-", in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
-				dash(in.ConfidentialComputeMode), boolStr(in.EnableSecureBoot), dash(in.ResourceGroup.Name), "-", "-", "-", "-"})
-		}
-		if len(rows) == 1 {
-			fmt.Fprintln(s.e.Stdout, "No instances were found.")
-			return 0
-		}
-		printTable(s.e.Stdout, rows)
-		return 0
+		return s.instances(cmd, args)
 	case "instance-update", "inu":
 		return s.update(cmd, args)
 	case "instance-create", "inc":
@@ -383,6 +338,51 @@ func (s *session) is(cmd string, args []string) int {
 	fmt.Fprintln(s.e.Stdout, "FAILED")
 	fmt.Fprintf(s.e.Stderr, "'%s' is not a registered command. Check your command or enter 'ibmcloud is' to see the commands available in this emulator.\n", cmd)
 	return 1
+}
+
+// instances lists the instances as a table (or their JSON with --output json).
+func (s *session) instances(cmd string, args []string) int {
+	f, err := parseFlags(args, []string{"output", "resource-group-id", "resource-group-name", "vpc"}, append([]string{"all-resource-groups"}, common...))
+	if err != nil {
+		return s.usage(cmd, err)
+	}
+	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	if !(f.set["q"] || f.set["quiet"] || jsonOut) {
+		fmt.Fprintf(s.e.Stdout, "Listing instances in all resource groups and region %s %s...\n", s.reg, s.who())
+	}
+	var list struct {
+		Instances []json.RawMessage `json:"instances"`
+	}
+	if !s.call("GET", "/instances", url.Values{"limit": {"100"}}, nil, &list) {
+		return 1
+	}
+	if jsonOut {
+		b, _ := json.Marshal(list.Instances)
+		return s.printJSON(b)
+	}
+	rows := [][]string{{"ID", "Name", "Status", "Reserved IP", "Floating IP", "Profile", "Image", "VPC", "Zone", "Confidential Compute Mode", "Enable Secure Boot", "Resource group", "Reservation Name", "Cluster Network ID", "Cluster Network Name", "Cluster Network Attachments"}}
+	for _, raw := range list.Instances {
+		var in instance
+		json.Unmarshal(raw, &in)
+		ip := "-"
+		if in.PrimaryInterface != nil && in.PrimaryInterface.PrimaryIP.Address != "" {
+			ip = in.PrimaryInterface.PrimaryIP.Address
+		} else if len(in.Attachments) > 0 {
+			ip = dash(in.Attachments[0].PrimaryIP.Address)
+		}
+		img := "-"
+		if in.Image != nil {
+			img = dash(in.Image.Name)
+		}
+		rows = append(rows, []string{in.ID, in.Name, in.Status, ip, "-", in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
+			dash(in.ConfidentialComputeMode), boolStr(in.EnableSecureBoot), dash(in.ResourceGroup.Name), "-", "-", "-", "-"})
+	}
+	if len(rows) == 1 {
+		fmt.Fprintln(s.e.Stdout, "No instances were found.")
+		return 0
+	}
+	printTable(s.e.Stdout, rows)
+	return 0
 }
 
 // metadataFlags turns the --metadata-service* flags into the API's metadata_service object.
