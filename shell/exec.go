@@ -272,25 +272,24 @@ func (s *Session) shCommand(e *builtin.Env) int {
 
 // xargs builds command lines from standard input and runs them.
 func (s *Session) xargs(e *builtin.Env) int {
-	args := e.Args[1:]
 	n, repl := 0, ""
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		switch {
-		case args[0] == "-n" && len(args) > 1:
-			n, _ = strconv.Atoi(args[1])
-			args = args[2:]
-		case strings.HasPrefix(args[0], "-n"):
-			n, _ = strconv.Atoi(args[0][2:])
-			args = args[1:]
-		case args[0] == "-I" && len(args) > 1:
-			repl = args[1]
-			args = args[2:]
-		case args[0] == "-r" || args[0] == "--no-run-if-empty" || args[0] == "-t":
-			args = args[1:]
-		default:
-			fmt.Fprintf(e.Stderr, "xargs: invalid option -- '%s'\n", strings.TrimLeft(args[0], "-"))
-			return 1
-		}
+	// GNU xargs stops reading options at the command it is to run.
+	args, err := builtin.Parse(builtin.Syntax{Cluster: true, Equals: true, Abbrev: true}, []builtin.Option{
+		{Short: 'n', Long: "max-args", Value: func(v string) error {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil || n < 1 {
+				return fmt.Errorf("invalid number \"%s\" for -n option", v)
+			}
+			return nil
+		}},
+		{Short: 'I', Value: builtin.Str(&repl)},
+		{Short: 'r', Long: "no-run-if-empty", Flag: func() {}}, {Short: 't', Long: "verbose", Unsupported: true},
+		{Short: '0', Long: "null", Unsupported: true}, {Short: 'P', Long: "max-procs", Unsupported: true, Value: builtin.Str(new(string))},
+		{Short: 'd', Long: "delimiter", Unsupported: true, Value: builtin.Str(new(string))},
+		{Short: 'L', Long: "max-lines", Unsupported: true, Value: builtin.Str(new(string))},
+	}, e.Args[1:])
+	if err != nil {
+		return e.Usage(err, 1)
 	}
 	if len(args) == 0 {
 		args = []string{"echo"}
