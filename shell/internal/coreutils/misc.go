@@ -137,7 +137,34 @@ func parseDate(v string, now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// strftime formats t with the conversions date(1) users reach for.
+// strftimeConv are the conversions date(1) users reach for, by letter.
+var strftimeConv = map[byte]func(t time.Time) string{
+	'Y': func(t time.Time) string { return fmt.Sprintf("%04d", t.Year()) },
+	'y': func(t time.Time) string { return fmt.Sprintf("%02d", t.Year()%100) },
+	'm': func(t time.Time) string { return fmt.Sprintf("%02d", int(t.Month())) },
+	'd': func(t time.Time) string { return fmt.Sprintf("%02d", t.Day()) },
+	'e': func(t time.Time) string { return fmt.Sprintf("%2d", t.Day()) },
+	'H': func(t time.Time) string { return fmt.Sprintf("%02d", t.Hour()) },
+	'I': func(t time.Time) string { return fmt.Sprintf("%02d", (t.Hour()+11)%12+1) },
+	'M': func(t time.Time) string { return fmt.Sprintf("%02d", t.Minute()) },
+	'S': func(t time.Time) string { return fmt.Sprintf("%02d", t.Second()) },
+	'N': func(t time.Time) string { return fmt.Sprintf("%09d", t.Nanosecond()) },
+	's': func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) },
+	'j': func(t time.Time) string { return fmt.Sprintf("%03d", t.YearDay()) },
+	'u': func(t time.Time) string { return strconv.Itoa((int(t.Weekday())+6)%7 + 1) },
+	'w': func(t time.Time) string { return strconv.Itoa(int(t.Weekday())) },
+	'n': func(time.Time) string { return "\n" },
+	't': func(time.Time) string { return "\t" },
+	'%': func(time.Time) string { return "%" },
+}
+
+// strftimeLayouts are the conversions Go's time layouts spell directly.
+var strftimeLayouts = map[byte]string{
+	'a': "Mon", 'A': "Monday", 'b': "Jan", 'h': "Jan", 'B': "January", 'p': "PM", 'Z': "MST",
+	'z': "-0700", 'T': "15:04:05", 'F': "2006-01-02", 'D': "01/02/06", 'R': "15:04",
+}
+
+// strftime formats t as date +FORMAT does; unknown conversions are kept as written.
 func strftime(f string, t time.Time) string {
 	var b strings.Builder
 	for i := 0; i < len(f); i++ {
@@ -147,79 +174,15 @@ func strftime(f string, t time.Time) string {
 		}
 		i++
 		c := f[i]
-		if c == ':' && i+1 < len(f) && f[i+1] == 'z' {
+		if conv, ok := strftimeConv[c]; ok {
+			b.WriteString(conv(t))
+		} else if layout, ok := strftimeLayouts[c]; ok {
+			b.WriteString(t.Format(layout))
+		} else if c == ':' && i+1 < len(f) && f[i+1] == 'z' {
 			i++
 			b.WriteString(t.Format("-07:00"))
-			continue
-		}
-		switch c {
-		case 'Y':
-			fmt.Fprintf(&b, "%04d", t.Year())
-		case 'y':
-			fmt.Fprintf(&b, "%02d", t.Year()%100)
-		case 'm':
-			fmt.Fprintf(&b, "%02d", int(t.Month()))
-		case 'd':
-			fmt.Fprintf(&b, "%02d", t.Day())
-		case 'e':
-			fmt.Fprintf(&b, "%2d", t.Day())
-		case 'H':
-			fmt.Fprintf(&b, "%02d", t.Hour())
-		case 'I':
-			h := t.Hour() % 12
-			if h == 0 {
-				h = 12
-			}
-			fmt.Fprintf(&b, "%02d", h)
-		case 'M':
-			fmt.Fprintf(&b, "%02d", t.Minute())
-		case 'S':
-			fmt.Fprintf(&b, "%02d", t.Second())
-		case 'N':
-			fmt.Fprintf(&b, "%09d", t.Nanosecond())
-		case 's':
-			fmt.Fprintf(&b, "%d", t.Unix())
-		case 'j':
-			fmt.Fprintf(&b, "%03d", t.YearDay())
-		case 'a':
-			b.WriteString(t.Format("Mon"))
-		case 'A':
-			b.WriteString(t.Format("Monday"))
-		case 'b', 'h':
-			b.WriteString(t.Format("Jan"))
-		case 'B':
-			b.WriteString(t.Format("January"))
-		case 'p':
-			b.WriteString(t.Format("PM"))
-		case 'Z':
-			b.WriteString(t.Format("MST"))
-		case 'z':
-			b.WriteString(t.Format("-0700"))
-		case 'T':
-			b.WriteString(t.Format("15:04:05"))
-		case 'F':
-			b.WriteString(t.Format("2006-01-02"))
-		case 'D':
-			b.WriteString(t.Format("01/02/06"))
-		case 'R':
-			b.WriteString(t.Format("15:04"))
-		case 'u':
-			wd := int(t.Weekday())
-			if wd == 0 {
-				wd = 7
-			}
-			fmt.Fprintf(&b, "%d", wd)
-		case 'w':
-			fmt.Fprintf(&b, "%d", int(t.Weekday()))
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case '%':
-			b.WriteByte('%')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(c)
+		} else {
+			b.WriteString("%" + string(c))
 		}
 	}
 	return b.String()

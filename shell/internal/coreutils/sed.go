@@ -140,54 +140,68 @@ func parseSed(script string, ere bool) ([]*sedCmd, error) {
 		switch cmd.op {
 		case 'd', 'p', 'q', '=':
 		case 's':
-			if p.i >= len(p.s) {
-				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
-			}
-			delim := p.s[p.i]
-			p.i++
-			re, err := p.delimited(delim)
-			if err != nil {
-				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
-			}
-			repl, err := p.delimited(delim)
-			if err != nil {
-				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
-			}
-			icase := false
-			for p.i < len(p.s) && !strings.ContainsRune(";\n} ", rune(p.s[p.i])) {
-				c := p.s[p.i]
-				switch {
-				case c == 'g':
-					cmd.global = true
-				case c == 'p':
-					cmd.print = true
-				case c == 'i' || c == 'I':
-					icase = true
-				case c >= '0' && c <= '9':
-					cmd.nth = cmd.nth*10 + int(c-'0')
-				default:
-					return nil, fmt.Errorf("-e expression #1, char %d: unknown option to `s'", p.i+1)
-				}
-				p.i++
-			}
-			if cmd.re, err = p.compile(re, icase); err != nil {
+			if err := p.substitution(cmd); err != nil {
 				return nil, err
 			}
-			cmd.repl = repl
 		case 'y':
-			delim := p.s[p.i]
-			p.i++
-			from, err1 := p.delimited(delim)
-			to, err2 := p.delimited(delim)
-			if err1 != nil || err2 != nil || len([]rune(from)) != len([]rune(to)) {
-				return nil, fmt.Errorf("-e expression #1, char %d: strings for `y' command are different lengths", p.i)
+			if err := p.transliteration(cmd); err != nil {
+				return nil, err
 			}
-			cmd.from, cmd.to = []rune(from), []rune(to)
 		default:
 			return nil, fmt.Errorf("-e expression #1, char %d: unknown command: `%c'", p.i, cmd.op)
 		}
 		cmds = append(cmds, cmd)
 	}
+}
+
+// substitution reads the rest of s/RE/REPL/FLAGS.
+func (p *sedParser) substitution(cmd *sedCmd) error {
+	unterminated := func() error { return fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i) }
+	if p.i >= len(p.s) {
+		return unterminated()
+	}
+	delim := p.s[p.i]
+	p.i++
+	re, err := p.delimited(delim)
+	if err != nil {
+		return unterminated()
+	}
+	if cmd.repl, err = p.delimited(delim); err != nil {
+		return unterminated()
+	}
+	icase := false
+	for ; p.i < len(p.s) && !strings.ContainsRune(";\n} ", rune(p.s[p.i])); p.i++ {
+		switch c := p.s[p.i]; {
+		case c == 'g':
+			cmd.global = true
+		case c == 'p':
+			cmd.print = true
+		case c == 'i' || c == 'I':
+			icase = true
+		case c >= '0' && c <= '9':
+			cmd.nth = cmd.nth*10 + int(c-'0')
+		default:
+			return fmt.Errorf("-e expression #1, char %d: unknown option to `s'", p.i+1)
+		}
+	}
+	cmd.re, err = p.compile(re, icase)
+	return err
+}
+
+// transliteration reads the rest of y/FROM/TO/.
+func (p *sedParser) transliteration(cmd *sedCmd) error {
+	if p.i >= len(p.s) {
+		return fmt.Errorf("-e expression #1, char %d: unterminated `y' command", p.i)
+	}
+	delim := p.s[p.i]
+	p.i++
+	from, err1 := p.delimited(delim)
+	to, err2 := p.delimited(delim)
+	if err1 != nil || err2 != nil || len([]rune(from)) != len([]rune(to)) {
+		return fmt.Errorf("-e expression #1, char %d: strings for `y' command are different lengths", p.i)
+	}
+	cmd.from, cmd.to = []rune(from), []rune(to)
+	return nil
 }
 
 // expandRepl builds an s/// replacement: & is the match, \1-\9 groups.

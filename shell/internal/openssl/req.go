@@ -294,6 +294,17 @@ func (t *Tool) promptSubject(e *builtin.Env, batch bool) ([]byte, bool) {
 	return der, true
 }
 
+// addextEncoders encode the value of an -addext extension, by name.
+var addextEncoders = map[string]struct {
+	oid    asn1.ObjectIdentifier
+	encode func(value string) ([]byte, error)
+}{
+	"subjectAltName":   {oidSAN, encodeSAN},
+	"basicConstraints": {oidBC, encodeBasicConstraints},
+	"keyUsage":         {oidKU, encodeKeyUsage},
+	"extendedKeyUsage": {oidEKU, encodeExtKeyUsage},
+}
+
 // parseAddext understands -addext for the extensions people add to CSRs.
 func parseAddext(list []string) ([]pkix.Extension, error) {
 	var out []pkix.Extension
@@ -307,82 +318,80 @@ func parseAddext(list []string) ([]pkix.Extension, error) {
 		if v, ok := strings.CutPrefix(value, "critical,"); ok {
 			critical, value = true, v
 		}
-		var der []byte
-		var oid asn1.ObjectIdentifier
-		var err error
-		switch name {
-		case "subjectAltName":
-			oid = oidSAN
-			var raw []asn1.RawValue
-			for _, item := range strings.Split(value, ",") {
-				typ, v, _ := strings.Cut(strings.TrimSpace(item), ":")
-				switch typ {
-				case "DNS":
-					raw = append(raw, asn1.RawValue{Tag: 2, Class: asn1.ClassContextSpecific, Bytes: []byte(v)})
-				case "email":
-					raw = append(raw, asn1.RawValue{Tag: 1, Class: asn1.ClassContextSpecific, Bytes: []byte(v)})
-				case "URI":
-					raw = append(raw, asn1.RawValue{Tag: 6, Class: asn1.ClassContextSpecific, Bytes: []byte(v)})
-				case "IP":
-					ip := net.ParseIP(v)
-					if ip == nil {
-						return nil, fmt.Errorf("bad IP address %q", v)
-					}
-					if ip4 := ip.To4(); ip4 != nil {
-						ip = ip4
-					}
-					raw = append(raw, asn1.RawValue{Tag: 7, Class: asn1.ClassContextSpecific, Bytes: ip})
-				default:
-					return nil, fmt.Errorf("unsupported subjectAltName type %q", typ)
-				}
-			}
-			der, err = asn1.Marshal(raw)
-		case "basicConstraints":
-			oid = oidBC
-			var bc struct {
-				IsCA bool `asn1:"optional"`
-			}
-			bc.IsCA = strings.Contains(value, "CA:TRUE")
-			der, err = asn1.Marshal(bc)
-		case "keyUsage":
-			oid = oidKU
-			var bits int
-			for _, item := range strings.Split(value, ",") {
-				for i, k := range []string{"digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"} {
-					if strings.TrimSpace(item) == k {
-						bits |= 1 << i
-					}
-				}
-			}
-			bs := asn1.BitString{Bytes: []byte{reverse8(byte(bits)), reverse8(byte(bits >> 8))}, BitLength: 9}
-			if bits < 256 {
-				bs = asn1.BitString{Bytes: []byte{reverse8(byte(bits))}, BitLength: 8}
-			}
-			der, err = asn1.Marshal(bs)
-		case "extendedKeyUsage":
-			oid = oidEKU
-			known := map[string]asn1.ObjectIdentifier{
-				"serverAuth": {1, 3, 6, 1, 5, 5, 7, 3, 1}, "clientAuth": {1, 3, 6, 1, 5, 5, 7, 3, 2},
-				"codeSigning": {1, 3, 6, 1, 5, 5, 7, 3, 3}, "emailProtection": {1, 3, 6, 1, 5, 5, 7, 3, 4},
-			}
-			var oids []asn1.ObjectIdentifier
-			for _, item := range strings.Split(value, ",") {
-				o, ok := known[strings.TrimSpace(item)]
-				if !ok {
-					return nil, fmt.Errorf("unknown extended key usage %q", item)
-				}
-				oids = append(oids, o)
-			}
-			der, err = asn1.Marshal(oids)
-		default:
+		enc, ok := addextEncoders[name]
+		if !ok {
 			return nil, fmt.Errorf("unsupported extension %q", name)
 		}
+		der, err := enc.encode(value)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pkix.Extension{Id: oid, Critical: critical, Value: der})
+		out = append(out, pkix.Extension{Id: enc.oid, Critical: critical, Value: der})
 	}
 	return out, nil
+}
+
+func encodeSAN(value string) ([]byte, error) {
+	var raw []asn1.RawValue
+	for _, item := range strings.Split(value, ",") {
+		typ, v, _ := strings.Cut(strings.TrimSpace(item), ":")
+		tag, ok := map[string]int{"email": 1, "DNS": 2, "URI": 6, "IP": 7}[typ]
+		if !ok {
+			return nil, fmt.Errorf("unsupported subjectAltName type %q", typ)
+		}
+		b := []byte(v)
+		if typ == "IP" {
+			ip := net.ParseIP(v)
+			if ip == nil {
+				return nil, fmt.Errorf("bad IP address %q", v)
+			}
+			if b = ip.To4(); b == nil {
+				b = ip
+			}
+		}
+		raw = append(raw, asn1.RawValue{Tag: tag, Class: asn1.ClassContextSpecific, Bytes: b})
+	}
+	return asn1.Marshal(raw)
+}
+
+func encodeBasicConstraints(value string) ([]byte, error) {
+	var bc struct {
+		IsCA bool `asn1:"optional"`
+	}
+	bc.IsCA = strings.Contains(value, "CA:TRUE")
+	return asn1.Marshal(bc)
+}
+
+func encodeKeyUsage(value string) ([]byte, error) {
+	var bits int
+	for _, item := range strings.Split(value, ",") {
+		for i, k := range []string{"digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"} {
+			if strings.TrimSpace(item) == k {
+				bits |= 1 << i
+			}
+		}
+	}
+	bs := asn1.BitString{Bytes: []byte{reverse8(byte(bits)), reverse8(byte(bits >> 8))}, BitLength: 9}
+	if bits < 256 {
+		bs = asn1.BitString{Bytes: []byte{reverse8(byte(bits))}, BitLength: 8}
+	}
+	return asn1.Marshal(bs)
+}
+
+func encodeExtKeyUsage(value string) ([]byte, error) {
+	known := map[string]asn1.ObjectIdentifier{
+		"serverAuth": {1, 3, 6, 1, 5, 5, 7, 3, 1}, "clientAuth": {1, 3, 6, 1, 5, 5, 7, 3, 2},
+		"codeSigning": {1, 3, 6, 1, 5, 5, 7, 3, 3}, "emailProtection": {1, 3, 6, 1, 5, 5, 7, 3, 4},
+	}
+	var oids []asn1.ObjectIdentifier
+	for _, item := range strings.Split(value, ",") {
+		o, ok := known[strings.TrimSpace(item)]
+		if !ok {
+			return nil, fmt.Errorf("unknown extended key usage %q", item)
+		}
+		oids = append(oids, o)
+	}
+	return asn1.Marshal(oids)
 }
 
 func reverse8(b byte) byte {
