@@ -160,6 +160,19 @@ func (c *captured) Write(p []byte) (int, error) {
 	return c.sb.Write(p)
 }
 
+// handlers are the interpreter's hooks into the session, the same for the session's own shell
+// and for the child shells of scripts and bash -c.
+func (s *Session) handlers() []interp.RunnerOption {
+	return []interp.RunnerOption{
+		interp.ExecHandlers(s.execMiddleware),
+		interp.CallHandler(s.call),
+		interp.OpenHandler(s.open),
+		interp.StatHandler(s.stat),
+		interp.ReadDirHandler2(s.readDir),
+		interp.AccessHandler(s.access),
+	}
+}
+
 // runFile runs ./script.sh: a file of the session that is executable runs as a bash script.
 func (s *Session) runFile(ctx context.Context, hc interp.HandlerContext, name string, args []string) error {
 	p := memfs.Resolve(hc.Dir, name)
@@ -192,18 +205,12 @@ func (s *Session) script(ctx context.Context, hc interp.HandlerContext, src []by
 		return interp.ExitStatus(1)
 	}
 	unescapeAssignments(file.Stmts)
-	r, err := interp.New(
+	r, err := interp.New(append(s.handlers(),
 		interp.Env(expand.ListEnviron(environ(hc.Env)...)),
 		setDir(hc.Dir),
 		interp.Params(append(opts, append([]string{"--"}, params...)...)...),
-		interp.ExecHandlers(s.execMiddleware),
-		interp.CallHandler(s.call),
-		interp.OpenHandler(s.open),
-		interp.StatHandler(s.stat),
-		interp.ReadDirHandler2(s.readDir),
-		interp.AccessHandler(s.access),
 		interp.StdIO(stdin(hc.Stdin), hc.Stdout, hc.Stderr),
-	)
+	)...)
 	if err != nil {
 		fmt.Fprintf(hc.Stderr, "bash: %v\n", err)
 		return interp.ExitStatus(2)
