@@ -53,7 +53,10 @@ func base64Cmd(e *builtin.Env) int {
 			b.WriteString(s[:wrap] + "\n")
 			s = s[wrap:]
 		}
-		b.WriteString(s + "\n")
+		b.WriteString(s)
+		if wrap > 0 {
+			b.WriteString("\n") // -w 0 ends without a newline, as GNU base64 does
+		}
 		e.Stdout.Write([]byte(b.String()))
 		return 0
 	}

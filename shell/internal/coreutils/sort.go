@@ -84,13 +84,13 @@ func (s *sortOptions) table() []builtin.Option {
 		builtin.Option{Short: 'k', Long: "key", Value: s.addKey},
 		builtin.Option{Short: 't', Long: "field-separator", Value: s.setTab},
 		builtin.Option{Short: 'u', Long: "unique", Flag: builtin.Set(&s.unique)},
+		builtin.Option{Long: "sort", Unsupported: true, Value: builtin.Str(new(string))},
 		builtin.Option{Short: 's', Long: "stable", Flag: builtin.Set(&s.stable)},
 		builtin.Option{Short: 'c', Flag: builtin.Set(&s.check)},
 		builtin.Option{Long: "check", Optional: true, Value: func(v string) error {
 			s.check, s.quiet = true, v == "quiet" || v == "silent"
 			return nil
 		}},
-		builtin.Option{Long: "sort", Unsupported: true, Value: builtin.Str(new(string))},
 		builtin.Option{Long: "debug", Unsupported: true},
 		builtin.Option{Short: 'C', Flag: func() { s.check, s.quiet = true, true }},
 		builtin.Option{Short: 'o', Long: "output", Value: builtin.Str(&s.output)},
@@ -200,11 +200,18 @@ func sortCmd(e *builtin.Env) int {
 			s.keys[i].sortOrder = s.global
 		}
 	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
 	var all []string
-	status := inputs(e, files, func(_ string, data []byte) bool {
+	for _, f := range files {
+		data, err := e.ReadFile(f)
+		if err != nil {
+			e.Errorf("cannot read: %s: %s", f, builtin.Reason(err))
+			return 2
+		}
 		all = append(all, lines(string(data))...)
-		return true
-	})
+	}
 	if s.check {
 		return s.checkSorted(e, all)
 	}
@@ -223,9 +230,6 @@ func sortCmd(e *builtin.Env) int {
 		}
 	} else {
 		e.Stdout.Write([]byte(b.String()))
-	}
-	if status != 0 {
-		return 2
 	}
 	return 0
 }

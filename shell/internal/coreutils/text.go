@@ -39,6 +39,7 @@ func parseList(e *builtin.Env, list, what string) ([]span, bool) {
 			}
 			if err == nil && hi < lo {
 				fmt.Fprintln(e.Stderr, "cut: invalid decreasing range")
+				fmt.Fprintln(e.Stderr, "Try 'cut --help' for more information.")
 				return nil, false
 			}
 		default:
@@ -82,7 +83,7 @@ type cutOptions struct {
 func (c *cutOptions) listOf(mode string) func(string) error {
 	return func(v string) error {
 		if c.mode != "" {
-			return builtin.Hinted(errors.New("only one type of list may be specified"))
+			return builtin.Hinted(errors.New("only one list may be specified"))
 		}
 		c.mode, c.list = mode, v
 		return nil
@@ -262,7 +263,11 @@ func tr(e *builtin.Env) int {
 		fmt.Fprintln(e.Stderr, "Two strings must be given when translating.")
 		return e.TryHelp(1)
 	case len(sets) > want && !(o.del && o.squeeze):
-		return e.UsageErrorf(1, "extra operand '%s'", sets[want])
+		e.Errorf("extra operand '%s'", sets[want])
+		if o.del && want == 1 {
+			fmt.Fprintln(e.Stderr, "Only one string may be given when deleting without squeezing repeats.")
+		}
+		return e.TryHelp(1)
 	}
 	s1, err := trSet(sets[0])
 	var s2 []byte
