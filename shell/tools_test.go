@@ -35,8 +35,8 @@ func TestJQ(t *testing.T) {
 		{name: "fail/values-before-error-print", script: `printf '1 x' | jq .`, status: 2, stdout: "1\n", stderr: "jq: parse error: Invalid numeric literal at EOF at line 1, column 3"},
 		{name: "fail/runtime-error", script: `echo '"s"' | jq .a`, status: 5, stderr: "jq: error (at <stdin>:1): Cannot index string with string"},
 		{name: "fail/compile-error", script: `jq -n '.a['`, status: 3, stderr: "jq: 1 compile error"},
-		{name: "fail/missing-file", script: `jq . nope.json`, status: 2, stderr: "jq: error: Could not open nope.json: No such file or directory"},
-		{name: "fail/unknown-option", script: `jq --bogus .`, status: 2, stderr: "jq: Unknown option: --bogus"},
+		{name: "fail/missing-file", script: `jq . nope.json`, status: 2, stderr: "jq: error: Could not open file nope.json: No such file or directory"},
+		{name: "fail/unknown-option", script: `jq --bogus .`, status: 2, stderr: "jq: Unknown option --bogus"},
 	})
 }
 

@@ -71,8 +71,8 @@ func (o *options) table(e *builtin.Env) []builtin.Option {
 			switch {
 			case err != nil:
 				return errors.New("--indent takes one parameter")
-			case n > 7:
-				return errors.New("Cannot indent more than 7 characters")
+			case n > 7 || n < -1:
+				return errors.New("--indent takes a number between -1 and 7")
 			}
 			o.indent = n
 			return nil
@@ -94,7 +94,7 @@ func (o *options) variable(e *builtin.Env, kind, name, v string) (any, error) {
 		d := json.NewDecoder(strings.NewReader(v))
 		d.UseNumber()
 		if err := d.Decode(&x); err != nil {
-			return nil, errors.New("Invalid JSON text passed to --argjson")
+			return nil, errors.New("invalid JSON text passed to --argjson")
 		}
 		return x, nil
 	case "slurpfile", "rawfile":
@@ -134,7 +134,7 @@ func usageMessage(err error) string {
 	case u.Problem == builtin.Unsupported:
 		return "option " + u.Word + " is not supported in this emulator"
 	}
-	return "Unknown option: " + u.Word
+	return "Unknown option " + u.Word
 }
 
 // usage prints jq's complaint about its command line, with its pointer to the help, and
@@ -270,7 +270,9 @@ func (r *runner) inputs() int {
 		if err != nil {
 			r.flush()
 			if st, ok := err.(statusError); ok {
-				fmt.Fprintln(r.e.Stderr, st.msg)
+				if st.msg != "" {
+					fmt.Fprintln(r.e.Stderr, st.msg)
+				}
 				return st.status
 			}
 			fmt.Fprintf(r.e.Stderr, "jq: error (at %s:%d): %v\n", r.in.label(), r.in.line, err)
@@ -286,8 +288,10 @@ func (r *runner) inputs() int {
 	}
 }
 
-// one runs the filter on one input and reports whether jq goes on to the next.
+// one runs the filter on one input and reports whether jq goes on to the next. The exit
+// status is the last input's, as jq's.
 func (r *runner) one(v any) bool {
+	r.status = 0
 	it := r.code.RunWithContext(r.e.Ctx, v, r.vals...)
 	for {
 		x, ok := it.Next()

@@ -51,6 +51,10 @@ type Case struct {
 	// Version, when set, says why the real tool Debian installs answers otherwise than the
 	// version the shell imitates; Want then holds the imitated version's answer.
 	Version string
+	// Differs, when set, names a known difference of the builtin from the real tool and its
+	// cause; Want then holds the builtin's answer, and the recording is still made and checked
+	// against the real tool, so that the difference stays written down.
+	Differs string
 	Want    Result
 }
 
@@ -97,17 +101,16 @@ func (s Suite) Check(t *testing.T, cases []Case) {
 		seen[c.Name] = true
 		t.Run(c.Name, func(t *testing.T) {
 			want, ok := recorded[c.Name]
-			if c.Version != "" {
-				want, ok = c.Want, true
-			}
-			if !ok {
+			if c.Version == "" && !ok {
 				t.Fatalf("no recording of %s in %s: run go test -update where the real tool is installed", c.Name, golden)
 			}
-			got := s.Run(t, c)
-			compare(t, "the builtin", got, want)
 			if c.Version == "" && !*update {
 				s.checkReal(t, c, want)
 			}
+			if c.Version != "" || c.Differs != "" {
+				want = c.Want
+			}
+			compare(t, "the builtin", s.Run(t, c), want)
 		})
 	}
 }
