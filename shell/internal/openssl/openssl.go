@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -56,11 +57,13 @@ func (t *Tool) Run(e *builtin.Env) int {
 		return t.verify(e, args)
 	case "rand":
 		return t.rand(e, args)
+	case "base64":
+		return base64Cmd(e, args)
 	case "version":
 		fmt.Fprintln(e.Stdout, VersionText)
 		return 0
 	case "help", "-help", "--help":
-		fmt.Fprintln(e.Stdout, "Standard commands (in this emulator)\ngenrsa            pkey              rand              req\nrsa               verify            version           x509")
+		fmt.Fprintln(e.Stdout, "Standard commands (in this emulator)\nbase64            genrsa            pkey              rand\nreq               rsa               verify            version\nx509")
 		return 0
 	}
 	fmt.Fprintf(e.Stderr, "Invalid command '%s'; type \"help\" for a list.\n", sub)
@@ -303,13 +306,20 @@ func (t *Tool) rand(e *builtin.Env, list []string) int {
 	if !ok {
 		return 1
 	}
-	n := -1
-	if len(rest) != 1 {
+	n := 0
+	switch {
+	case len(rest) == 0:
+		return 0 // OpenSSL 3.0 prints nothing and succeeds
+	case len(rest) > 1:
 		fmt.Fprintln(e.Stderr, "rand: Use -help for summary.")
 		return 1
 	}
-	if err := number(&n)(rest[0]); err != nil || n < 0 {
-		fmt.Fprintf(e.Stderr, "rand: Can't parse \"%s\" as a number\nrand: Use -help for summary.\n", rest[0])
+	if err := number(&n)(rest[0]); err != nil {
+		fmt.Fprintf(e.Stderr, "rand: %v\nrand: Use -help for summary.\n", err)
+		return 1
+	}
+	if n <= 0 {
+		fmt.Fprintln(e.Stderr, "rand: Use -help for summary.")
 		return 1
 	}
 	buf := make([]byte, min(n, 1<<20))
@@ -322,4 +332,39 @@ func (t *Tool) rand(e *builtin.Env, list []string) int {
 		res = wrap64(buf)
 	}
 	return writeOutput(e, "rand", out, res, 0o644, 0)
+}
+
+// base64Cmd is `openssl base64`: 64-column lines (one line with -A); decoding ignores
+// whitespace and, like OpenSSL's decoder, prints nothing for input that is not base64.
+func base64Cmd(e *builtin.Env, list []string) int {
+	var in, out string
+	var decode, oneLine bool
+	if _, ok := parse(e, "base64", []builtin.Option{
+		{Long: "in", Value: builtin.Str(&in)}, {Long: "out", Value: builtin.Str(&out)},
+		{Long: "d", Flag: builtin.Set(&decode)}, {Long: "e", Flag: func() { decode = false }},
+		{Long: "A", Flag: builtin.Set(&oneLine)},
+	}, list); !ok {
+		return 1
+	}
+	data, err := readPEMFile(e, in)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "base64: Can't open \"%s\" for reading, %s\n", in, builtin.Reason(err))
+		return 1
+	}
+	if !decode {
+		s := ""
+		if len(data) > 0 {
+			s = wrap64(data)
+			if oneLine {
+				s = strings.ReplaceAll(s, "\n", "") // and no final newline either
+			}
+		}
+		return writeOutput(e, "base64", out, s, 0o644, 0)
+	}
+	clean := strings.Join(strings.Fields(string(data)), "")
+	dec, err := base64.StdEncoding.DecodeString(clean)
+	if err != nil {
+		dec = nil
+	}
+	return writeOutput(e, "base64", out, string(dec), 0o644, 0)
 }

@@ -149,7 +149,7 @@ func loadRequest(e *builtin.Env, in string) (*x509.CertificateRequest, bool) {
 			return r, true
 		}
 	}
-	fmt.Fprintf(e.Stderr, "Could not read certificate request from %s\nUnable to load X509 request\n", orStdin(in))
+	fmt.Fprintln(e.Stderr, "Unable to load X509 request")
 	return nil, false
 }
 

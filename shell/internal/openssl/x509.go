@@ -41,8 +41,9 @@ func fingerprint(raw []byte, sha string) string {
 	var sum []byte
 	name := "SHA1"
 	if sha == "sha256" {
+		// The default digest is named SHA1; one named with -sha256 keeps its option's spelling.
 		s := sha256.Sum256(raw)
-		sum, name = s[:], "SHA256"
+		sum, name = s[:], "sha256"
 	} else {
 		s := sha1.Sum(raw)
 		sum = s[:]
