@@ -346,7 +346,7 @@ func (c *Client) deliver(e *builtin.Env, o *opts, t *transfer, outName string) i
 	}
 	if outName != "" {
 		if err := e.WriteFile(outName, buf.Bytes(), 0o644); err != nil {
-			if !o.silent || o.showErr {
+			if !o.silent { // a warning: -S does not bring it back
 				fmt.Fprintf(e.Stderr, "Warning: Failed to open the file %s: %s\n", outName, builtin.Reason(err))
 			}
 			return c.fail(e, o, exitWrite, "Failure writing output to destination")

@@ -218,8 +218,10 @@ func (c *Client) variable(t *transfer, name string, exit int) (string, bool) {
 		}
 		return "1.1", true
 	case "redirect_url":
-		if t.resp != nil && t.code >= 300 && t.code < 400 {
-			return t.resp.Header.Get("Location"), true
+		if t.resp != nil && t.code >= 300 && t.code < 400 && t.resp.Header.Get("Location") != "" {
+			if u, err := t.url.Parse(t.resp.Header.Get("Location")); err == nil {
+				return u.String(), true // resolved against the request's URL, as curl does
+			}
 		}
 		return "", true
 	}
