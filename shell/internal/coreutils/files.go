@@ -333,20 +333,30 @@ func cp(e *builtin.Env) int {
 	if err != nil {
 		return e.Usage(err, 1)
 	}
+	return toTarget(e, args, func(src, dst string) bool {
+		data, err := e.ReadFile(src)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "cp: cannot stat '%s': %s\n", src, builtin.Reason(err))
+			return false
+		}
+		if err := e.FS.WriteFile(target(e, src, dst), data, 0o644); err != nil {
+			fmt.Fprintf(e.Stderr, "cp: cannot create regular file '%s': %s\n", dst, builtin.Reason(err))
+			return false
+		}
+		return true
+	})
+}
+
+// toTarget is cp's and mv's loop: op runs for each source with the last operand, the
+// destination; the status is 1 if any failed.
+func toTarget(e *builtin.Env, args []string, op func(src, dst string) bool) int {
 	if len(args) < 2 {
 		return missingFile(e, args)
 	}
 	dst := args[len(args)-1]
 	status := 0
 	for _, src := range args[:len(args)-1] {
-		data, err := e.ReadFile(src)
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "cp: cannot stat '%s': %s\n", src, builtin.Reason(err))
-			status = 1
-			continue
-		}
-		if err := e.FS.WriteFile(target(e, src, dst), data, 0o644); err != nil {
-			fmt.Fprintf(e.Stderr, "cp: cannot create regular file '%s': %s\n", dst, builtin.Reason(err))
+		if !op(src, dst) {
 			status = 1
 		}
 	}
@@ -361,18 +371,13 @@ func mv(e *builtin.Env) int {
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	if len(args) < 2 {
-		return missingFile(e, args)
-	}
-	dst := args[len(args)-1]
-	status := 0
-	for _, src := range args[:len(args)-1] {
+	return toTarget(e, args, func(src, dst string) bool {
 		if err := e.FS.Rename(e.Path(src), target(e, src, dst)); err != nil {
 			fmt.Fprintf(e.Stderr, "mv: cannot move '%s' to '%s': %s\n", src, dst, builtin.Reason(err))
-			status = 1
+			return false
 		}
-	}
-	return status
+		return true
+	})
 }
 
 // missingFile is cp's and mv's complaint about too few operands.

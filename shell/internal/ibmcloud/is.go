@@ -271,14 +271,19 @@ func (s *session) findInstance(nameOrID string, out *json.RawMessage) bool {
 
 // show prints an instance (or its JSON with --output json).
 func (s *session) show(raw json.RawMessage, jsonOut bool) int {
+	return showDetail(s, raw, jsonOut, instanceFields)
+}
+
+// showDetail prints an API object's detail view (or its JSON with --output json).
+func showDetail[T any](s *session, raw json.RawMessage, jsonOut bool, fields func(*T) []field) int {
 	if jsonOut {
 		return s.printJSON(raw)
 	}
-	var in instance
-	if err := json.Unmarshal(raw, &in); err != nil {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return failed(s.e, "Unexpected response: "+err.Error())
 	}
-	printDetail(s.e.Stdout, instanceFields(&in))
+	printDetail(s.e.Stdout, fields(&v))
 	return 0
 }
 
@@ -742,15 +747,7 @@ func templateFields(t *template) []field {
 }
 
 func (s *session) showTemplate(raw json.RawMessage, jsonOut bool) int {
-	if jsonOut {
-		return s.printJSON(raw)
-	}
-	var t template
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return failed(s.e, "Unexpected response: "+err.Error())
-	}
-	printDetail(s.e.Stdout, templateFields(&t))
-	return 0
+	return showDetail(s, raw, jsonOut, templateFields)
 }
 
 func (s *session) template(cmd string, args []string) int {
