@@ -47,6 +47,12 @@ func parseFlags(args []string, withValue, boolean []string) (*flags, error) {
 	return f, nil
 }
 
+// quiet reports -q or --quiet.
+func (f *flags) quiet() bool { return f.set["q"] || f.set["quiet"] }
+
+// json reports --output json.
+func (f *flags) json() bool { return strings.EqualFold(f.vals["output"], "json") }
+
 func (s *session) usage(cmd string, err error) int {
 	fmt.Fprintln(s.e.Stdout, "FAILED")
 	fmt.Fprintf(s.e.Stderr, "Incorrect Usage: %v\n", err)
@@ -316,8 +322,8 @@ func (s *session) is(cmd string, args []string) int {
 		if len(f.pos) != 1 {
 			return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument (name or ID)"))
 		}
-		jsonOut := strings.EqualFold(f.vals["output"], "json")
-		s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Getting instance %s", f.pos[0])
+		jsonOut := f.json()
+		s.say(f.quiet() || jsonOut, "Getting instance %s", f.pos[0])
 		var raw json.RawMessage
 		if !s.findInstance(f.pos[0], &raw) {
 			return 1
@@ -345,28 +351,38 @@ func (s *session) is(cmd string, args []string) int {
 	return 1
 }
 
+// listing is the start of a list command: its flags, the "Listing …" line, and the API's list
+// of what, printed as JSON with --output json. done is an exit status when the command is
+// over, -1 when the caller goes on to print the table.
+func (s *session) listing(cmd string, args []string, what, path string, query url.Values, withValue []string, boolean ...string) ([]json.RawMessage, int) {
+	f, err := parseFlags(args, withValue, append(boolean, common...))
+	if err != nil {
+		return nil, s.usage(cmd, err)
+	}
+	if !f.quiet() && !f.json() {
+		fmt.Fprintf(s.e.Stdout, "Listing %s in all resource groups and region %s %s...\n", what, s.reg, s.who())
+	}
+	var list map[string][]json.RawMessage
+	if !s.call("GET", path, query, nil, &list) {
+		return nil, 1
+	}
+	key := map[string]string{"instances": "instances", "instance templates": "templates"}[what]
+	if f.json() {
+		b, _ := json.Marshal(list[key])
+		return nil, s.printJSON(b)
+	}
+	return list[key], -1
+}
+
 // instances lists the instances as a table (or their JSON with --output json).
 func (s *session) instances(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output", "resource-group-id", "resource-group-name", "vpc"}, append([]string{"all-resource-groups"}, common...))
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	if !(f.set["q"] || f.set["quiet"] || jsonOut) {
-		fmt.Fprintf(s.e.Stdout, "Listing instances in all resource groups and region %s %s...\n", s.reg, s.who())
-	}
-	var list struct {
-		Instances []json.RawMessage `json:"instances"`
-	}
-	if !s.call("GET", "/instances", url.Values{"limit": {"100"}}, nil, &list) {
-		return 1
-	}
-	if jsonOut {
-		b, _ := json.Marshal(list.Instances)
-		return s.printJSON(b)
+	raws, done := s.listing(cmd, args, "instances", "/instances", url.Values{"limit": {"100"}},
+		[]string{"output", "resource-group-id", "resource-group-name", "vpc"}, "all-resource-groups")
+	if done >= 0 {
+		return done
 	}
 	rows := [][]string{{"ID", "Name", "Status", "Reserved IP", "Floating IP", "Profile", "Image", "VPC", "Zone", "Confidential Compute Mode", "Enable Secure Boot", "Resource group", "Reservation Name", "Cluster Network ID", "Cluster Network Name", "Cluster Network Attachments"}}
-	for _, raw := range list.Instances {
+	for _, raw := range raws {
 		var in instance
 		json.Unmarshal(raw, &in)
 		ip := "-"
@@ -440,8 +456,8 @@ func (s *session) update(cmd string, args []string) int {
 	if v, ok := f.vals["profile"]; ok {
 		patch["profile"] = map[string]string{"name": v}
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Updating instance %s", f.pos[0])
+	jsonOut := f.json()
+	s.say(f.quiet() || jsonOut, "Updating instance %s", f.pos[0])
 	var cur json.RawMessage
 	if !s.findInstance(f.pos[0], &cur) {
 		return 1
@@ -488,8 +504,8 @@ func (s *session) createFrom(cmd string, args []string, nameArg, what, path stri
 	if err := s.common(f, proto); err != nil {
 		return nil, false, s.usage(cmd, err)
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating %s %s", what, name)
+	jsonOut := f.json()
+	s.say(f.quiet() || jsonOut, "Creating %s %s", what, name)
 	var raw json.RawMessage
 	if !s.call("POST", path, nil, proto, &raw) {
 		return nil, false, 1
@@ -587,12 +603,12 @@ func (s *session) createFromTemplate(cmd string, args []string) int {
 	if err := s.common(f, proto); err != nil {
 		return s.usage(cmd, err)
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	jsonOut := f.json()
 	label := f.vals["name"]
 	if label == "" {
 		label = "from template " + tmpl
 	}
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance %s", label)
+	s.say(f.quiet() || jsonOut, "Creating instance %s", label)
 	var raw json.RawMessage
 	if !s.call("POST", "/instances", nil, proto, &raw) {
 		return 1
@@ -628,7 +644,7 @@ func (s *session) action(cmd string, args []string) int {
 	var in instance
 	json.Unmarshal(cur, &in)
 	verb := map[string]string{"start": "Starting", "stop": "Stopping", "reboot": "Rebooting"}[kind]
-	s.say(f.set["q"] || f.set["quiet"], "%s instance %s", verb, f.pos[0])
+	s.say(f.quiet(), "%s instance %s", verb, f.pos[0])
 	body := map[string]any{"type": kind}
 	if f.set["force"] || f.set["f"] {
 		body["force"] = true
@@ -644,7 +660,7 @@ func (s *session) action(cmd string, args []string) int {
 	if !s.call("POST", "/instances/"+url.PathEscape(in.ID)+"/actions", nil, body, &raw) {
 		return 1
 	}
-	if strings.EqualFold(f.vals["output"], "json") {
+	if f.json() {
 		return s.printJSON(raw)
 	}
 	json.Unmarshal(raw, &act)
@@ -678,26 +694,12 @@ type template struct {
 }
 
 func (s *session) templates(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output", "resource-group-id"}, common)
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	if !(f.set["q"] || f.set["quiet"] || jsonOut) {
-		fmt.Fprintf(s.e.Stdout, "Listing instance templates in all resource groups and region %s %s...\n", s.reg, s.who())
-	}
-	var list struct {
-		Templates []json.RawMessage `json:"templates"`
-	}
-	if !s.call("GET", "/instance/templates", nil, nil, &list) {
-		return 1
-	}
-	if jsonOut {
-		b, _ := json.Marshal(list.Templates)
-		return s.printJSON(b)
+	raws, done := s.listing(cmd, args, "instance templates", "/instance/templates", nil, []string{"output", "resource-group-id"})
+	if done >= 0 {
+		return done
 	}
 	rows := [][]string{{"ID", "Name", "Profile", "Zone", "Metadata service", "Resource group", "Created"}}
-	for _, raw := range list.Templates {
+	for _, raw := range raws {
 		var t template
 		json.Unmarshal(raw, &t)
 		rows = append(rows, []string{t.ID, t.Name, t.Profile.Name, t.Zone.Name, boolStr(t.MetadataService.Enabled), dash(t.ResourceGroup.Name), cliTime(t.CreatedAt)})
@@ -758,8 +760,8 @@ func (s *session) template(cmd string, args []string) int {
 	if len(f.pos) != 1 {
 		return s.usage(cmd, fmt.Errorf("the command requires a TEMPLATE argument"))
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Getting instance template %s", f.pos[0])
+	jsonOut := f.json()
+	s.say(f.quiet() || jsonOut, "Getting instance template %s", f.pos[0])
 	var raw json.RawMessage
 	id := f.pos[0]
 	if !idLike.MatchString(id) {
