@@ -362,16 +362,17 @@ func (s *session) listing(cmd string, args []string, what, path string, query ur
 	if !f.quiet() && !f.json() {
 		fmt.Fprintf(s.e.Stdout, "Listing %s in all resource groups and region %s %s...\n", what, s.reg, s.who())
 	}
-	var list map[string][]json.RawMessage
-	if !s.call("GET", path, query, nil, &list) {
+	var page map[string]json.RawMessage // the list and the paging fields beside it
+	if !s.call("GET", path, query, nil, &page) {
 		return nil, 1
 	}
-	key := map[string]string{"instances": "instances", "instance templates": "templates"}[what]
+	var list []json.RawMessage
+	json.Unmarshal(page[map[string]string{"instances": "instances", "instance templates": "templates"}[what]], &list)
 	if f.json() {
-		b, _ := json.Marshal(list[key])
+		b, _ := json.Marshal(list)
 		return nil, s.printJSON(b)
 	}
-	return list[key], -1
+	return list, -1
 }
 
 // instances lists the instances as a table (or their JSON with --output json).
