@@ -281,7 +281,7 @@ func (s *Session) shCommand(e *builtin.Env) int {
 func (s *Session) xargs(e *builtin.Env) int {
 	n, repl := 0, ""
 	// GNU xargs stops reading options at the command it is to run.
-	args, err := builtin.Parse(builtin.Syntax{Cluster: true, Equals: true, Abbrev: true}, []builtin.Option{
+	args, err := builtin.Parse(builtin.Syntax{Cluster: true, Equals: true, Abbrev: true}, append([]builtin.Option{
 		{Short: 'n', Long: "max-args", Value: func(v string) error {
 			var err error
 			if n, err = strconv.Atoi(v); err != nil || n < 1 {
@@ -290,11 +290,8 @@ func (s *Session) xargs(e *builtin.Env) int {
 			return nil
 		}},
 		{Short: 'I', Value: builtin.Str(&repl)},
-		{Short: 'r', Long: "no-run-if-empty", Flag: func() {}}, {Short: 't', Long: "verbose", Unsupported: true},
-		{Short: '0', Long: "null", Unsupported: true}, {Short: 'P', Long: "max-procs", Unsupported: true, Value: builtin.Str(new(string))},
-		{Short: 'd', Long: "delimiter", Unsupported: true, Value: builtin.Str(new(string))},
-		{Short: 'L', Long: "max-lines", Unsupported: true, Value: builtin.Str(new(string))},
-	}, e.Args[1:])
+		{Short: 'r', Long: "no-run-if-empty", Flag: builtin.Ignore},
+	}, builtin.Refused("t/verbose 0/null P/max-procs d/delimiter L/max-lines")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}

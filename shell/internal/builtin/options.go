@@ -77,21 +77,10 @@ type UsageError struct {
 }
 
 func (u *UsageError) Error() string {
-	switch u.Problem {
-	case Unknown:
-		return "unknown option " + u.Word
-	case Ambiguous:
-		return "ambiguous option " + u.Word
-	case NeedsValue:
-		return "option " + u.Name + " needs a value"
-	case NoValue:
-		return "option " + u.Name + " takes no value"
-	case NotBoolean:
-		return "option " + u.Word + " is not a boolean"
-	case Unsupported:
-		return "option " + u.Name + " is not supported in this emulator"
+	if u.Err != nil {
+		return u.Err.Error()
 	}
-	return u.Err.Error()
+	return "bad option " + u.Word // each tool words it its own way: see GNUMessage
 }
 
 // Unwrap returns the setter's error.
@@ -272,23 +261,24 @@ func GNUMessage(name string, err error) string {
 	if !ok {
 		return name + ": " + err.Error()
 	}
+	letter := "'" + string(u.Short) + "'"
 	switch {
 	case u.Problem == Invalid:
 		return name + ": " + u.Err.Error()
 	case u.Problem == Unsupported:
-		return fmt.Sprintf("%s: option '%s' is not supported in this emulator", name, u.Name)
+		return name + ": option '" + u.Name + "' is not supported in this emulator"
 	case u.Problem == Unknown && u.Short != 0:
-		return fmt.Sprintf("%s: invalid option -- '%c'", name, u.Short)
+		return name + ": invalid option -- " + letter
 	case u.Problem == Unknown:
-		return fmt.Sprintf("%s: unrecognized option '%s'", name, u.Word)
+		return name + ": unrecognized option '" + u.Word + "'"
 	case u.Problem == Ambiguous:
-		return fmt.Sprintf("%s: option '%s' is ambiguous; possibilities: '%s'", name, u.Word, strings.Join(u.Matches, "' '"))
+		return name + ": option '" + u.Word + "' is ambiguous; possibilities: '" + strings.Join(u.Matches, "' '") + "'"
 	case u.Problem == NeedsValue && u.Short != 0:
-		return fmt.Sprintf("%s: option requires an argument -- '%c'", name, u.Short)
+		return name + ": option requires an argument -- " + letter
 	case u.Problem == NeedsValue:
-		return fmt.Sprintf("%s: option '%s' requires an argument", name, u.Name)
+		return name + ": option '" + u.Name + "' requires an argument"
 	}
-	return fmt.Sprintf("%s: option '%s' doesn't allow an argument", name, u.Name)
+	return name + ": option '" + u.Name + "' doesn't allow an argument"
 }
 
 // Usage prints a GNU-style usage error and returns status. getopt's own complaints are followed
@@ -337,3 +327,48 @@ func Str(s *string) func(string) error { return func(v string) error { *s = v; r
 func Add(list *[]string) func(string) error {
 	return func(v string) error { *list = append(*list, v); return nil }
 }
+
+// Refused lists, one a word, options the real tool has and this one does not implement: "x"
+// for -x, "name" for --name (or OpenSSL's -name), "x/name" for both. Each is refused (Problem
+// Unsupported) rather than ignored or mistaken for an unknown one. The list is a string, not
+// table entries, because every entry of a table is code in the wasm build.
+func Refused(spec string) []Option {
+	var out []Option
+	for _, w := range strings.Fields(spec) {
+		o := Option{Unsupported: true}
+		short, long, both := strings.Cut(w, "/")
+		switch {
+		case both:
+			o.Short, o.Long = short[0], long
+		case len(w) == 1:
+			o.Short = w[0]
+		default:
+			o.Long = w
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// Flags lists, one a word spelled as for Refused, options without a value that all share one
+// setter, which receives the option's letter and long name (either may be empty): the compact
+// form of a table whose flags only record that they were given. A nil set accepts them and does
+// nothing (Ignore).
+func Flags(spec string, set func(short byte, long string)) []Option {
+	out := Refused(spec)
+	for i := range out {
+		o := &out[i]
+		short, long := o.Short, o.Long
+		o.Unsupported, o.Flag = false, Ignore
+		if set != nil {
+			o.Flag = func() { set(short, long) }
+		}
+	}
+	return out
+}
+
+// Ignore is the setter of a flag that is accepted and changes nothing here.
+func Ignore() {}
+
+// IgnoreValue is the setter of an option whose value is accepted and changes nothing here.
+func IgnoreValue(string) error { return nil }

@@ -36,14 +36,10 @@ func inputs(e *builtin.Env, files []string, fn func(name string, data []byte) bo
 
 func cat(e *builtin.Env) int {
 	var number, ends bool
-	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'n', Long: "number", Flag: builtin.Set(&number)}, {Short: 'E', Long: "show-ends", Flag: builtin.Set(&ends)},
-		{Short: 'u', Flag: func() {}},
-		{Short: 'A', Long: "show-all", Unsupported: true}, {Short: 'b', Long: "number-nonblank", Unsupported: true},
-		{Short: 'e', Unsupported: true}, {Short: 's', Long: "squeeze-blank", Unsupported: true},
-		{Short: 't', Unsupported: true}, {Short: 'T', Long: "show-tabs", Unsupported: true},
-		{Short: 'v', Long: "show-nonprinting", Unsupported: true},
-	}, e.Args[1:])
+		{Short: 'u', Flag: builtin.Ignore},
+	}, builtin.Refused("A/show-all b/number-nonblank e s/squeeze-blank t T/show-tabs v/show-nonprinting")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -99,11 +95,10 @@ func lines(s string) []string {
 
 func tee(e *builtin.Env) int {
 	var appendMode bool
-	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'a', Long: "append", Flag: builtin.Set(&appendMode)},
-		{Short: 'i', Long: "ignore-interrupts", Flag: func() {}},
-		{Short: 'p', Long: "output-error", Optional: true, Unsupported: true},
-	}, e.Args[1:])
+		{Short: 'i', Long: "ignore-interrupts", Flag: builtin.Ignore},
+	}, builtin.Refused("p/output-error")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -136,13 +131,11 @@ type lsOptions struct {
 func ls(o Options) builtin.Func {
 	return func(e *builtin.Env) int {
 		lo := lsOptions{one: !e.StdoutIsTerminal}
-		names, err := builtin.Parse(builtin.GNU, []builtin.Option{
+		names, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 			{Short: 'l', Flag: builtin.Set(&lo.long)}, {Short: 'a', Long: "all", Flag: builtin.Set(&lo.all)},
-			{Short: 'A', Long: "almost-all", Flag: func() {}}, {Short: '1', Flag: builtin.Set(&lo.one)},
-			{Short: 'h', Long: "human-readable", Flag: func() {}}, {Short: 'd', Long: "directory", Unsupported: true},
-			{Short: 'R', Long: "recursive", Unsupported: true}, {Short: 't', Unsupported: true},
-			{Short: 'S', Unsupported: true}, {Short: 'r', Long: "reverse", Unsupported: true},
-		}, e.Args[1:])
+			{Short: 'A', Long: "almost-all", Flag: builtin.Ignore}, {Short: '1', Flag: builtin.Set(&lo.one)},
+			{Short: 'h', Long: "human-readable", Flag: builtin.Ignore},
+		}, builtin.Refused("d/directory R/recursive t S r/reverse")...), e.Args[1:])
 		if err != nil {
 			return e.Usage(err, 2)
 		}
@@ -230,11 +223,10 @@ func (n named) Name() string { return n.name }
 
 func rm(e *builtin.Env) int {
 	var recursive, force bool
-	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'r', Long: "recursive", Flag: builtin.Set(&recursive)}, {Short: 'R', Flag: builtin.Set(&recursive)},
-		{Short: 'f', Long: "force", Flag: builtin.Set(&force)}, {Short: 'v', Long: "verbose", Unsupported: true},
-		{Short: 'i', Unsupported: true}, {Short: 'd', Long: "dir", Unsupported: true},
-	}, e.Args[1:])
+		{Short: 'f', Long: "force", Flag: builtin.Set(&force)},
+	}, builtin.Refused("v/verbose i d/dir")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -267,10 +259,9 @@ func rm(e *builtin.Env) int {
 
 func mkdir(e *builtin.Env) int {
 	var parents bool
-	dirs, err := builtin.Parse(builtin.GNU, []builtin.Option{
-		{Short: 'p', Long: "parents", Flag: builtin.Set(&parents)}, {Short: 'v', Long: "verbose", Unsupported: true},
-		{Short: 'm', Long: "mode", Unsupported: true, Value: builtin.Str(new(string))},
-	}, e.Args[1:])
+	dirs, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'p', Long: "parents", Flag: builtin.Set(&parents)},
+	}, builtin.Refused("v/verbose m/mode")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -294,11 +285,7 @@ func mkdir(e *builtin.Env) int {
 }
 
 func touch(e *builtin.Env) int {
-	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
-		{Short: 'c', Long: "no-create", Unsupported: true}, {Short: 'm', Flag: func() {}}, {Short: 'a', Flag: func() {}},
-		{Short: 'd', Long: "date", Unsupported: true, Value: builtin.Str(new(string))},
-		{Short: 't', Unsupported: true, Value: builtin.Str(new(string))},
-	}, e.Args[1:])
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{{Short: 'm', Flag: builtin.Ignore}, {Short: 'a', Flag: builtin.Ignore}}, builtin.Refused("c/no-create d/date t")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -325,11 +312,9 @@ func target(e *builtin.Env, src, dst string) string {
 }
 
 func cp(e *builtin.Env) int {
-	args, err := builtin.Parse(builtin.GNU, []builtin.Option{
-		{Short: 'f', Long: "force", Flag: func() {}}, {Short: 'p', Flag: func() {}},
-		{Short: 'v', Long: "verbose", Unsupported: true}, {Short: 'r', Long: "recursive", Unsupported: true},
-		{Short: 'R', Unsupported: true}, {Short: 'a', Long: "archive", Unsupported: true},
-	}, e.Args[1:])
+	args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'f', Long: "force", Flag: builtin.Ignore}, {Short: 'p', Flag: builtin.Ignore},
+	}, builtin.Refused("v/verbose r/recursive R a/archive")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -364,10 +349,9 @@ func toTarget(e *builtin.Env, args []string, op func(src, dst string) bool) int 
 }
 
 func mv(e *builtin.Env) int {
-	args, err := builtin.Parse(builtin.GNU, []builtin.Option{
-		{Short: 'f', Long: "force", Flag: func() {}}, {Short: 'v', Long: "verbose", Unsupported: true},
-		{Short: 'n', Long: "no-clobber", Unsupported: true}, {Short: 'i', Long: "interactive", Unsupported: true},
-	}, e.Args[1:])
+	args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'f', Long: "force", Flag: builtin.Ignore},
+	}, builtin.Refused("v/verbose n/no-clobber i/interactive")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}

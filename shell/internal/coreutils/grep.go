@@ -69,34 +69,14 @@ type grepOptions struct {
 }
 
 func (g *grepOptions) table() []builtin.Option {
-	var t []builtin.Option
-	for _, o := range []struct {
-		short byte
-		long  string
-	}{
-		{'i', "ignore-case"}, {'y', ""}, {'v', "invert-match"}, {'c', "count"}, {'n', "line-number"},
-		{'o', "only-matching"}, {'q', "quiet"}, {0, "silent"}, {'E', "extended-regexp"}, {'F', "fixed-strings"},
-		{'G', "basic-regexp"}, {'w', "word-regexp"}, {'x', "line-regexp"}, {'l', "files-with-matches"},
-		{'h', "no-filename"}, {'H', "with-filename"}, {'s', "no-messages"}, {'P', "perl-regexp"}, {'a', "text"},
-	} {
-		key := o.long
-		if o.short == 'y' {
-			key = "ignore-case" // an obsolete synonym of -i
-		}
-		t = append(t, builtin.Option{Short: o.short, Long: o.long, Flag: func() { g.f[key] = true }})
-	}
-	ignore := func(string) error { return nil }
+	t := builtin.Flags("i/ignore-case v/invert-match c/count n/line-number o/only-matching q/quiet silent "+
+		"E/extended-regexp F/fixed-strings G/basic-regexp w/word-regexp x/line-regexp l/files-with-matches "+
+		"h/no-filename H/with-filename s/no-messages P/perl-regexp a/text", func(_ byte, name string) { g.f[name] = true })
+	t = append(t, builtin.Option{Short: 'y', Flag: func() { g.f["ignore-case"] = true }}) // an obsolete -i
+	t = append(t, builtin.Refused("r/recursive R f/file A/after-context B/before-context C/context m/max-count L/files-without-match z/null-data")...)
 	return append(t,
 		builtin.Option{Short: 'e', Long: "regexp", Value: builtin.Add(&g.patterns)},
-		builtin.Option{Long: "color", Optional: true, Value: ignore}, builtin.Option{Long: "colour", Optional: true, Value: ignore},
-		builtin.Option{Short: 'r', Long: "recursive", Unsupported: true}, builtin.Option{Short: 'R', Unsupported: true},
-		builtin.Option{Short: 'f', Long: "file", Unsupported: true, Value: ignore},
-		builtin.Option{Short: 'A', Long: "after-context", Unsupported: true, Value: ignore},
-		builtin.Option{Short: 'B', Long: "before-context", Unsupported: true, Value: ignore},
-		builtin.Option{Short: 'C', Long: "context", Unsupported: true, Value: ignore},
-		builtin.Option{Short: 'm', Long: "max-count", Unsupported: true, Value: ignore},
-		builtin.Option{Short: 'L', Long: "files-without-match", Unsupported: true},
-		builtin.Option{Short: 'z', Long: "null-data", Unsupported: true},
+		builtin.Option{Long: "color", Optional: true, Value: builtin.IgnoreValue}, builtin.Option{Long: "colour", Optional: true, Value: builtin.IgnoreValue},
 	)
 }
 

@@ -81,8 +81,8 @@ func date(o Options) builtin.Func {
 			return nil
 		}
 		var dateErr error
-		args, err := builtin.Parse(builtin.GNU, []builtin.Option{
-			{Short: 'u', Long: "utc", Flag: func() {}}, {Long: "universal", Flag: func() {}},
+		args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+			{Short: 'u', Long: "utc", Flag: builtin.Ignore}, {Long: "universal", Flag: builtin.Ignore},
 			{Short: 'I', Long: "iso-8601", Optional: true, Value: iso},
 			{Short: 'R', Long: "rfc-email", Flag: func() { format = "%a, %d %b %Y %H:%M:%S %z" }},
 			{Short: 'd', Long: "date", Value: func(v string) error {
@@ -93,9 +93,7 @@ func date(o Options) builtin.Func {
 				t = parsed
 				return nil
 			}},
-			{Short: 's', Long: "set", Unsupported: true, Value: builtin.Str(new(string))},
-			{Short: 'r', Long: "reference", Unsupported: true, Value: builtin.Str(new(string))},
-		}, e.Args[1:])
+		}, builtin.Refused("s/set r/reference")...), e.Args[1:])
 		if err != nil {
 			return e.Usage(err, 1)
 		}
@@ -137,31 +135,80 @@ func parseDate(v string, now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// strftimeConv are the conversions date(1) users reach for, by letter.
-var strftimeConv = map[byte]func(t time.Time) string{
-	'Y': func(t time.Time) string { return fmt.Sprintf("%04d", t.Year()) },
-	'y': func(t time.Time) string { return fmt.Sprintf("%02d", t.Year()%100) },
-	'm': func(t time.Time) string { return fmt.Sprintf("%02d", int(t.Month())) },
-	'd': func(t time.Time) string { return fmt.Sprintf("%02d", t.Day()) },
-	'e': func(t time.Time) string { return fmt.Sprintf("%2d", t.Day()) },
-	'H': func(t time.Time) string { return fmt.Sprintf("%02d", t.Hour()) },
-	'I': func(t time.Time) string { return fmt.Sprintf("%02d", (t.Hour()+11)%12+1) },
-	'M': func(t time.Time) string { return fmt.Sprintf("%02d", t.Minute()) },
-	'S': func(t time.Time) string { return fmt.Sprintf("%02d", t.Second()) },
-	'N': func(t time.Time) string { return fmt.Sprintf("%09d", t.Nanosecond()) },
-	's': func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) },
-	'j': func(t time.Time) string { return fmt.Sprintf("%03d", t.YearDay()) },
-	'u': func(t time.Time) string { return strconv.Itoa((int(t.Weekday())+6)%7 + 1) },
-	'w': func(t time.Time) string { return strconv.Itoa(int(t.Weekday())) },
-	'n': func(time.Time) string { return "\n" },
-	't': func(time.Time) string { return "\t" },
-	'%': func(time.Time) string { return "%" },
+// pad writes n in at least width digits, padded on the left with c.
+func pad(n, width int, c byte) string {
+	s := strconv.Itoa(n)
+	for len(s) < width {
+		s = string(c) + s
+	}
+	return s
 }
 
-// strftimeLayouts are the conversions Go's time layouts spell directly.
-var strftimeLayouts = map[byte]string{
-	'a': "Mon", 'A': "Monday", 'b': "Jan", 'h': "Jan", 'B': "January", 'p': "PM", 'Z': "MST",
-	'z': "-0700", 'T': "15:04:05", 'F': "2006-01-02", 'D': "01/02/06", 'R': "15:04",
+// strftimeConv is one conversion of date +FORMAT, by letter; ok is false for one it does not
+// know.
+func strftimeConv(c byte, t time.Time) (s string, ok bool) {
+	layout := ""
+	switch c {
+	case 'Y':
+		return pad(t.Year(), 4, '0'), true
+	case 'y':
+		return pad(t.Year()%100, 2, '0'), true
+	case 'm':
+		return pad(int(t.Month()), 2, '0'), true
+	case 'd':
+		return pad(t.Day(), 2, '0'), true
+	case 'e':
+		return pad(t.Day(), 2, ' '), true
+	case 'H':
+		return pad(t.Hour(), 2, '0'), true
+	case 'I':
+		return pad((t.Hour()+11)%12+1, 2, '0'), true
+	case 'M':
+		return pad(t.Minute(), 2, '0'), true
+	case 'S':
+		return pad(t.Second(), 2, '0'), true
+	case 'N':
+		return pad(t.Nanosecond(), 9, '0'), true
+	case 's':
+		return strconv.FormatInt(t.Unix(), 10), true
+	case 'j':
+		return pad(t.YearDay(), 3, '0'), true
+	case 'u':
+		return strconv.Itoa((int(t.Weekday())+6)%7 + 1), true
+	case 'w':
+		return strconv.Itoa(int(t.Weekday())), true
+	case 'n':
+		return "\n", true
+	case 't':
+		return "\t", true
+	case '%':
+		return "%", true
+	case 'a':
+		layout = "Mon"
+	case 'A':
+		layout = "Monday"
+	case 'b', 'h':
+		layout = "Jan"
+	case 'B':
+		layout = "January"
+	case 'p':
+		layout = "PM"
+	case 'Z':
+		layout = "MST"
+	case 'z':
+		layout = "-0700"
+	case 'T':
+		layout = "15:04:05"
+	case 'F':
+		layout = "2006-01-02"
+	case 'D':
+		layout = "01/02/06"
+	case 'R':
+		layout = "15:04"
+	default:
+		return "", false
+	}
+	return t.Format(layout), true
 }
 
 // strftime formats t as date +FORMAT does; unknown conversions are kept as written.
@@ -174,10 +221,8 @@ func strftime(f string, t time.Time) string {
 		}
 		i++
 		c := f[i]
-		if conv, ok := strftimeConv[c]; ok {
-			b.WriteString(conv(t))
-		} else if layout, ok := strftimeLayouts[c]; ok {
-			b.WriteString(t.Format(layout))
+		if s, ok := strftimeConv(c, t); ok {
+			b.WriteString(s)
 		} else if c == ':' && i+1 < len(f) && f[i+1] == 'z' {
 			i++
 			b.WriteString(t.Format("-07:00"))

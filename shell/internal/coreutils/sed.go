@@ -273,15 +273,13 @@ type sedScript struct {
 func sed(e *builtin.Env) int {
 	var quiet, ere, inPlace bool
 	var scripts []string
-	rest, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	rest, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'n', Long: "quiet", Flag: builtin.Set(&quiet)}, {Long: "silent", Flag: builtin.Set(&quiet)},
 		{Short: 'e', Long: "expression", Value: builtin.Add(&scripts)},
 		{Short: 'E', Long: "regexp-extended", Flag: builtin.Set(&ere)}, {Short: 'r', Flag: builtin.Set(&ere)},
 		{Short: 'i', Long: "in-place", Optional: true, Value: func(string) error { inPlace = true; return nil }},
-		{Short: 's', Long: "separate", Flag: func() {}}, {Short: 'u', Long: "unbuffered", Flag: func() {}},
-		{Short: 'f', Long: "file", Unsupported: true, Value: builtin.Str(new(string))},
-		{Short: 'z', Long: "null-data", Unsupported: true},
-	}, e.Args[1:])
+		{Short: 's', Long: "separate", Flag: builtin.Ignore}, {Short: 'u', Long: "unbuffered", Flag: builtin.Ignore},
+	}, builtin.Refused("f/file z/null-data")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}

@@ -3,7 +3,6 @@ package coreutils
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 type sortOrder struct {
 	blankStart, blankEnd bool // b: leading blanks do not count (at the key's start, at its end field)
 	dict, fold, print    bool // d, f, i
-	kind                 byte // 0 for text, or 'n', 'g', 'h', 'M'
+	kind                 byte // 0 for text, or 'n'
 	reverse              bool // r
 }
 
@@ -43,8 +42,13 @@ type sortOptions struct {
 	hasTab, zeros bool
 }
 
-// orderFlags are the one-letter ordering options, global (-n) and per key (-k2n).
-const orderFlags = "bdfgiMhnr"
+// orderFlags are the one-letter ordering options, global (-n) and per key (-k2n); refusedFlags
+// are GNU's others, which this sort refuses (-g, -h, -M cost the wasm build more than the
+// documented commands need them).
+const (
+	orderFlags   = "bdfinr"
+	refusedFlags = "ghMRV"
+)
 
 // set applies an ordering letter; end says whether it follows the end position of a key.
 func (o *sortOrder) set(c byte, end bool) {
@@ -69,38 +73,29 @@ func (o *sortOrder) set(c byte, end bool) {
 }
 
 func (s *sortOptions) table() []builtin.Option {
-	var t []builtin.Option
-	long := map[byte]string{'b': "ignore-leading-blanks", 'd': "dictionary-order", 'f': "ignore-case",
-		'g': "general-numeric-sort", 'i': "ignore-nonprinting", 'M': "month-sort", 'h': "human-numeric-sort",
-		'n': "numeric-sort", 'r': "reverse"}
-	for i := range len(orderFlags) {
-		c := orderFlags[i]
-		t = append(t, builtin.Option{Short: c, Long: long[c], Flag: func() {
-			s.global.set(c, false)
-			s.global.blankEnd = s.global.blankStart
-		}})
-	}
+	// GNU lists --sort before --stable when --s is ambiguous: the refused options come first.
+	t := builtin.Refused("sort debug R/random-sort V/version-sort m/merge z/zero-terminated g/general-numeric-sort " +
+		"M/month-sort h/human-numeric-sort")
+	t = append(t, builtin.Flags("b/ignore-leading-blanks d/dictionary-order f/ignore-case "+
+		"i/ignore-nonprinting n/numeric-sort r/reverse", func(c byte, _ string) {
+		s.global.set(c, false)
+		s.global.blankEnd = s.global.blankStart
+	})...)
 	return append(t,
 		builtin.Option{Short: 'k', Long: "key", Value: s.addKey},
 		builtin.Option{Short: 't', Long: "field-separator", Value: s.setTab},
 		builtin.Option{Short: 'u', Long: "unique", Flag: builtin.Set(&s.unique)},
-		builtin.Option{Long: "sort", Unsupported: true, Value: builtin.Str(new(string))},
 		builtin.Option{Short: 's', Long: "stable", Flag: builtin.Set(&s.stable)},
 		builtin.Option{Short: 'c', Flag: builtin.Set(&s.check)},
 		builtin.Option{Long: "check", Optional: true, Value: func(v string) error {
 			s.check, s.quiet = true, v == "quiet" || v == "silent"
 			return nil
 		}},
-		builtin.Option{Long: "debug", Unsupported: true},
 		builtin.Option{Short: 'C', Flag: func() { s.check, s.quiet = true, true }},
 		builtin.Option{Short: 'o', Long: "output", Value: builtin.Str(&s.output)},
-		builtin.Option{Short: 'S', Long: "buffer-size", Value: func(string) error { return nil }},
-		builtin.Option{Short: 'T', Long: "temporary-directory", Value: func(string) error { return nil }},
-		builtin.Option{Long: "parallel", Value: func(string) error { return nil }},
-		builtin.Option{Short: 'R', Long: "random-sort", Unsupported: true},
-		builtin.Option{Short: 'V', Long: "version-sort", Unsupported: true},
-		builtin.Option{Short: 'm', Long: "merge", Unsupported: true},
-		builtin.Option{Short: 'z', Long: "zero-terminated", Unsupported: true},
+		builtin.Option{Short: 'S', Long: "buffer-size", Value: builtin.IgnoreValue},
+		builtin.Option{Short: 'T', Long: "temporary-directory", Value: builtin.IgnoreValue},
+		builtin.Option{Long: "parallel", Value: builtin.IgnoreValue},
 	)
 }
 
@@ -161,8 +156,8 @@ func (k *sortKey) pos(spec, s string, end bool) (string, error) {
 	if field == 0 {
 		return "", fmt.Errorf("field number is zero: invalid field specification '%s'", spec)
 	}
-	for s != "" && strings.IndexByte(orderFlags+"RV", s[0]) >= 0 {
-		if s[0] == 'R' || s[0] == 'V' {
+	for s != "" && strings.IndexByte(orderFlags+refusedFlags, s[0]) >= 0 {
+		if strings.IndexByte(refusedFlags, s[0]) >= 0 {
 			return "", fmt.Errorf("key ordering option '%c' is not supported in this emulator", s[0])
 		}
 		k.set(s[0], end)
@@ -345,15 +340,8 @@ func (s *sortOptions) extract(k sortKey, line string) string {
 
 // compare orders two keys by the key's ordering options.
 func (o sortOrder) compare(a, b string) int {
-	switch o.kind {
-	case 'n':
+	if o.kind == 'n' {
 		return numCompare(a, b)
-	case 'g':
-		return floatCompare(generalNumber(a), generalNumber(b))
-	case 'h':
-		return humanCompare(a, b)
-	case 'M':
-		return month(a) - month(b)
 	}
 	if o.dict || o.fold || o.print {
 		a, b = o.translate(a), o.translate(b)
@@ -423,79 +411,4 @@ func numCompare(a, b string) int {
 		return -c
 	}
 	return c
-}
-
-// generalNumber reads the longest prefix strtod accepts (-g); NaN when there is none.
-func generalNumber(s string) float64 {
-	s = strings.TrimLeft(s, " \t")
-	if len(s) > 2 && (strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")) {
-		end := 2
-		for end < len(s) && strings.IndexByte("0123456789abcdefABCDEF", s[end]) >= 0 {
-			end++
-		}
-		if n, err := strconv.ParseUint(s[2:end], 16, 64); err == nil {
-			return float64(n)
-		}
-	}
-	for end := len(s); end > 0; end-- {
-		if f, err := strconv.ParseFloat(s[:end], 64); err == nil || errors.Is(err, strconv.ErrRange) {
-			return f
-		}
-	}
-	return math.NaN()
-}
-
-// floatCompare orders -g keys: NaNs (no number) first, then by value.
-func floatCompare(a, b float64) int {
-	switch an, bn := math.IsNaN(a), math.IsNaN(b); {
-	case an && bn:
-		return 0
-	case an:
-		return -1
-	case bn:
-		return 1
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// humanCompare orders -h keys: by the SI suffix first (none < K < M < G …), then as -n.
-func humanCompare(a, b string) int {
-	suffix := func(s string) int {
-		s = strings.TrimLeft(s, " \t-")
-		i := 0
-		for i < len(s) && (isDigit(s[i]) || s[i] == '.') {
-			i++
-		}
-		if i < len(s) {
-			return strings.IndexByte("KMGTPEZYRQ", s[i]|0x20^0x20) + 1 // k and K alike
-		}
-		return 0
-	}
-	na, _, _ := numPrefix(a)
-	nb, _, _ := numPrefix(b)
-	if na == nb {
-		sa, sb := suffix(a), suffix(b)
-		if sa != sb {
-			if na {
-				return sb - sa
-			}
-			return sa - sb
-		}
-	}
-	return numCompare(a, b)
-}
-
-// month is -M's value of a key: JAN 1 … DEC 12, anything else 0.
-func month(s string) int {
-	s = strings.ToUpper(strings.TrimLeft(s, " \t"))
-	for i, m := range []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"} {
-		if strings.HasPrefix(s, m) {
-			return i + 1
-		}
-	}
-	return 0
 }

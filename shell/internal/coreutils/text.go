@@ -92,7 +92,7 @@ func (c *cutOptions) listOf(mode string) func(string) error {
 
 func cut(e *builtin.Env) int {
 	c := cutOptions{delim: "\t"}
-	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'd', Long: "delimiter", Value: func(v string) error { c.delim, c.hasDelim = v, true; return nil }},
 		{Short: 'f', Long: "fields", Value: c.listOf("fields")},
 		{Short: 'c', Long: "characters", Value: c.listOf("characters")},
@@ -100,8 +100,8 @@ func cut(e *builtin.Env) int {
 		{Short: 's', Long: "only-delimited", Flag: builtin.Set(&c.only)},
 		{Long: "complement", Flag: builtin.Set(&c.complement)},
 		{Long: "output-delimiter", Value: func(v string) error { c.outDelim, c.hasOutDelim = v, true; return nil }},
-		{Short: 'n', Flag: func() {}}, {Short: 'z', Long: "zero-terminated", Unsupported: true},
-	}, e.Args[1:])
+		{Short: 'n', Flag: builtin.Ignore},
+	}, builtin.Refused("z/zero-terminated")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -184,20 +184,36 @@ func trUnescape(s string, i int) (byte, int) {
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// trClasses are the [:name:] classes of tr, in the C locale.
-var trClasses = map[string]func(byte) bool{
-	"alpha":  isAlpha,
-	"digit":  isDigit,
-	"alnum":  func(c byte) bool { return isAlpha(c) || isDigit(c) },
-	"upper":  func(c byte) bool { return c >= 'A' && c <= 'Z' },
-	"lower":  func(c byte) bool { return c >= 'a' && c <= 'z' },
-	"space":  func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' },
-	"blank":  func(c byte) bool { return c == ' ' || c == '\t' },
-	"punct":  func(c byte) bool { return c > ' ' && c < 127 && !isAlpha(c) && !isDigit(c) },
-	"cntrl":  func(c byte) bool { return c < ' ' || c == 127 },
-	"print":  func(c byte) bool { return c >= ' ' && c < 127 },
-	"graph":  func(c byte) bool { return c > ' ' && c < 127 },
-	"xdigit": func(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' },
+// inClass reports whether c is in tr's [:name:] class (the C locale); ok is false for a name
+// that is no class.
+func inClass(name string, c byte) (in, ok bool) {
+	switch name {
+	case "alpha":
+		return isAlpha(c), true
+	case "digit":
+		return isDigit(c), true
+	case "alnum":
+		return isAlpha(c) || isDigit(c), true
+	case "upper":
+		return c >= 'A' && c <= 'Z', true
+	case "lower":
+		return c >= 'a' && c <= 'z', true
+	case "space":
+		return c == ' ' || c >= '\t' && c <= '\r', true
+	case "blank":
+		return c == ' ' || c == '\t', true
+	case "punct":
+		return c > ' ' && c < 127 && !isAlpha(c) && !isDigit(c), true
+	case "cntrl":
+		return c < ' ' || c == 127, true
+	case "print":
+		return c >= ' ' && c < 127, true
+	case "graph":
+		return c > ' ' && c < 127, true
+	case "xdigit":
+		return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F', true
+	}
+	return false, false
 }
 
 // trSet expands a tr SET operand into bytes.
@@ -207,12 +223,11 @@ func trSet(s string) ([]byte, error) {
 		if strings.HasPrefix(s[i:], "[:") {
 			if j := strings.Index(s[i:], ":]"); j > 2 {
 				name := s[i+2 : i+j]
-				f, ok := trClasses[name]
-				if !ok {
+				if _, ok := inClass(name, 0); !ok {
 					return nil, fmt.Errorf("invalid character class '%s'", name)
 				}
 				for c := 0; c < 256; c++ {
-					if f(byte(c)) {
+					if in, _ := inClass(name, byte(c)); in {
 						out = append(out, byte(c))
 					}
 				}
@@ -243,11 +258,10 @@ type trOptions struct{ del, squeeze, compl bool }
 
 func tr(e *builtin.Env) int {
 	var o trOptions
-	sets, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	sets, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'd', Long: "delete", Flag: builtin.Set(&o.del)}, {Short: 's', Long: "squeeze-repeats", Flag: builtin.Set(&o.squeeze)},
 		{Short: 'c', Long: "complement", Flag: builtin.Set(&o.compl)}, {Short: 'C', Flag: builtin.Set(&o.compl)},
-		{Short: 't', Long: "truncate-set1", Unsupported: true},
-	}, e.Args[1:])
+	}, builtin.Refused("t/truncate-set1")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -392,13 +406,11 @@ func (h *headOptions) count(bytes bool) func(string) error {
 
 func headTail(e *builtin.Env, isHead bool) int {
 	h := headOptions{isHead: isHead, n: 10}
-	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 'n', Long: "lines", Value: h.count(false)}, {Short: 'c', Long: "bytes", Value: h.count(true)},
 		{Short: 'q', Long: "quiet", Flag: builtin.Set(&h.quiet)}, {Long: "silent", Flag: builtin.Set(&h.quiet)},
 		{Short: 'v', Long: "verbose", Flag: builtin.Set(&h.verbose)},
-		{Short: 'f', Long: "follow", Unsupported: true, Optional: true, Value: builtin.Str(new(string))},
-		{Short: 'z', Long: "zero-terminated", Unsupported: true},
-	}, numericShorthand(e.Args[1:]))
+	}, builtin.Refused("f/follow z/zero-terminated")...), numericShorthand(e.Args[1:]))
 	if err != nil {
 		return e.Usage(err, 1)
 	}
@@ -470,12 +482,8 @@ var wcOrder = []string{"lines", "words", "chars", "bytes", "max-line-length"}
 
 func wc(e *builtin.Env) int {
 	show := map[string]bool{}
-	var table []builtin.Option
-	for _, k := range wcOrder {
-		table = append(table, builtin.Option{Short: map[string]byte{"lines": 'l', "words": 'w', "chars": 'm', "bytes": 'c', "max-line-length": 'L'}[k], Long: k,
-			Flag: func() { show[k] = true }})
-	}
-	table = append(table, builtin.Option{Long: "files0-from", Unsupported: true, Value: builtin.Str(new(string))})
+	table := append(builtin.Flags("l/lines w/words m/chars c/bytes L/max-line-length", func(_ byte, k string) { show[k] = true }),
+		builtin.Refused("files0-from")...)
 	files, err := builtin.Parse(builtin.GNU, table, e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
@@ -572,16 +580,8 @@ func countWords(b []byte) int {
 
 func uniq(e *builtin.Env) int {
 	f := map[string]bool{}
-	var table []builtin.Option
-	for _, o := range []struct {
-		short byte
-		long  string
-	}{{'c', "count"}, {'d', "repeated"}, {'u', "unique"}, {'i', "ignore-case"}} {
-		table = append(table, builtin.Option{Short: o.short, Long: o.long, Flag: func() { f[o.long] = true }})
-	}
-	table = append(table, builtin.Option{Short: 'f', Long: "skip-fields", Unsupported: true, Value: builtin.Str(new(string))},
-		builtin.Option{Short: 's', Long: "skip-chars", Unsupported: true, Value: builtin.Str(new(string))},
-		builtin.Option{Short: 'w', Long: "check-chars", Unsupported: true, Value: builtin.Str(new(string))})
+	table := append(builtin.Flags("c/count d/repeated u/unique i/ignore-case", func(_ byte, k string) { f[k] = true }),
+		builtin.Refused("f/skip-fields s/skip-chars w/check-chars")...)
 	files, err := builtin.Parse(builtin.GNU, table, e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
@@ -669,11 +669,9 @@ func yes(e *builtin.Env) int {
 
 func seq(e *builtin.Env) int {
 	sep := "\n"
-	args, err := builtin.Parse(builtin.GNU, []builtin.Option{
+	args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 		{Short: 's', Long: "separator", Value: builtin.Str(&sep)},
-		{Short: 'f', Long: "format", Unsupported: true, Value: builtin.Str(new(string))},
-		{Short: 'w', Long: "equal-width", Unsupported: true},
-	}, negativeOperands(e.Args[1:]))
+	}, builtin.Refused("f/format w/equal-width")...), negativeOperands(e.Args[1:]))
 	if err != nil {
 		return e.Usage(err, 1)
 	}

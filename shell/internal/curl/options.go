@@ -93,7 +93,6 @@ func (o *opts) table() []builtin.Option {
 	timeout := func(d *time.Duration) func(string) error {
 		return func(v string) (err error) { *d, err = seconds(v); return err }
 	}
-	ignore := func(string) error { return nil }
 	t := []builtin.Option{
 		{Short: 'X', Long: "request", Value: builtin.Str(&o.method)},
 		{Short: 'H', Long: "header", Value: builtin.Add(&o.headers)},
@@ -126,27 +125,13 @@ func (o *opts) table() []builtin.Option {
 		{Short: 'h', Long: "help", Flag: builtin.Set(&o.help)}, {Short: 'V', Long: "version", Flag: builtin.Set(&o.version)},
 		// Accepted and without effect here: the in-process network has no compression, proxy,
 		// IP version, keep-alive or TLS version to choose.
-		{Long: "capath", Value: ignore}, {Long: "noproxy", Value: ignore}, {Long: "keepalive-time", Value: ignore},
-		{Short: '#', Long: "progress-bar", Flag: func() {}}, {Short: 'q', Long: "disable", Flag: func() {}},
+		{Long: "capath", Value: builtin.IgnoreValue}, {Long: "noproxy", Value: builtin.IgnoreValue}, {Long: "keepalive-time", Value: builtin.IgnoreValue},
 	}
-	for _, name := range []string{"compressed", "http1.1", "http2", "ipv4", "ipv6", "no-buffer", "globoff",
-		"no-keepalive", "tlsv1.2", "tlsv1.3", "fail-early", "path-as-is", "raw", "tcp-nodelay", "ssl-no-revoke"} {
-		short := map[string]byte{"ipv4": '4', "ipv6": '6', "no-buffer": 'N', "globoff": 'g'}[name]
-		t = append(t, builtin.Option{Short: short, Long: name, Flag: func() {}})
-	}
+	t = append(t, builtin.Flags("compressed http1.1 http2 4/ipv4 6/ipv6 N/no-buffer g/globoff no-keepalive tlsv1.2 "+
+		"tlsv1.3 fail-early path-as-is raw tcp-nodelay ssl-no-revoke #/progress-bar q/disable", nil)...)
 	// Not implemented: refused rather than ignored, since each changes what curl does.
-	for _, name := range []string{"retry", "retry-delay", "retry-max-time", "resolve", "stderr", "trace",
-		"trace-ascii", "cert", "key", "form", "upload-file", "proxy", "cookie", "cookie-jar", "config",
-		"range", "limit-rate", "create-dirs", "next", "parallel", "unix-socket"} {
-		short := map[string]byte{"cert": 'E', "form": 'F', "upload-file": 'T', "proxy": 'x', "cookie": 'b',
-			"cookie-jar": 'c', "config": 'K', "range": 'r', "next": ':', "parallel": 'Z'}[name]
-		opt := builtin.Option{Short: short, Long: name, Unsupported: true, Value: ignore}
-		if name == "create-dirs" || name == "next" || name == "parallel" {
-			opt.Value = nil
-		}
-		t = append(t, opt)
-	}
-	return t
+	return append(t, builtin.Refused("retry retry-delay retry-max-time resolve stderr trace trace-ascii E/cert key "+
+		"F/form T/upload-file x/proxy b/cookie c/cookie-jar K/config r/range limit-rate create-dirs :/next Z/parallel unix-socket")...)
 }
 
 // usageMessage words a command line the table refused as curl does.
@@ -155,12 +140,17 @@ func usageMessage(err error) error {
 	if !ok {
 		return err
 	}
-	what := map[builtin.Problem]string{
-		builtin.Unknown: "is unknown", builtin.Ambiguous: "is ambiguous", builtin.NeedsValue: "requires parameter",
-		builtin.NoValue: "is unknown", builtin.NotBoolean: "used '--no-' for option that isn't a boolean",
-		builtin.Unsupported: "the installed libcurl version doesn't support this",
-	}[u.Problem]
-	if u.Problem == builtin.Invalid {
+	what := "is unknown" // also for --name=value, which curl reads as one name
+	switch u.Problem {
+	case builtin.Ambiguous:
+		what = "is ambiguous"
+	case builtin.NeedsValue:
+		what = "requires parameter"
+	case builtin.NotBoolean:
+		what = "used '--no-' for option that isn't a boolean"
+	case builtin.Unsupported:
+		what = "the installed libcurl version doesn't support this"
+	case builtin.Invalid:
 		what = u.Err.Error()
 	}
 	return usageError(fmt.Sprintf("option %s: %s", u.Word, what))

@@ -50,8 +50,7 @@ func (o *options) table(e *builtin.Env) []builtin.Option {
 			return nil
 		}
 	}
-	nothing := func() {}
-	return []builtin.Option{
+	return append([]builtin.Option{
 		{Short: 'r', Long: "raw-output", Flag: builtin.Set(&o.raw)},
 		{Short: 'j', Long: "join-output", Flag: func() { o.raw, o.join = true, true }},
 		{Short: 'c', Long: "compact-output", Flag: builtin.Set(&o.compact)},
@@ -64,8 +63,8 @@ func (o *options) table(e *builtin.Env) []builtin.Option {
 		{Short: 'f', Long: "from-file", Flag: builtin.Set(&o.fromFile)},
 		{Short: 'V', Long: "version", Flag: builtin.Set(&o.version)},
 		// Keys always come out sorted here (gojq), and there is no terminal colour to choose.
-		{Short: 'S', Long: "sort-keys", Flag: nothing}, {Short: 'C', Long: "color-output", Flag: nothing},
-		{Short: 'M', Long: "monochrome-output", Flag: nothing}, {Long: "unbuffered", Flag: nothing},
+		{Short: 'S', Long: "sort-keys", Flag: builtin.Ignore}, {Short: 'C', Long: "color-output", Flag: builtin.Ignore},
+		{Short: 'M', Long: "monochrome-output", Flag: builtin.Ignore}, {Long: "unbuffered", Flag: builtin.Ignore},
 		{Long: "indent", Value: func(v string) error {
 			n, err := strconv.Atoi(v)
 			switch {
@@ -79,11 +78,7 @@ func (o *options) table(e *builtin.Env) []builtin.Option {
 		}},
 		{Long: "arg", Pair: variable("arg")}, {Long: "argjson", Pair: variable("argjson")},
 		{Long: "slurpfile", Pair: variable("slurpfile")}, {Long: "rawfile", Pair: variable("rawfile")},
-		{Long: "seq", Unsupported: true}, {Long: "stream", Unsupported: true}, {Long: "stream-errors", Unsupported: true},
-		{Long: "args", Unsupported: true}, {Long: "jsonargs", Unsupported: true}, {Long: "raw-output0", Unsupported: true},
-		{Short: 'L', Unsupported: true, Value: func(string) error { return nil }},
-		{Short: 'h', Long: "help", Unsupported: true},
-	}
+	}, builtin.Refused("seq stream stream-errors args jsonargs raw-output0 L h/help")...)
 }
 
 // variable is the value of --arg, --argjson, --slurpfile or --rawfile.

@@ -155,9 +155,6 @@ func number(n *int) func(string) error {
 	}
 }
 
-// ignore is the setter of an option whose value is not used.
-func ignore(string) error { return nil }
-
 // writeOutput writes a command's output to -out or standard output and returns status.
 func writeOutput(e *builtin.Env, prog, out, data string, perm fs.FileMode, status int) int {
 	if out == "" {
@@ -216,15 +213,11 @@ func keyPEM(k *rsa.PrivateKey) []byte {
 
 func (t *Tool) genrsa(e *builtin.Env, list []string) int {
 	out, bits := "", 2048
-	nothing := func() {}
-	rest, ok := parse(e, "genrsa", []builtin.Option{
+	rest, ok := parse(e, "genrsa", append([]builtin.Option{
 		{Long: "out", Value: builtin.Str(&out)},
-		{Long: "f4", Flag: nothing}, {Long: "F4", Flag: nothing}, {Long: "3", Flag: nothing},
-		{Long: "traditional", Flag: nothing}, {Long: "quiet", Flag: nothing},
-		{Long: "aes128", Unsupported: true}, {Long: "aes192", Unsupported: true},
-		{Long: "aes256", Unsupported: true}, {Long: "des3", Unsupported: true},
-		{Long: "passout", Unsupported: true, Value: ignore},
-	}, list)
+		{Long: "f4", Flag: builtin.Ignore}, {Long: "F4", Flag: builtin.Ignore}, {Long: "3", Flag: builtin.Ignore},
+		{Long: "traditional", Flag: builtin.Ignore}, {Long: "quiet", Flag: builtin.Ignore},
+	}, builtin.Refused("aes128 aes192 aes256 des3 passout")...), list)
 	if !ok {
 		return 1
 	}
@@ -253,13 +246,11 @@ func (t *Tool) genrsa(e *builtin.Env, list []string) int {
 func (t *Tool) rsa(e *builtin.Env, prog string, list []string) int {
 	var in, out string
 	var pubout, noout, text, check bool
-	if _, ok := parse(e, prog, []builtin.Option{
+	if _, ok := parse(e, prog, append([]builtin.Option{
 		{Long: "in", Value: builtin.Str(&in)}, {Long: "out", Value: builtin.Str(&out)},
 		{Long: "pubout", Flag: builtin.Set(&pubout)}, {Long: "noout", Flag: builtin.Set(&noout)},
 		{Long: "text", Flag: builtin.Set(&text)}, {Long: "check", Flag: builtin.Set(&check)},
-		{Long: "inform", Unsupported: true, Value: ignore}, {Long: "outform", Unsupported: true, Value: ignore},
-		{Long: "passin", Unsupported: true, Value: ignore}, {Long: "pubin", Unsupported: true},
-	}, list); !ok {
+	}, builtin.Refused("inform outform passin pubin")...), list); !ok {
 		return 1
 	}
 	k, err := loadKey(e, in)

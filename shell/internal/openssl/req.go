@@ -55,7 +55,7 @@ type reqOptions struct {
 }
 
 func (r *reqOptions) table() []builtin.Option {
-	t := []builtin.Option{
+	t := append([]builtin.Option{
 		{Long: "new", Flag: builtin.Set(&r.newReq)},
 		{Long: "newkey", Value: func(v string) error { r.newkey, r.newReq = v, true; return nil }},
 		{Long: "key", Value: builtin.Str(&r.keyFile)}, {Long: "keyout", Value: builtin.Str(&r.keyout)},
@@ -67,15 +67,8 @@ func (r *reqOptions) table() []builtin.Option {
 		{Long: "noenc", Flag: builtin.Set(&r.nodes)}, {Long: "verify", Flag: builtin.Set(&r.verify)},
 		{Long: "batch", Flag: builtin.Set(&r.batch)}, {Long: "pubkey", Flag: builtin.Set(&r.pubkey)},
 		{Long: "subject", Flag: builtin.Set(&r.subject)},
-		{Long: "utf8", Flag: func() {}}, {Long: "quiet", Flag: func() {}},
-		{Long: "config", Unsupported: true, Value: ignore}, {Long: "section", Unsupported: true, Value: ignore},
-		{Long: "passout", Unsupported: true, Value: ignore}, {Long: "passin", Unsupported: true, Value: ignore},
-		{Long: "outform", Unsupported: true, Value: ignore}, {Long: "inform", Unsupported: true, Value: ignore},
-		{Long: "keyform", Unsupported: true, Value: ignore}, {Long: "set_serial", Unsupported: true, Value: ignore},
-		{Long: "reqexts", Unsupported: true, Value: ignore}, {Long: "extensions", Unsupported: true, Value: ignore},
-		{Long: "pkeyopt", Unsupported: true, Value: ignore}, {Long: "nameopt", Unsupported: true, Value: ignore},
-		{Long: "multivalue-rdn", Unsupported: true},
-	}
+		{Long: "utf8", Flag: builtin.Ignore}, {Long: "quiet", Flag: builtin.Ignore},
+	}, builtin.Refused("config section passout passin outform inform keyform set_serial reqexts extensions pkeyopt nameopt multivalue-rdn")...)
 	for name, alg := range digests {
 		t = append(t, builtin.Option{Long: name, Flag: func() { r.sigAlg = alg }})
 	}

@@ -64,15 +64,12 @@ type x509Options struct {
 }
 
 func (x *x509Options) table() []builtin.Option {
-	t := []builtin.Option{
+	t := append([]builtin.Option{
 		{Long: "in", Value: builtin.Str(&x.in)}, {Long: "out", Value: builtin.Str(&x.out)},
 		{Long: "noout", Flag: builtin.Set(&x.noout)}, {Long: "text", Flag: builtin.Set(&x.text)},
 		{Long: "sha1", Flag: func() { x.sha = "sha1" }}, {Long: "sha256", Flag: func() { x.sha = "sha256" }},
 		{Long: "checkend", Value: number(&x.checkend)},
-		{Long: "ext", Unsupported: true, Value: ignore},
-		{Long: "inform", Unsupported: true, Value: ignore}, {Long: "outform", Unsupported: true, Value: ignore},
-		{Long: "nameopt", Unsupported: true, Value: ignore}, {Long: "certopt", Unsupported: true, Value: ignore},
-	}
+	}, builtin.Refused("ext inform outform nameopt certopt")...)
 	for _, p := range []string{"subject", "issuer", "dates", "startdate", "enddate", "serial", "pubkey", "email", "fingerprint"} {
 		t = append(t, builtin.Option{Long: p, Flag: func() { x.prints = append(x.prints, p) }})
 	}
@@ -153,18 +150,13 @@ func (x *x509Options) field(c *x509.Certificate, p string) string {
 func (t *Tool) verify(e *builtin.Env, list []string) int {
 	var caFiles, untrusted []string
 	var noCAFile, showChain bool
-	nothing := func() {}
-	files, ok := parse(e, "verify", []builtin.Option{
+	files, ok := parse(e, "verify", append([]builtin.Option{
 		{Long: "CAfile", Value: builtin.Add(&caFiles)}, {Long: "trusted", Value: builtin.Add(&caFiles)},
 		{Long: "untrusted", Value: builtin.Add(&untrusted)},
 		{Long: "no-CAfile", Flag: builtin.Set(&noCAFile)}, {Long: "no-CApath", Flag: builtin.Set(&noCAFile)},
 		{Long: "no-CAstore", Flag: builtin.Set(&noCAFile)}, {Long: "show_chain", Flag: builtin.Set(&showChain)},
-		{Long: "verbose", Flag: nothing}, {Long: "x509_strict", Flag: nothing},
-		{Long: "purpose", Unsupported: true, Value: ignore}, {Long: "CApath", Unsupported: true, Value: ignore},
-		{Long: "verify_hostname", Unsupported: true, Value: ignore}, {Long: "verify_email", Unsupported: true, Value: ignore},
-		{Long: "attime", Unsupported: true, Value: ignore}, {Long: "nameopt", Unsupported: true, Value: ignore},
-		{Long: "partial_chain", Unsupported: true}, {Long: "check_ss_sig", Unsupported: true},
-	}, list)
+		{Long: "verbose", Flag: builtin.Ignore}, {Long: "x509_strict", Flag: builtin.Ignore},
+	}, builtin.Refused("purpose CApath verify_hostname verify_email attime nameopt partial_chain check_ss_sig")...), list)
 	if !ok {
 		return 1
 	}
