@@ -53,6 +53,19 @@ func (f *flags) quiet() bool { return f.set["q"] || f.set["quiet"] }
 // json reports --output json.
 func (f *flags) json() bool { return strings.EqualFold(f.vals["output"], "json") }
 
+// one reads the flags of a command that takes one argument (what it is, for the message); a nil
+// result comes with the exit status of the refusal.
+func (s *session) one(cmd string, args []string, what string, withValue, boolean []string) (*flags, int) {
+	f, err := parseFlags(args, withValue, boolean)
+	if err == nil && len(f.pos) != 1 {
+		err = fmt.Errorf("the command requires %s", what)
+	}
+	if err != nil {
+		return nil, s.usage(cmd, err)
+	}
+	return f, 0
+}
+
 func (s *session) usage(cmd string, err error) int {
 	fmt.Fprintln(s.e.Stdout, "FAILED")
 	fmt.Fprintf(s.e.Stderr, "Incorrect Usage: %v\n", err)
@@ -315,12 +328,9 @@ var common = []string{"q", "quiet"}
 func (s *session) is(cmd string, args []string) int {
 	switch cmd {
 	case "instance", "in":
-		f, err := parseFlags(args, []string{"output"}, common)
-		if err != nil {
-			return s.usage(cmd, err)
-		}
-		if len(f.pos) != 1 {
-			return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument (name or ID)"))
+		f, code := s.one(cmd, args, "an INSTANCE argument (name or ID)", []string{"output"}, common)
+		if f == nil {
+			return code
 		}
 		jsonOut := f.json()
 		s.say(f.quiet() || jsonOut, "Getting instance %s", f.pos[0])
@@ -436,12 +446,9 @@ func metadataFlags(f *flags) (map[string]any, error) {
 var metadataFlagNames = []string{"metadata-service", "metadata-service-protocol", "metadata-service-response-hop-limit"}
 
 func (s *session) update(cmd string, args []string) int {
-	f, err := parseFlags(args, append([]string{"name", "output", "profile"}, metadataFlagNames...), append([]string{"force", "f"}, common...))
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	if len(f.pos) != 1 {
-		return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument"))
+	f, code := s.one(cmd, args, "an INSTANCE argument", append([]string{"name", "output", "profile"}, metadataFlagNames...), append([]string{"force", "f"}, common...))
+	if f == nil {
+		return code
 	}
 	patch := map[string]any{}
 	ms, err := metadataFlags(f)
@@ -618,12 +625,9 @@ func (s *session) createFromTemplate(cmd string, args []string) int {
 }
 
 func (s *session) action(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output"}, append([]string{"force", "f", "no-wait"}, common...))
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	if len(f.pos) != 1 {
-		return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument"))
+	f, code := s.one(cmd, args, "an INSTANCE argument", []string{"output"}, append([]string{"force", "f", "no-wait"}, common...))
+	if f == nil {
+		return code
 	}
 	kind := strings.TrimPrefix(strings.TrimPrefix(cmd, "instance-"), "ins-")
 	if kind == "restart" {
@@ -754,12 +758,9 @@ func (s *session) showTemplate(raw json.RawMessage, jsonOut bool) int {
 }
 
 func (s *session) template(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output"}, common)
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	if len(f.pos) != 1 {
-		return s.usage(cmd, fmt.Errorf("the command requires a TEMPLATE argument"))
+	f, code := s.one(cmd, args, "a TEMPLATE argument", []string{"output"}, common)
+	if f == nil {
+		return code
 	}
 	jsonOut := f.json()
 	s.say(f.quiet() || jsonOut, "Getting instance template %s", f.pos[0])
