@@ -11,6 +11,10 @@ import (
 	"testing"
 )
 
+// tooltest runs the real tools beside the builtins, for tests only; it is the one package below
+// shell/ allowed processes and real files, and only _test.go files may import it.
+const tooltest = "internal/tooltest"
+
 // TestBoundaries keeps the shell's own code away from the host: no processes, no sockets, no
 // real files, no syscall/js (the wasm package owns the JavaScript boundary). Third-party
 // interpreters (mvdan.cc/sh, goawk) link os/exec, but the session never calls into it: every
@@ -33,7 +37,7 @@ func TestBoundaries(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == "testdata") {
+		if d.IsDir() && (d.Name() == "testdata" || path == tooltest) {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -46,6 +50,9 @@ func TestBoundaries(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
+			if strings.HasSuffix(p, "/"+tooltest) {
+				t.Errorf("%s imports %s: it runs the real tools, for _test.go files only", path, p)
+			}
 			if why, ok := banned[p]; ok {
 				t.Errorf("%s imports %s: %s", path, p, why)
 			}

@@ -28,6 +28,15 @@ import (
 	"github.com/imdsplay/imdsplay/shell/internal/openssl"
 )
 
+// shellOnly prefixes the names of the session's versions of shell builtins (type, history,
+// command -v) in the command table. call rewrites a builtin's name to the prefixed one; no
+// typed word can contain the NUL byte, so a learner can never run them by name, and which,
+// type and /usr/bin/NAME do not see them as installed programs.
+const shellOnly = "\x00"
+
+// isShellOnly reports whether name is one of the session's shell-builtin versions.
+func isShellOnly(name string) bool { return strings.HasPrefix(name, shellOnly) }
+
 // commands builds the table of external commands the session has.
 func (s *Session) commands(user string) map[string]builtin.Func {
 	tr := s.transport()
@@ -50,10 +59,10 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 	cmds["bash"] = s.shCommand
 	cmds["sh"] = s.shCommand
 	cmds["xargs"] = s.xargs
-	cmds["\x00history"] = s.historyCommand
+	cmds[shellOnly+"history"] = s.historyCommand
 	cmds["which"] = s.which
-	cmds["\x00type"] = s.typeCommand
-	cmds["\x00command"] = s.commandV
+	cmds[shellOnly+"type"] = s.typeCommand
+	cmds[shellOnly+"command"] = s.commandV
 	return cmds
 }
 
@@ -78,7 +87,7 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 	f, ok := s.cmds[name]
 	if strings.Contains(name, "/") {
 		dir, base := path.Split(name)
-		if _, known := s.cmds[base]; known && slices.Contains(binDirs, path.Clean(dir)) && !strings.HasPrefix(base, "\x00") {
+		if _, known := s.cmds[base]; known && slices.Contains(binDirs, path.Clean(dir)) && !isShellOnly(base) {
 			f, ok = s.cmds[base], true
 		} else {
 			return s.runFile(ctx, hc, name, args)
@@ -103,8 +112,8 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 		Getenv:  func(n string) string { return hc.Env.Get(n).String() },
 		Environ: environ(hc.Env),
 	}
-	if strings.HasPrefix(name, "\x00") {
-		env.Args = append([]string{name[1:]}, args[1:]...)
+	if isShellOnly(name) {
+		env.Args = append([]string{strings.TrimPrefix(name, shellOnly)}, args[1:]...)
 	}
 	status := runCommand(env, f)
 	if err := ctx.Err(); err != nil {
@@ -152,6 +161,19 @@ func (c *captured) Write(p []byte) (int, error) {
 	return c.sb.Write(p)
 }
 
+// handlers are the interpreter's hooks into the session, the same for the session's own shell
+// and for the child shells of scripts and bash -c.
+func (s *Session) handlers() []interp.RunnerOption {
+	return []interp.RunnerOption{
+		interp.ExecHandlers(s.execMiddleware),
+		interp.CallHandler(s.call),
+		interp.OpenHandler(s.open),
+		interp.StatHandler(s.stat),
+		interp.ReadDirHandler2(s.readDir),
+		interp.AccessHandler(s.access),
+	}
+}
+
 // runFile runs ./script.sh: a file of the session that is executable runs as a bash script.
 func (s *Session) runFile(ctx context.Context, hc interp.HandlerContext, name string, args []string) error {
 	p := memfs.Resolve(hc.Dir, name)
@@ -184,18 +206,12 @@ func (s *Session) script(ctx context.Context, hc interp.HandlerContext, src []by
 		return interp.ExitStatus(1)
 	}
 	unescapeAssignments(file.Stmts)
-	r, err := interp.New(
+	r, err := interp.New(append(s.handlers(),
 		interp.Env(expand.ListEnviron(environ(hc.Env)...)),
 		setDir(hc.Dir),
 		interp.Params(append(opts, append([]string{"--"}, params...)...)...),
-		interp.ExecHandlers(s.execMiddleware),
-		interp.CallHandler(s.call),
-		interp.OpenHandler(s.open),
-		interp.StatHandler(s.stat),
-		interp.ReadDirHandler2(s.readDir),
-		interp.AccessHandler(s.access),
 		interp.StdIO(stdin(hc.Stdin), hc.Stdout, hc.Stderr),
-	)
+	)...)
 	if err != nil {
 		fmt.Fprintf(hc.Stderr, "bash: %v\n", err)
 		return interp.ExitStatus(2)
@@ -264,25 +280,21 @@ func (s *Session) shCommand(e *builtin.Env) int {
 
 // xargs builds command lines from standard input and runs them.
 func (s *Session) xargs(e *builtin.Env) int {
-	args := e.Args[1:]
 	n, repl := 0, ""
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		switch {
-		case args[0] == "-n" && len(args) > 1:
-			n, _ = strconv.Atoi(args[1])
-			args = args[2:]
-		case strings.HasPrefix(args[0], "-n"):
-			n, _ = strconv.Atoi(args[0][2:])
-			args = args[1:]
-		case args[0] == "-I" && len(args) > 1:
-			repl = args[1]
-			args = args[2:]
-		case args[0] == "-r" || args[0] == "--no-run-if-empty" || args[0] == "-t":
-			args = args[1:]
-		default:
-			fmt.Fprintf(e.Stderr, "xargs: invalid option -- '%s'\n", strings.TrimLeft(args[0], "-"))
-			return 1
-		}
+	// GNU xargs stops reading options at the command it is to run.
+	args, err := builtin.Parse(builtin.Syntax{Cluster: true, Equals: true, Abbrev: true}, append([]builtin.Option{
+		{Short: 'n', Long: "max-args", Value: func(v string) error {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil || n < 1 {
+				return fmt.Errorf("invalid number \"%s\" for -n option", v)
+			}
+			return nil
+		}},
+		{Short: 'I', Value: builtin.Str(&repl)},
+		{Short: 'r', Long: "no-run-if-empty", Flag: builtin.Ignore},
+	}, builtin.Refused("t/verbose 0/null P/max-procs d/delimiter L/max-lines")...), e.Args[1:])
+	if err != nil {
+		return e.Usage(err, 1)
 	}
 	if len(args) == 0 {
 		args = []string{"echo"}
@@ -347,7 +359,7 @@ func (s *Session) which(e *builtin.Env) int {
 		if strings.HasPrefix(n, "-") {
 			continue
 		}
-		if _, ok := s.cmds[n]; ok && !strings.HasPrefix(n, "\x00") {
+		if _, ok := s.cmds[n]; ok && !isShellOnly(n) {
 			fmt.Fprintln(e.Stdout, s.binPath(n))
 		} else {
 			status = 1
@@ -366,7 +378,7 @@ func (s *Session) kind(name string) string {
 	case interp.IsBuiltin(name) || name == "type" || name == "command":
 		return "builtin"
 	}
-	if _, ok := s.cmds[name]; ok && !strings.HasPrefix(name, "\x00") {
+	if _, ok := s.cmds[name]; ok && !isShellOnly(name) {
 		return "file"
 	}
 	return ""
@@ -438,11 +450,11 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 	s.checkVars(ctx)
 	switch {
 	case args[0] == "type" && s.runner.Funcs["type"] == nil:
-		return append([]string{"\x00type"}, args[1:]...), nil
+		return append([]string{shellOnly + "type"}, args[1:]...), nil
 	case args[0] == "history" && s.runner.Funcs["history"] == nil:
-		return append([]string{"\x00history"}, args[1:]...), nil
+		return append([]string{shellOnly + "history"}, args[1:]...), nil
 	case args[0] == "command" && len(args) > 1 && (args[1] == "-v" || args[1] == "-V"):
-		return append([]string{"\x00command"}, args[1:]...), nil
+		return append([]string{shellOnly + "command"}, args[1:]...), nil
 	}
 	return args, nil
 }

@@ -260,17 +260,11 @@ func New(cfg Config) *Session {
 		pairs = append(pairs, k+"="+v)
 	}
 	sort.Strings(pairs)
-	r, err := interp.New(
+	r, err := interp.New(append(s.handlers(),
 		interp.Env(expand.ListEnviron(pairs...)),
 		setDir(s.home),
-		interp.ExecHandlers(s.execMiddleware),
-		interp.CallHandler(s.call),
-		interp.OpenHandler(s.open),
-		interp.StatHandler(s.stat),
-		interp.ReadDirHandler2(s.readDir),
-		interp.AccessHandler(s.access),
 		interp.StdIO(nil, io.Discard, io.Discard),
-	)
+	)...)
 	if err != nil {
 		panic(fmt.Sprintf("shell: %v", err)) // only bad options fail, and ours are fixed
 	}

@@ -29,81 +29,102 @@ func usage(e *builtin.Env) int {
 	return 2
 }
 
-// Run is the awk command.
-func Run(e *builtin.Env) int {
-	args := e.Args[1:]
-	var vars []string
-	var progFiles []string
-	fs := ""
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		val := func(opt string) (string, bool) {
-			if len(a) > len(opt) {
-				return a[len(opt):], true
-			}
-			if i+1 < len(args) {
-				i++
-				return args[i], true
-			}
-			return "", false
-		}
-		switch {
-		case strings.HasPrefix(a, "-F"):
-			v, ok := val("-F")
-			if !ok {
-				return usage(e)
-			}
+// options is one awk command line.
+type options struct {
+	vars      []string // name, value pairs for goawk's Config.Vars
+	progFiles []string
+	version   bool
+}
+
+func (o *options) table() []builtin.Option {
+	return []builtin.Option{
+		{Short: 'F', Value: func(v string) error {
 			if v == "t" {
 				v = "\t"
 			}
-			fs = v
-		case strings.HasPrefix(a, "-v"):
-			v, ok := val("-v")
-			if !ok || !strings.Contains(v, "=") {
-				fmt.Fprintf(e.Stderr, "awk: improper assignment: -v %s\n", v)
-				return 2
-			}
-			name, value, _ := strings.Cut(v, "=")
-			vars = append(vars, name, unescape(value))
-		case strings.HasPrefix(a, "-f"):
-			v, ok := val("-f")
+			o.vars = append(o.vars, "FS", v)
+			return nil
+		}},
+		{Short: 'v', Value: func(v string) error {
+			name, value, ok := strings.Cut(v, "=")
 			if !ok {
-				return usage(e)
+				return fmt.Errorf("improper assignment: -v %s", v)
 			}
-			progFiles = append(progFiles, v)
-		case a == "--version" || a == "-W":
-			fmt.Fprintln(e.Stdout, "awk (GoAWK) 1.31.0")
-			return 0
-		default:
-			fmt.Fprintf(e.Stderr, "awk: not an option: %s\n", a)
+			o.vars = append(o.vars, name, unescape(value))
+			return nil
+		}},
+		{Short: 'f', Value: builtin.Add(&o.progFiles)},
+		{Long: "version", Flag: builtin.Set(&o.version)}, {Short: 'W', Flag: builtin.Set(&o.version)},
+	}
+}
+
+// Run is the awk command.
+func Run(e *builtin.Env) int {
+	var o options
+	args, err := builtin.Parse(builtin.POSIX, o.table(), e.Args[1:])
+	if u, ok := err.(*builtin.UsageError); ok {
+		switch u.Problem {
+		case builtin.Invalid:
+			fmt.Fprintf(e.Stderr, "awk: %v\n", u.Err)
+			return 2
+		case builtin.Unknown:
+			fmt.Fprintf(e.Stderr, "awk: not an option: %s\n", u.Word)
 			return 2
 		}
+		return usage(e)
 	}
-	args = args[i:]
-	var src []byte
-	if len(progFiles) > 0 {
-		for _, f := range progFiles {
-			b, err := e.ReadFile(f)
-			if err != nil {
-				fmt.Fprintf(e.Stderr, "awk: couldn't open file %s: %s\n", f, builtin.Reason(err))
-				return 2
-			}
-			src = append(append(src, b...), '\n')
-		}
-	} else {
+	if o.version {
+		fmt.Fprintln(e.Stdout, "awk (GoAWK) 1.31.0")
+		return 0
+	}
+	src, args, ok := program(e, o.progFiles, args)
+	if !ok {
+		return 2
+	}
+	prog, funcs, ok := compile(e, src)
+	if !ok {
+		return 2
+	}
+	var stdin bytes.Buffer
+	assigns, files, status := readInputs(e, args, &stdin, &o.vars)
+	if status >= 0 {
+		return status
+	}
+	in := e.Stdin
+	if files > 0 || in == nil {
+		in = &stdin
+	}
+	return execute(e, prog, funcs, &interp.Config{
+		Stdin: in, Error: e.Stderr, Argv0: "awk", Args: assigns, Vars: o.vars,
+		NoExec: true, NoFileWrites: true, NoFileReads: true,
+		Environ: append([]string{}, envPairs(e.Environ)...), Funcs: funcs,
+	})
+}
+
+// program is the source of -f files, or else the first operand, and the operands after it.
+func program(e *builtin.Env, progFiles, args []string) ([]byte, []string, bool) {
+	if len(progFiles) == 0 {
 		if len(args) == 0 {
-			return usage(e)
+			usage(e)
+			return nil, nil, false
 		}
-		src, args = []byte(args[0]), args[1:]
+		return []byte(args[0]), args[1:], true
 	}
+	var src []byte
+	for _, f := range progFiles {
+		b, err := e.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "awk: couldn't open file %s: %s\n", f, builtin.Reason(err))
+			return nil, nil, false
+		}
+		src = append(append(src, b...), '\n')
+	}
+	return src, args, true
+}
+
+// compile parses the program and instruments its loops with the run's checkpoint (see
+// instrument); a program that does not parse is reported as awk does.
+func compile(e *builtin.Env, src []byte) (*parser.Program, map[string]any, bool) {
 	prog, err := parser.ParseProgram(src, nil)
 	if err != nil {
 		var pe *parser.ParseError
@@ -112,10 +133,7 @@ func Run(e *builtin.Env) int {
 		} else {
 			fmt.Fprintf(e.Stderr, "awk: %v\n", err)
 		}
-		return 2
-	}
-	if fs != "" {
-		vars = append(vars, "FS", fs)
+		return nil, nil, false
 	}
 	funcs := map[string]any{pollFunc: func() (int, error) {
 		if r := e.Run(); r != nil {
@@ -131,10 +149,14 @@ func Run(e *builtin.Env) int {
 			prog = prog2
 		}
 	}
+	return prog, funcs, true
+}
 
-	// goawk would open input files itself; read them here from the session's files instead and
-	// pass their concatenation as standard input. FILENAME is right for a single file.
-	var stdin bytes.Buffer
+// readInputs reads the file operands from the session's files into stdin: goawk would open
+// them itself. Operands of the form var=value are returned as assignments; FILENAME is right
+// for a single file. It returns how many files there were, and an exit status when awk must
+// stop (-1 otherwise).
+func readInputs(e *builtin.Env, args []string, stdin *bytes.Buffer, vars *[]string) ([]string, int, int) {
 	var assigns []string
 	files := 0
 	for _, a := range args {
@@ -146,23 +168,23 @@ func Run(e *builtin.Env) int {
 		data, err := e.ReadFile(a)
 		if err != nil {
 			fmt.Fprintf(e.Stderr, "awk: cannot open \"%s\" (%s)\n", a, builtin.Reason(err))
-			return 2
+			return nil, 0, 2
 		}
 		if err := e.Fits(int64(stdin.Len()+len(data)), "awk's input files"); err != nil {
-			return 130
+			return nil, 0, 130 // the run is stopped
 		}
 		stdin.Write(data)
 		if a != "-" {
-			vars = append(vars, "FILENAME", a)
+			*vars = append(*vars, "FILENAME", a)
 		}
 	}
-	var in = e.Stdin
-	if files > 0 {
-		in = &stdin
-	} else if in == nil {
-		in = &stdin
-	}
+	return assigns, files, -1
+}
+
+// execute runs the program with goawk and returns awk's exit status.
+func execute(e *builtin.Env, prog *parser.Program, funcs map[string]any, cfg *interp.Config) int {
 	var out bytes.Buffer
+	cfg.Output = &limited{w: &out, e: e}
 	ip, err := interp.New(prog)
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "awk: %v\n", err)
@@ -172,19 +194,7 @@ func Run(e *builtin.Env) int {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	status, err := ip.ExecuteContext(awkCtx{ctx}, &interp.Config{
-		Stdin:        in,
-		Output:       &limited{w: &out, e: e},
-		Error:        e.Stderr,
-		Argv0:        "awk",
-		Args:         assigns,
-		Vars:         vars,
-		NoExec:       true,
-		NoFileWrites: true,
-		NoFileReads:  true,
-		Environ:      append([]string{}, envPairs(e.Environ)...),
-		Funcs:        funcs,
-	})
+	status, err := ip.ExecuteContext(awkCtx{ctx}, cfg)
 	e.Stdout.Write(out.Bytes())
 	if e.Ctx != nil && e.Ctx.Err() != nil {
 		return 130 // stopped by the shell (a limit, Ctrl-C): not awk's error to report

@@ -55,11 +55,6 @@ func instrument(src []byte, prog *parser.Program) (out []byte, ok bool) {
 		}
 		return min(lines[line-1]+col-1, len(src))
 	}
-	type edit struct {
-		at    int
-		close bool // a closing brace sorts before an opening one at the same place
-		text  string
-	}
 	var edits []edit
 	open := func(at int) { edits = append(edits, edit{at, false, "{" + pollCall + ";"}) }
 	shut := func(at int) { edits = append(edits, edit{at, true, "}"}) }
@@ -109,6 +104,18 @@ func instrument(src []byte, prog *parser.Program) (out []byte, ok bool) {
 	if !ok {
 		return nil, false
 	}
+	return applyEdits(src, edits), true
+}
+
+// edit is an insertion into the program's source.
+type edit struct {
+	at    int
+	close bool // a closing brace sorts before an opening one at the same place
+	text  string
+}
+
+// applyEdits inserts the edits into src in order of position.
+func applyEdits(src []byte, edits []edit) []byte {
 	slices.SortStableFunc(edits, func(a, b edit) int {
 		if a.at != b.at {
 			return a.at - b.at
@@ -129,7 +136,7 @@ func instrument(src []byte, prog *parser.Program) (out []byte, ok bool) {
 		last = e.at
 	}
 	buf.Write(src[last:])
-	return buf.Bytes(), true
+	return buf.Bytes()
 }
 
 // grows reports whether the syntax tree below v can build a string larger than its parts:

@@ -12,32 +12,24 @@ import (
 const b64alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 func base64Cmd(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("base64", e.Args[1:], []builtin.Option{
-		{Short: 'd', Long: "decode"}, {Short: 'i', Long: "ignore-garbage"}, {Short: 'w', Long: "wrap", Arg: true},
-	})
+	decode, garbage, wrap := false, false, 76
+	files, err := builtin.Parse(builtin.GNU, []builtin.Option{
+		{Short: 'd', Long: "decode", Flag: builtin.Set(&decode)},
+		{Short: 'i', Long: "ignore-garbage", Flag: builtin.Set(&garbage)},
+		{Short: 'w', Long: "wrap", Value: func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("invalid wrap size: '%s'", v)
+			}
+			wrap = n
+			return nil
+		}},
+	}, e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	decode, garbage, wrap := false, false, 76
-	for _, o := range opts {
-		switch o.Key {
-		case "decode":
-			decode = true
-		case "ignore-garbage":
-			garbage = true
-		case "wrap":
-			n, err := strconv.Atoi(o.Value)
-			if err != nil || n < 0 {
-				fmt.Fprintf(e.Stderr, "base64: invalid wrap size: '%s'\n", o.Value)
-				return 1
-			}
-			wrap = n
-		}
-	}
 	if len(files) > 1 {
-		fmt.Fprintf(e.Stderr, "base64: extra operand '%s'\n", files[1])
-		fmt.Fprintln(e.Stderr, "Try 'base64 --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "extra operand '%s'", files[1])
 	}
 	name := "-"
 	if len(files) == 1 {
@@ -61,7 +53,10 @@ func base64Cmd(e *builtin.Env) int {
 			b.WriteString(s[:wrap] + "\n")
 			s = s[wrap:]
 		}
-		b.WriteString(s + "\n")
+		b.WriteString(s)
+		if wrap > 0 {
+			b.WriteString("\n") // -w 0 ends without a newline, as GNU base64 does
+		}
 		e.Stdout.Write([]byte(b.String()))
 		return 0
 	}

@@ -35,20 +35,13 @@ func inputs(e *builtin.Env, files []string, fn func(name string, data []byte) bo
 }
 
 func cat(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("cat", e.Args[1:], []builtin.Option{
-		{Short: 'n', Long: "number"}, {Short: 'E', Long: "show-ends"}, {Short: 'u'},
-	})
+	var number, ends bool
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'n', Long: "number", Flag: builtin.Set(&number)}, {Short: 'E', Long: "show-ends", Flag: builtin.Set(&ends)},
+		{Short: 'u', Flag: builtin.Ignore},
+	}, builtin.Refused("A/show-all b/number-nonblank e s/squeeze-blank t T/show-tabs v/show-nonprinting")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
-	}
-	number, ends := false, false
-	for _, o := range opts {
-		switch o.Key {
-		case "number":
-			number = true
-		case "show-ends":
-			ends = true
-		}
 	}
 	n := 0
 	return inputs(e, files, func(_ string, data []byte) bool {
@@ -101,11 +94,14 @@ func lines(s string) []string {
 }
 
 func tee(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("tee", e.Args[1:], []builtin.Option{{Short: 'a', Long: "append"}})
+	var appendMode bool
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'a', Long: "append", Flag: builtin.Set(&appendMode)},
+		{Short: 'i', Long: "ignore-interrupts", Flag: builtin.Ignore},
+	}, builtin.Refused("p/output-error")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	appendMode := len(opts) > 0
 	data, _ := e.ReadStdin()
 	status := 0
 	if _, err := e.Stdout.Write(data); err != nil {
@@ -127,24 +123,21 @@ func tee(e *builtin.Env) int {
 	return status
 }
 
+// lsOptions is one ls command line.
+type lsOptions struct {
+	long, all, one bool
+}
+
 func ls(o Options) builtin.Func {
 	return func(e *builtin.Env) int {
-		opts, names, err := builtin.Getopt("ls", e.Args[1:], []builtin.Option{
-			{Short: 'l'}, {Short: 'a', Long: "all"}, {Short: 'A'}, {Short: '1'}, {Short: 'h'}, {Short: 'd'},
-		})
+		lo := lsOptions{one: !e.StdoutIsTerminal}
+		names, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+			{Short: 'l', Flag: builtin.Set(&lo.long)}, {Short: 'a', Long: "all", Flag: builtin.Set(&lo.all)},
+			{Short: 'A', Long: "almost-all", Flag: builtin.Ignore}, {Short: '1', Flag: builtin.Set(&lo.one)},
+			{Short: 'h', Long: "human-readable", Flag: builtin.Ignore},
+		}, builtin.Refused("d/directory R/recursive t S r/reverse")...), e.Args[1:])
 		if err != nil {
 			return e.Usage(err, 2)
-		}
-		long, all, one := false, false, !e.StdoutIsTerminal
-		for _, o := range opts {
-			switch o.Key {
-			case "l":
-				long = true
-			case "all":
-				all = true
-			case "1":
-				one = true
-			}
 		}
 		if len(names) == 0 {
 			names = []string{"."}
@@ -152,14 +145,13 @@ func ls(o Options) builtin.Func {
 		status := 0
 		var out strings.Builder
 		for i, n := range names {
-			p := e.Path(n)
-			fi, err := e.FS.Stat(p)
+			fi, err := e.FS.Stat(e.Path(n))
 			if err != nil {
 				fmt.Fprintf(e.Stderr, "ls: cannot access '%s': %s\n", n, builtin.Reason(err))
 				status = 2
 				continue
 			}
-			var infos []fs.FileInfo
+			infos := []fs.FileInfo{named{fi, n}}
 			if fi.IsDir() {
 				if len(names) > 1 {
 					if i > 0 {
@@ -167,48 +159,58 @@ func ls(o Options) builtin.Func {
 					}
 					fmt.Fprintf(&out, "%s:\n", n)
 				}
-				ents, _ := e.FS.ReadDir(p)
-				for _, d := range ents {
-					if !all && strings.HasPrefix(d.Name(), ".") {
-						continue
-					}
-					inf, _ := d.Info()
-					infos = append(infos, inf)
-				}
-				if long {
-					var total int64
-					for _, inf := range infos {
-						total += (inf.Size() + 4095) / 4096 * 4
-					}
-					fmt.Fprintf(&out, "total %d\n", total)
-				}
-			} else {
-				infos = []fs.FileInfo{named{fi, n}}
+				infos = lo.dir(e, &out, e.Path(n))
 			}
-			var short []string
-			for _, inf := range infos {
-				if long {
-					mode := inf.Mode().String() // "drwxr-xr-x" for a directory already
-					size := inf.Size()
-					if inf.IsDir() {
-						size = 4096
-					}
-					fmt.Fprintf(&out, "%s 1 %s %s %5d %s %s\n", mode, o.User, o.User, size,
-						inf.ModTime().UTC().Format("Jan _2 15:04"), inf.Name())
-				} else {
-					short = append(short, inf.Name())
-				}
-			}
-			if len(short) > 0 {
-				sep := "  "
-				if one {
-					sep = "\n"
-				}
-				out.WriteString(strings.Join(short, sep) + "\n")
-			}
+			lo.write(&out, infos, o.User)
 		}
 		e.Stdout.Write([]byte(out.String()))
 		return status
+	}
+}
+
+// dir lists a directory's entries, and with -l writes the "total" line first.
+func (lo lsOptions) dir(e *builtin.Env, out *strings.Builder, p string) []fs.FileInfo {
+	var infos []fs.FileInfo
+	ents, _ := e.FS.ReadDir(p)
+	for _, d := range ents {
+		if !lo.all && strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		inf, _ := d.Info()
+		infos = append(infos, inf)
+	}
+	if lo.long {
+		var total int64
+		for _, inf := range infos {
+			total += (inf.Size() + 4095) / 4096 * 4
+		}
+		fmt.Fprintf(out, "total %d\n", total)
+	}
+	return infos
+}
+
+// write lists infos in the long or the short format.
+func (lo lsOptions) write(out *strings.Builder, infos []fs.FileInfo, user string) {
+	var short []string
+	for _, inf := range infos {
+		if !lo.long {
+			short = append(short, inf.Name())
+			continue
+		}
+		size := inf.Size()
+		if inf.IsDir() {
+			size = 4096
+		}
+		// Mode().String() is "drwxr-xr-x" for a directory already.
+		fmt.Fprintf(out, "%s 1 %s %s %5d %s %s\n", inf.Mode().String(), user, user, size,
+			inf.ModTime().UTC().Format("Jan _2 15:04"), inf.Name())
+	}
+	if len(short) > 0 {
+		sep := "  "
+		if lo.one {
+			sep = "\n"
+		}
+		out.WriteString(strings.Join(short, sep) + "\n")
 	}
 }
 
@@ -220,25 +222,16 @@ type named struct {
 func (n named) Name() string { return n.name }
 
 func rm(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("rm", e.Args[1:], []builtin.Option{
-		{Short: 'r', Long: "recursive"}, {Short: 'R'}, {Short: 'f', Long: "force"}, {Short: 'v'},
-	})
+	var recursive, force bool
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'r', Long: "recursive", Flag: builtin.Set(&recursive)}, {Short: 'R', Flag: builtin.Set(&recursive)},
+		{Short: 'f', Long: "force", Flag: builtin.Set(&force)},
+	}, builtin.Refused("v/verbose i d/dir")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	recursive, force := false, false
-	for _, o := range opts {
-		switch o.Key {
-		case "recursive", "R":
-			recursive = true
-		case "force":
-			force = true
-		}
-	}
 	if len(files) == 0 && !force {
-		fmt.Fprintln(e.Stderr, "rm: missing operand")
-		fmt.Fprintln(e.Stderr, "Try 'rm --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "missing operand")
 	}
 	status := 0
 	for _, f := range files {
@@ -265,20 +258,15 @@ func rm(e *builtin.Env) int {
 }
 
 func mkdir(e *builtin.Env) int {
-	opts, dirs, err := builtin.Getopt("mkdir", e.Args[1:], []builtin.Option{{Short: 'p', Long: "parents"}, {Short: 'v'}})
+	var parents bool
+	dirs, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'p', Long: "parents", Flag: builtin.Set(&parents)},
+	}, builtin.Refused("v/verbose m/mode")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	parents := false
-	for _, o := range opts {
-		if o.Key == "parents" {
-			parents = true
-		}
-	}
 	if len(dirs) == 0 {
-		fmt.Fprintln(e.Stderr, "mkdir: missing operand")
-		fmt.Fprintln(e.Stderr, "Try 'mkdir --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "missing operand")
 	}
 	status := 0
 	for _, d := range dirs {
@@ -297,14 +285,12 @@ func mkdir(e *builtin.Env) int {
 }
 
 func touch(e *builtin.Env) int {
-	_, files, err := builtin.Getopt("touch", e.Args[1:], []builtin.Option{{Short: 'c'}, {Short: 'm'}, {Short: 'a'}})
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{{Short: 'm', Flag: builtin.Ignore}, {Short: 'a', Flag: builtin.Ignore}}, builtin.Refused("c/no-create d/date t")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
 	if len(files) == 0 {
-		fmt.Fprintln(e.Stderr, "touch: missing file operand")
-		fmt.Fprintln(e.Stderr, "Try 'touch --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "missing file operand")
 	}
 	status := 0
 	for _, f := range files {
@@ -326,26 +312,36 @@ func target(e *builtin.Env, src, dst string) string {
 }
 
 func cp(e *builtin.Env) int {
-	_, args, err := builtin.Getopt("cp", e.Args[1:], []builtin.Option{{Short: 'f'}, {Short: 'p'}, {Short: 'v'}})
+	args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'f', Long: "force", Flag: builtin.Ignore}, {Short: 'p', Flag: builtin.Ignore},
+	}, builtin.Refused("v/verbose r/recursive R a/archive")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
+	return toTarget(e, args, func(src, dst string) bool {
+		data, err := e.ReadFile(src)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "cp: cannot stat '%s': %s\n", src, builtin.Reason(err))
+			return false
+		}
+		if err := e.FS.WriteFile(target(e, src, dst), data, 0o644); err != nil {
+			fmt.Fprintf(e.Stderr, "cp: cannot create regular file '%s': %s\n", dst, builtin.Reason(err))
+			return false
+		}
+		return true
+	})
+}
+
+// toTarget is cp's and mv's loop: op runs for each source with the last operand, the
+// destination; the status is 1 if any failed.
+func toTarget(e *builtin.Env, args []string, op func(src, dst string) bool) int {
 	if len(args) < 2 {
-		fmt.Fprintln(e.Stderr, "cp: missing file operand")
-		fmt.Fprintln(e.Stderr, "Try 'cp --help' for more information.")
-		return 1
+		return missingFile(e, args)
 	}
 	dst := args[len(args)-1]
 	status := 0
 	for _, src := range args[:len(args)-1] {
-		data, err := e.ReadFile(src)
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "cp: cannot stat '%s': %s\n", src, builtin.Reason(err))
-			status = 1
-			continue
-		}
-		if err := e.FS.WriteFile(target(e, src, dst), data, 0o644); err != nil {
-			fmt.Fprintf(e.Stderr, "cp: cannot create regular file '%s': %s\n", dst, builtin.Reason(err))
+		if !op(src, dst) {
 			status = 1
 		}
 	}
@@ -353,32 +349,33 @@ func cp(e *builtin.Env) int {
 }
 
 func mv(e *builtin.Env) int {
-	_, args, err := builtin.Getopt("mv", e.Args[1:], []builtin.Option{{Short: 'f'}, {Short: 'v'}})
+	args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'f', Long: "force", Flag: builtin.Ignore},
+	}, builtin.Refused("v/verbose n/no-clobber i/interactive")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	if len(args) < 2 {
-		fmt.Fprintln(e.Stderr, "mv: missing file operand")
-		fmt.Fprintln(e.Stderr, "Try 'mv --help' for more information.")
-		return 1
-	}
-	dst := args[len(args)-1]
-	status := 0
-	for _, src := range args[:len(args)-1] {
+	return toTarget(e, args, func(src, dst string) bool {
 		if err := e.FS.Rename(e.Path(src), target(e, src, dst)); err != nil {
 			fmt.Fprintf(e.Stderr, "mv: cannot move '%s' to '%s': %s\n", src, dst, builtin.Reason(err))
-			status = 1
+			return false
 		}
+		return true
+	})
+}
+
+// missingFile is cp's and mv's complaint about too few operands.
+func missingFile(e *builtin.Env, args []string) int {
+	if len(args) == 1 {
+		return e.UsageErrorf(1, "missing destination file operand after '%s'", args[0])
 	}
-	return status
+	return e.UsageErrorf(1, "missing file operand")
 }
 
 func chmod(e *builtin.Env) int {
 	args := e.Args[1:]
 	if len(args) < 2 {
-		fmt.Fprintln(e.Stderr, "chmod: missing operand")
-		fmt.Fprintln(e.Stderr, "Try 'chmod --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "missing operand")
 	}
 	mode, err := strconv.ParseUint(args[0], 8, 32)
 	status := 0
@@ -441,9 +438,7 @@ func symbolicMode(m fs.FileMode, expr string) fs.FileMode {
 func basename(e *builtin.Env) int {
 	args := e.Args[1:]
 	if len(args) == 0 {
-		fmt.Fprintln(e.Stderr, "basename: missing operand")
-		fmt.Fprintln(e.Stderr, "Try 'basename --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "missing operand")
 	}
 	b := path.Base(args[0])
 	if len(args) > 1 && b != args[1] {
@@ -455,9 +450,7 @@ func basename(e *builtin.Env) int {
 func dirname(e *builtin.Env) int {
 	args := e.Args[1:]
 	if len(args) == 0 {
-		fmt.Fprintln(e.Stderr, "dirname: missing operand")
-		fmt.Fprintln(e.Stderr, "Try 'dirname --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "missing operand")
 	}
 	for _, a := range args {
 		writeLine(e, path.Dir(a))

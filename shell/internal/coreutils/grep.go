@@ -60,112 +60,79 @@ func compileRegexp(pat string, extended, fixed, icase, word, line bool) (*regexp
 	return regexp.Compile(pat)
 }
 
+// grepOptions is one grep command line: the flags by long name, and the patterns of -e.
+type grepOptions struct {
+	f        map[string]bool
+	patterns []string
+	res      []*regexp.Regexp
+	withName bool
+}
+
+func (g *grepOptions) table() []builtin.Option {
+	t := builtin.Flags("i/ignore-case v/invert-match c/count n/line-number o/only-matching q/quiet silent "+
+		"E/extended-regexp F/fixed-strings G/basic-regexp w/word-regexp x/line-regexp l/files-with-matches "+
+		"h/no-filename H/with-filename s/no-messages P/perl-regexp a/text", func(_ byte, name string) { g.f[name] = true })
+	t = append(t, builtin.Option{Short: 'y', Flag: func() { g.f["ignore-case"] = true }}) // an obsolete -i
+	t = append(t, builtin.Refused("r/recursive R f/file A/after-context B/before-context C/context m/max-count L/files-without-match z/null-data")...)
+	return append(t,
+		builtin.Option{Short: 'e', Long: "regexp", Value: builtin.Add(&g.patterns)},
+		builtin.Option{Long: "color", Optional: true, Value: builtin.IgnoreValue}, builtin.Option{Long: "colour", Optional: true, Value: builtin.IgnoreValue},
+	)
+}
+
+// grepUsage is grep's complaint about its command line: the message, its usage line and the
+// hint, status 2.
+func grepUsage(e *builtin.Env, msg string) int {
+	if msg != "" {
+		fmt.Fprintln(e.Stderr, msg)
+	}
+	fmt.Fprintln(e.Stderr, "Usage: grep [OPTION]... PATTERNS [FILE]...")
+	return e.TryHelp(2)
+}
+
 func grep(e *builtin.Env) int {
-	opts, rest, err := builtin.Getopt("grep", e.Args[1:], []builtin.Option{
-		{Short: 'i', Long: "ignore-case"}, {Short: 'v', Long: "invert-match"}, {Short: 'c', Long: "count"},
-		{Short: 'n', Long: "line-number"}, {Short: 'o', Long: "only-matching"}, {Short: 'q', Long: "quiet"},
-		{Long: "silent"}, {Short: 'E', Long: "extended-regexp"}, {Short: 'F', Long: "fixed-strings"},
-		{Short: 'G', Long: "basic-regexp"}, {Short: 'w', Long: "word-regexp"}, {Short: 'x', Long: "line-regexp"},
-		{Short: 'l', Long: "files-with-matches"}, {Short: 'h', Long: "no-filename"}, {Short: 'H', Long: "with-filename"},
-		{Short: 's', Long: "no-messages"}, {Short: 'e', Long: "regexp", Arg: true}, {Short: 'P', Long: "perl-regexp"},
-		{Long: "color", OptionalArg: true}, {Long: "colour", OptionalArg: true}, {Short: 'a', Long: "text"},
-	})
+	g := &grepOptions{f: map[string]bool{}}
+	rest, err := builtin.Parse(builtin.GNU, g.table(), e.Args[1:])
 	if err != nil {
-		fmt.Fprintln(e.Stderr, err.Error())
-		fmt.Fprintln(e.Stderr, "Usage: grep [OPTION]... PATTERNS [FILE]...")
-		fmt.Fprintln(e.Stderr, "Try 'grep --help' for more information.")
-		return 2
+		return grepUsage(e, builtin.GNUMessage("grep", err))
 	}
-	f := map[string]bool{}
-	var patterns []string
-	for _, o := range opts {
-		f[o.Key] = true
-		if o.Key == "regexp" {
-			patterns = append(patterns, o.Value)
-		}
-	}
-	extended := f["extended-regexp"] || f["perl-regexp"] || e.Name() == "egrep"
-	fixed := f["fixed-strings"] || e.Name() == "fgrep"
-	if len(patterns) == 0 {
+	if len(g.patterns) == 0 {
 		if len(rest) == 0 {
-			fmt.Fprintln(e.Stderr, "Usage: grep [OPTION]... PATTERNS [FILE]...")
-			fmt.Fprintln(e.Stderr, "Try 'grep --help' for more information.")
-			return 2
+			return grepUsage(e, "")
 		}
-		patterns, rest = strings.Split(rest[0], "\n"), rest[1:]
+		g.patterns, rest = strings.Split(rest[0], "\n"), rest[1:]
 	}
-	var res []*regexp.Regexp
-	for _, p := range patterns {
-		re, err := compileRegexp(p, extended, fixed, f["ignore-case"], f["word-regexp"], f["line-regexp"])
+	extended := g.f["extended-regexp"] || g.f["perl-regexp"] || e.Name() == "egrep"
+	fixed := g.f["fixed-strings"] || e.Name() == "fgrep"
+	for _, p := range g.patterns {
+		re, err := compileRegexp(p, extended, fixed, g.f["ignore-case"], g.f["word-regexp"], g.f["line-regexp"])
 		if err != nil {
 			fmt.Fprintf(e.Stderr, "grep: %v\n", err)
 			return 2
 		}
-		res = append(res, re)
+		g.res = append(g.res, re)
 	}
-	withName := len(rest) > 1 && !f["no-filename"] || f["with-filename"]
-	quiet := f["quiet"] || f["silent"]
+	g.withName = len(rest) > 1 && !g.f["no-filename"] || g.f["with-filename"]
+	quiet := g.f["quiet"] || g.f["silent"]
 	matched, status := false, 0
-	files := rest
-	if len(files) == 0 {
-		files = []string{"-"}
+	if len(rest) == 0 {
+		rest = []string{"-"}
 	}
 	var out strings.Builder
-	for _, name := range files {
+	for _, name := range rest {
 		data, err := e.ReadFile(name)
 		if err != nil {
-			if !f["no-messages"] {
+			if !g.f["no-messages"] {
 				e.FileError(name, err)
 			}
 			status = 2
 			continue
 		}
-		label := name
-		if name == "-" {
-			label = "(standard input)"
-		}
-		count := 0
-		for i, l := range lines(string(data)) {
-			var hits [][]int
-			for _, re := range res {
-				hits = append(hits, re.FindAllStringIndex(l, -1)...)
-			}
-			if (len(hits) > 0) == f["invert-match"] {
-				continue
-			}
-			count++
+		if g.file(&out, name, data) {
 			matched = true
 			if quiet {
 				return 0
 			}
-			if f["count"] || f["files-with-matches"] {
-				continue
-			}
-			prefix := ""
-			if withName {
-				prefix += label + ":"
-			}
-			if f["line-number"] {
-				prefix += fmt.Sprintf("%d:", i+1)
-			}
-			if f["only-matching"] && !f["invert-match"] {
-				for _, h := range hits {
-					if h[1] > h[0] {
-						out.WriteString(prefix + l[h[0]:h[1]] + "\n")
-					}
-				}
-				continue
-			}
-			out.WriteString(prefix + l + "\n")
-		}
-		switch {
-		case f["files-with-matches"] && count > 0:
-			out.WriteString(label + "\n")
-		case f["count"] && !f["files-with-matches"]:
-			if withName {
-				out.WriteString(label + ":")
-			}
-			fmt.Fprintf(&out, "%d\n", count)
 		}
 	}
 	e.Stdout.Write([]byte(out.String()))
@@ -176,4 +143,52 @@ func grep(e *builtin.Env) int {
 		return 1
 	}
 	return 0
+}
+
+// file greps one input into out and reports whether any line was selected.
+func (g *grepOptions) file(out *strings.Builder, name string, data []byte) bool {
+	label := name
+	if name == "-" {
+		label = "(standard input)"
+	}
+	count := 0
+	for i, l := range lines(string(data)) {
+		var hits [][]int
+		for _, re := range g.res {
+			hits = append(hits, re.FindAllStringIndex(l, -1)...)
+		}
+		if (len(hits) > 0) == g.f["invert-match"] {
+			continue
+		}
+		count++
+		if g.f["quiet"] || g.f["silent"] || g.f["count"] || g.f["files-with-matches"] {
+			continue
+		}
+		prefix := ""
+		if g.withName {
+			prefix += label + ":"
+		}
+		if g.f["line-number"] {
+			prefix += fmt.Sprintf("%d:", i+1)
+		}
+		if !g.f["only-matching"] || g.f["invert-match"] {
+			out.WriteString(prefix + l + "\n")
+			continue
+		}
+		for _, h := range hits {
+			if h[1] > h[0] {
+				out.WriteString(prefix + l[h[0]:h[1]] + "\n")
+			}
+		}
+	}
+	switch {
+	case g.f["files-with-matches"] && count > 0:
+		out.WriteString(label + "\n")
+	case g.f["count"] && !g.f["files-with-matches"]:
+		if g.withName {
+			out.WriteString(label + ":")
+		}
+		fmt.Fprintf(out, "%d\n", count)
+	}
+	return count > 0
 }

@@ -14,17 +14,13 @@ func sleep(o Options) builtin.Func {
 	return func(e *builtin.Env) int {
 		args := e.Args[1:]
 		if len(args) == 0 {
-			fmt.Fprintln(e.Stderr, "sleep: missing operand")
-			fmt.Fprintln(e.Stderr, "Try 'sleep --help' for more information.")
-			return 1
+			return e.UsageErrorf(1, "missing operand")
 		}
 		var total time.Duration
 		for _, a := range args {
 			d, ok := parseInterval(a)
 			if !ok {
-				fmt.Fprintf(e.Stderr, "sleep: invalid time interval '%s'\n", a)
-				fmt.Fprintln(e.Stderr, "Try 'sleep --help' for more information.")
-				return 1
+				return e.UsageErrorf(1, "invalid time interval '%s'", a)
 			}
 			total += d
 		}
@@ -37,6 +33,17 @@ func sleep(o Options) builtin.Func {
 		}
 		return 0
 	}
+}
+
+// negativeOperands puts "--" before the first word that is a negative number, so that
+// `seq -5 5` reads -5 as an operand, as GNU seq does.
+func negativeOperands(args []string) []string {
+	for i, a := range args {
+		if len(a) > 1 && a[0] == '-' && (isDigit(a[1]) || a[1] == '.') {
+			return append(append(slices.Clone(args[:i]), "--"), args[i:]...)
+		}
+	}
+	return args
 }
 
 func parseInterval(s string) (time.Duration, bool) {
@@ -62,38 +69,46 @@ func date(o Options) builtin.Func {
 	return func(e *builtin.Env) int {
 		t := o.Now().UTC()
 		format := "%a %b %e %H:%M:%S %Z %Y"
-		args := e.Args[1:]
-		for i := 0; i < len(args); i++ {
-			a := args[i]
-			switch {
-			case a == "-u" || a == "--utc" || a == "--universal":
-			case a == "-I" || a == "--iso-8601" || a == "-Iseconds" || a == "--iso-8601=seconds":
+		iso := func(v string) error {
+			switch v {
+			case "", "date":
 				format = "%Y-%m-%d"
-				if strings.Contains(a, "seconds") {
-					format = "%Y-%m-%dT%H:%M:%S%:z"
-				}
-			case a == "-R" || a == "--rfc-email":
-				format = "%a, %d %b %Y %H:%M:%S %z"
-			case a == "-d" || a == "--date" || strings.HasPrefix(a, "--date=") || strings.HasPrefix(a, "-d"):
-				v := strings.TrimPrefix(strings.TrimPrefix(a, "--date="), "-d")
-				if a == "-d" || a == "--date" {
-					if i+1 >= len(args) {
-						fmt.Fprintf(e.Stderr, "date: option requires an argument -- 'd'\n")
-						return 1
-					}
-					i++
-					v = args[i]
-				}
+			case "seconds":
+				format = "%Y-%m-%dT%H:%M:%S%:z"
+			default:
+				return builtin.Hinted(fmt.Errorf("invalid argument '%s' for '--iso-8601'", v))
+			}
+			return nil
+		}
+		var dateErr error
+		args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+			{Short: 'u', Long: "utc", Flag: builtin.Ignore}, {Long: "universal", Flag: builtin.Ignore},
+			{Short: 'I', Long: "iso-8601", Optional: true, Value: iso},
+			{Short: 'R', Long: "rfc-email", Flag: func() { format = "%a, %d %b %Y %H:%M:%S %z" }},
+			{Short: 'd', Long: "date", Value: func(v string) error {
 				parsed, ok := parseDate(v, t)
-				if !ok {
-					fmt.Fprintf(e.Stderr, "date: invalid date '%s'\n", v)
-					return 1
+				if !ok && dateErr == nil {
+					dateErr = fmt.Errorf("invalid date '%s'", v)
 				}
 				t = parsed
+				return nil
+			}},
+		}, builtin.Refused("s/set r/reference")...), e.Args[1:])
+		if err != nil {
+			return e.Usage(err, 1)
+		}
+		if dateErr != nil {
+			e.Errorf("%v", dateErr)
+			return 1
+		}
+		for i, a := range args {
+			switch {
+			case i > 0:
+				return e.UsageErrorf(1, "extra operand '%s'", a)
 			case strings.HasPrefix(a, "+"):
 				format = a[1:]
 			default:
-				fmt.Fprintf(e.Stderr, "date: invalid date '%s'\n", a)
+				e.Errorf("invalid date '%s'", a)
 				return 1
 			}
 		}
@@ -120,7 +135,83 @@ func parseDate(v string, now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// strftime formats t with the conversions date(1) users reach for.
+// pad writes n in at least width digits, padded on the left with c.
+func pad(n, width int, c byte) string {
+	s := strconv.Itoa(n)
+	for len(s) < width {
+		s = string(c) + s
+	}
+	return s
+}
+
+// strftimeConv is one conversion of date +FORMAT, by letter; ok is false for one it does not
+// know.
+func strftimeConv(c byte, t time.Time) (s string, ok bool) {
+	layout := ""
+	switch c {
+	case 'Y':
+		return pad(t.Year(), 4, '0'), true
+	case 'y':
+		return pad(t.Year()%100, 2, '0'), true
+	case 'm':
+		return pad(int(t.Month()), 2, '0'), true
+	case 'd':
+		return pad(t.Day(), 2, '0'), true
+	case 'e':
+		return pad(t.Day(), 2, ' '), true
+	case 'H':
+		return pad(t.Hour(), 2, '0'), true
+	case 'I':
+		return pad((t.Hour()+11)%12+1, 2, '0'), true
+	case 'M':
+		return pad(t.Minute(), 2, '0'), true
+	case 'S':
+		return pad(t.Second(), 2, '0'), true
+	case 'N':
+		return pad(t.Nanosecond(), 9, '0'), true
+	case 's':
+		return strconv.FormatInt(t.Unix(), 10), true
+	case 'j':
+		return pad(t.YearDay(), 3, '0'), true
+	case 'u':
+		return strconv.Itoa((int(t.Weekday())+6)%7 + 1), true
+	case 'w':
+		return strconv.Itoa(int(t.Weekday())), true
+	case 'n':
+		return "\n", true
+	case 't':
+		return "\t", true
+	case '%':
+		return "%", true
+	case 'a':
+		layout = "Mon"
+	case 'A':
+		layout = "Monday"
+	case 'b', 'h':
+		layout = "Jan"
+	case 'B':
+		layout = "January"
+	case 'p':
+		layout = "PM"
+	case 'Z':
+		layout = "MST"
+	case 'z':
+		layout = "-0700"
+	case 'T':
+		layout = "15:04:05"
+	case 'F':
+		layout = "2006-01-02"
+	case 'D':
+		layout = "01/02/06"
+	case 'R':
+		layout = "15:04"
+	default:
+		return "", false
+	}
+	return t.Format(layout), true
+}
+
+// strftime formats t as date +FORMAT does; unknown conversions are kept as written.
 func strftime(f string, t time.Time) string {
 	var b strings.Builder
 	for i := 0; i < len(f); i++ {
@@ -130,79 +221,13 @@ func strftime(f string, t time.Time) string {
 		}
 		i++
 		c := f[i]
-		if c == ':' && i+1 < len(f) && f[i+1] == 'z' {
+		if s, ok := strftimeConv(c, t); ok {
+			b.WriteString(s)
+		} else if c == ':' && i+1 < len(f) && f[i+1] == 'z' {
 			i++
 			b.WriteString(t.Format("-07:00"))
-			continue
-		}
-		switch c {
-		case 'Y':
-			fmt.Fprintf(&b, "%04d", t.Year())
-		case 'y':
-			fmt.Fprintf(&b, "%02d", t.Year()%100)
-		case 'm':
-			fmt.Fprintf(&b, "%02d", int(t.Month()))
-		case 'd':
-			fmt.Fprintf(&b, "%02d", t.Day())
-		case 'e':
-			fmt.Fprintf(&b, "%2d", t.Day())
-		case 'H':
-			fmt.Fprintf(&b, "%02d", t.Hour())
-		case 'I':
-			h := t.Hour() % 12
-			if h == 0 {
-				h = 12
-			}
-			fmt.Fprintf(&b, "%02d", h)
-		case 'M':
-			fmt.Fprintf(&b, "%02d", t.Minute())
-		case 'S':
-			fmt.Fprintf(&b, "%02d", t.Second())
-		case 'N':
-			fmt.Fprintf(&b, "%09d", t.Nanosecond())
-		case 's':
-			fmt.Fprintf(&b, "%d", t.Unix())
-		case 'j':
-			fmt.Fprintf(&b, "%03d", t.YearDay())
-		case 'a':
-			b.WriteString(t.Format("Mon"))
-		case 'A':
-			b.WriteString(t.Format("Monday"))
-		case 'b', 'h':
-			b.WriteString(t.Format("Jan"))
-		case 'B':
-			b.WriteString(t.Format("January"))
-		case 'p':
-			b.WriteString(t.Format("PM"))
-		case 'Z':
-			b.WriteString(t.Format("MST"))
-		case 'z':
-			b.WriteString(t.Format("-0700"))
-		case 'T':
-			b.WriteString(t.Format("15:04:05"))
-		case 'F':
-			b.WriteString(t.Format("2006-01-02"))
-		case 'D':
-			b.WriteString(t.Format("01/02/06"))
-		case 'R':
-			b.WriteString(t.Format("15:04"))
-		case 'u':
-			wd := int(t.Weekday())
-			if wd == 0 {
-				wd = 7
-			}
-			fmt.Fprintf(&b, "%d", wd)
-		case 'w':
-			fmt.Fprintf(&b, "%d", int(t.Weekday()))
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case '%':
-			b.WriteByte('%')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(c)
+		} else {
+			b.WriteString("%" + string(c))
 		}
 	}
 	return b.String()

@@ -3,6 +3,7 @@ package coreutils
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -139,54 +140,68 @@ func parseSed(script string, ere bool) ([]*sedCmd, error) {
 		switch cmd.op {
 		case 'd', 'p', 'q', '=':
 		case 's':
-			if p.i >= len(p.s) {
-				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
-			}
-			delim := p.s[p.i]
-			p.i++
-			re, err := p.delimited(delim)
-			if err != nil {
-				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
-			}
-			repl, err := p.delimited(delim)
-			if err != nil {
-				return nil, fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i)
-			}
-			icase := false
-			for p.i < len(p.s) && !strings.ContainsRune(";\n} ", rune(p.s[p.i])) {
-				c := p.s[p.i]
-				switch {
-				case c == 'g':
-					cmd.global = true
-				case c == 'p':
-					cmd.print = true
-				case c == 'i' || c == 'I':
-					icase = true
-				case c >= '0' && c <= '9':
-					cmd.nth = cmd.nth*10 + int(c-'0')
-				default:
-					return nil, fmt.Errorf("-e expression #1, char %d: unknown option to `s'", p.i+1)
-				}
-				p.i++
-			}
-			if cmd.re, err = p.compile(re, icase); err != nil {
+			if err := p.substitution(cmd); err != nil {
 				return nil, err
 			}
-			cmd.repl = repl
 		case 'y':
-			delim := p.s[p.i]
-			p.i++
-			from, err1 := p.delimited(delim)
-			to, err2 := p.delimited(delim)
-			if err1 != nil || err2 != nil || len([]rune(from)) != len([]rune(to)) {
-				return nil, fmt.Errorf("-e expression #1, char %d: strings for `y' command are different lengths", p.i)
+			if err := p.transliteration(cmd); err != nil {
+				return nil, err
 			}
-			cmd.from, cmd.to = []rune(from), []rune(to)
 		default:
 			return nil, fmt.Errorf("-e expression #1, char %d: unknown command: `%c'", p.i, cmd.op)
 		}
 		cmds = append(cmds, cmd)
 	}
+}
+
+// substitution reads the rest of s/RE/REPL/FLAGS.
+func (p *sedParser) substitution(cmd *sedCmd) error {
+	unterminated := func() error { return fmt.Errorf("-e expression #1, char %d: unterminated `s' command", p.i) }
+	if p.i >= len(p.s) {
+		return unterminated()
+	}
+	delim := p.s[p.i]
+	p.i++
+	re, err := p.delimited(delim)
+	if err != nil {
+		return unterminated()
+	}
+	if cmd.repl, err = p.delimited(delim); err != nil {
+		return unterminated()
+	}
+	icase := false
+	for ; p.i < len(p.s) && !strings.ContainsRune(";\n} ", rune(p.s[p.i])); p.i++ {
+		switch c := p.s[p.i]; {
+		case c == 'g':
+			cmd.global = true
+		case c == 'p':
+			cmd.print = true
+		case c == 'i' || c == 'I':
+			icase = true
+		case c >= '0' && c <= '9':
+			cmd.nth = cmd.nth*10 + int(c-'0')
+		default:
+			return fmt.Errorf("-e expression #1, char %d: unknown option to `s'", p.i+1)
+		}
+	}
+	cmd.re, err = p.compile(re, icase)
+	return err
+}
+
+// transliteration reads the rest of y/FROM/TO/.
+func (p *sedParser) transliteration(cmd *sedCmd) error {
+	if p.i >= len(p.s) {
+		return fmt.Errorf("-e expression #1, char %d: unterminated `y' command", p.i)
+	}
+	delim := p.s[p.i]
+	p.i++
+	from, err1 := p.delimited(delim)
+	to, err2 := p.delimited(delim)
+	if err1 != nil || err2 != nil || len([]rune(from)) != len([]rune(to)) {
+		return fmt.Errorf("-e expression #1, char %d: strings for `y' command are different lengths", p.i)
+	}
+	cmd.from, cmd.to = []rune(from), []rune(to)
+	return nil
 }
 
 // expandRepl builds an s/// replacement: & is the match, \1-\9 groups.
@@ -249,28 +264,24 @@ func (c *sedCmd) selected(n int, last bool, line string) bool {
 	return sel != c.negate
 }
 
+// sedScript is a parsed sed program and the options that change how it runs.
+type sedScript struct {
+	cmds  []*sedCmd
+	quiet bool
+}
+
 func sed(e *builtin.Env) int {
-	opts, rest, err := builtin.Getopt("sed", e.Args[1:], []builtin.Option{
-		{Short: 'n', Long: "quiet"}, {Long: "silent"}, {Short: 'e', Long: "expression", Arg: true},
-		{Short: 'E', Long: "regexp-extended"}, {Short: 'r'}, {Short: 'i', Long: "in-place", OptionalArg: true},
-		{Short: 's', Long: "separate"}, {Short: 'u', Long: "unbuffered"},
-	})
+	var quiet, ere, inPlace bool
+	var scripts []string
+	rest, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'n', Long: "quiet", Flag: builtin.Set(&quiet)}, {Long: "silent", Flag: builtin.Set(&quiet)},
+		{Short: 'e', Long: "expression", Value: builtin.Add(&scripts)},
+		{Short: 'E', Long: "regexp-extended", Flag: builtin.Set(&ere)}, {Short: 'r', Flag: builtin.Set(&ere)},
+		{Short: 'i', Long: "in-place", Optional: true, Value: func(string) error { inPlace = true; return nil }},
+		{Short: 's', Long: "separate", Flag: builtin.Ignore}, {Short: 'u', Long: "unbuffered", Flag: builtin.Ignore},
+	}, builtin.Refused("f/file z/null-data")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
-	}
-	quiet, ere, inPlace := false, false, false
-	var scripts []string
-	for _, o := range opts {
-		switch o.Key {
-		case "quiet", "silent":
-			quiet = true
-		case "expression":
-			scripts = append(scripts, o.Value)
-		case "regexp-extended", "r":
-			ere = true
-		case "in-place":
-			inPlace = true
-		}
 	}
 	if len(scripts) == 0 {
 		if len(rest) == 0 {
@@ -284,74 +295,7 @@ func sed(e *builtin.Env) int {
 		fmt.Fprintf(e.Stderr, "sed: %v\n", err)
 		return 1
 	}
-	run := func(data []byte) (string, bool) {
-		var out strings.Builder
-		ls := lines(string(data))
-		for i, line := range ls {
-			n, last := i+1, i == len(ls)-1
-			deleted, quit := false, false
-			for _, c := range cmds {
-				if !c.selected(n, last, line) {
-					continue
-				}
-				switch c.op {
-				case 'd':
-					deleted = true
-				case 'p':
-					out.WriteString(line + "\n")
-				case '=':
-					fmt.Fprintf(&out, "%d\n", n)
-				case 'q':
-					quit = true
-				case 'y':
-					r := []rune(line)
-					for k, ch := range r {
-						for j, f := range c.from {
-							if ch == f {
-								r[k] = c.to[j]
-								break
-							}
-						}
-					}
-					line = string(r)
-				case 's':
-					count, done := 0, false
-					var b strings.Builder
-					pos := 0
-					for _, m := range c.re.FindAllStringSubmatchIndex(line, -1) {
-						count++
-						if (c.nth > 0 && count < c.nth) || (done && !c.global) {
-							continue
-						}
-						b.WriteString(line[pos:m[0]])
-						b.WriteString(expandRepl(c.repl, line, m))
-						pos = m[1]
-						done = true
-						if !c.global {
-							break
-						}
-					}
-					if done {
-						b.WriteString(line[pos:])
-						line = b.String()
-						if c.print {
-							out.WriteString(line + "\n")
-						}
-					}
-				}
-				if deleted || quit {
-					break
-				}
-			}
-			if !deleted && !quiet {
-				out.WriteString(line + "\n")
-			}
-			if quit {
-				return out.String(), true
-			}
-		}
-		return out.String(), false
-	}
+	sc := &sedScript{cmds: cmds, quiet: quiet}
 	if inPlace {
 		status := 0
 		for _, f := range rest {
@@ -361,8 +305,7 @@ func sed(e *builtin.Env) int {
 				status = 2
 				continue
 			}
-			out, _ := run(data)
-			e.FS.WriteFile(e.Path(f), []byte(out), 0o644)
+			e.FS.WriteFile(e.Path(f), []byte(sc.run(data)), 0o644)
 		}
 		return status
 	}
@@ -374,10 +317,89 @@ func sed(e *builtin.Env) int {
 		}
 		return true
 	})
-	out, _ := run(all)
-	e.Stdout.Write([]byte(out))
+	e.Stdout.Write([]byte(sc.run(all)))
 	if status != 0 {
 		return 2
 	}
 	return 0
+}
+
+// run applies the script to every line of data and returns the output.
+func (sc *sedScript) run(data []byte) string {
+	var out strings.Builder
+	ls := lines(string(data))
+	for i, line := range ls {
+		n, last := i+1, i == len(ls)-1
+		deleted, quit := false, false
+		for _, c := range sc.cmds {
+			if !c.selected(n, last, line) {
+				continue
+			}
+			switch c.op {
+			case 'd':
+				deleted = true
+			case 'p':
+				out.WriteString(line + "\n")
+			case '=':
+				fmt.Fprintf(&out, "%d\n", n)
+			case 'q':
+				quit = true
+			case 'y':
+				line = c.transliterate(line)
+			case 's':
+				if repl, done := c.substitute(line); done {
+					line = repl
+					if c.print {
+						out.WriteString(line + "\n")
+					}
+				}
+			}
+			if deleted || quit {
+				break
+			}
+		}
+		if !deleted && !sc.quiet {
+			out.WriteString(line + "\n")
+		}
+		if quit {
+			break
+		}
+	}
+	return out.String()
+}
+
+// transliterate is y/from/to/.
+func (c *sedCmd) transliterate(line string) string {
+	r := []rune(line)
+	for k, ch := range r {
+		if j := slices.Index(c.from, ch); j >= 0 {
+			r[k] = c.to[j]
+		}
+	}
+	return string(r)
+}
+
+// substitute is s///, with the g and N flags; done reports whether it replaced anything.
+func (c *sedCmd) substitute(line string) (string, bool) {
+	count, done := 0, false
+	var b strings.Builder
+	pos := 0
+	for _, m := range c.re.FindAllStringSubmatchIndex(line, -1) {
+		count++
+		if (c.nth > 0 && count < c.nth) || (done && !c.global) {
+			continue
+		}
+		b.WriteString(line[pos:m[0]])
+		b.WriteString(expandRepl(c.repl, line, m))
+		pos = m[1]
+		done = true
+		if !c.global {
+			break
+		}
+	}
+	if !done {
+		return line, false
+	}
+	b.WriteString(line[pos:])
+	return b.String(), true
 }

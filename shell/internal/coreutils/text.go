@@ -2,6 +2,7 @@ package coreutils
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -38,6 +39,7 @@ func parseList(e *builtin.Env, list, what string) ([]span, bool) {
 			}
 			if err == nil && hi < lo {
 				fmt.Fprintln(e.Stderr, "cut: invalid decreasing range")
+				fmt.Fprintln(e.Stderr, "Try 'cut --help' for more information.")
 				return nil, false
 			}
 		default:
@@ -70,160 +72,162 @@ func (l spanList) has(i int) bool {
 
 type spanList []span
 
+// cutOptions is one cut command line.
+type cutOptions struct {
+	delim, mode, list, outDelim string
+	hasDelim, hasOutDelim, only bool
+	complement                  bool
+}
+
+// list returns the setter of -f, -c and -b, which exclude one another.
+func (c *cutOptions) listOf(mode string) func(string) error {
+	return func(v string) error {
+		if c.mode != "" {
+			return builtin.Hinted(errors.New("only one list may be specified"))
+		}
+		c.mode, c.list = mode, v
+		return nil
+	}
+}
+
 func cut(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("cut", e.Args[1:], []builtin.Option{
-		{Short: 'd', Long: "delimiter", Arg: true}, {Short: 'f', Long: "fields", Arg: true},
-		{Short: 'c', Long: "characters", Arg: true}, {Short: 'b', Long: "bytes", Arg: true},
-		{Short: 's', Long: "only-delimited"}, {Long: "complement"}, {Long: "output-delimiter", Arg: true},
-		{Short: 'n'},
-	})
+	c := cutOptions{delim: "\t"}
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'd', Long: "delimiter", Value: func(v string) error { c.delim, c.hasDelim = v, true; return nil }},
+		{Short: 'f', Long: "fields", Value: c.listOf("fields")},
+		{Short: 'c', Long: "characters", Value: c.listOf("characters")},
+		{Short: 'b', Long: "bytes", Value: c.listOf("bytes")},
+		{Short: 's', Long: "only-delimited", Flag: builtin.Set(&c.only)},
+		{Long: "complement", Flag: builtin.Set(&c.complement)},
+		{Long: "output-delimiter", Value: func(v string) error { c.outDelim, c.hasOutDelim = v, true; return nil }},
+		{Short: 'n', Flag: builtin.Ignore},
+	}, builtin.Refused("z/zero-terminated")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	delim, hasDelim, mode, list, only, complement := "\t", false, "", "", false, false
-	outDelim, hasOutDelim := "", false
-	for _, o := range opts {
-		switch o.Key {
-		case "delimiter":
-			delim, hasDelim = o.Value, true
-		case "fields", "characters", "bytes":
-			if mode != "" {
-				fmt.Fprintln(e.Stderr, "cut: only one type of list may be specified")
-				fmt.Fprintln(e.Stderr, "Try 'cut --help' for more information.")
-				return 1
-			}
-			mode, list = o.Key, o.Value
-		case "only-delimited":
-			only = true
-		case "complement":
-			complement = true
-		case "output-delimiter":
-			outDelim, hasOutDelim = o.Value, true
-		}
+	switch {
+	case c.mode == "":
+		return e.UsageErrorf(1, "you must specify a list of bytes, characters, or fields")
+	case c.hasDelim && c.mode != "fields":
+		return e.UsageErrorf(1, "an input delimiter may be specified only when operating on fields")
+	case utf8.RuneCountInString(c.delim) != 1:
+		return e.UsageErrorf(1, "the delimiter must be a single character")
 	}
-	if mode == "" {
-		fmt.Fprintln(e.Stderr, "cut: you must specify a list of bytes, characters, or fields")
-		fmt.Fprintln(e.Stderr, "Try 'cut --help' for more information.")
-		return 1
-	}
-	if hasDelim && mode != "fields" {
-		fmt.Fprintln(e.Stderr, "cut: an input delimiter may be specified only when operating on fields")
-		fmt.Fprintln(e.Stderr, "Try 'cut --help' for more information.")
-		return 1
-	}
-	if utf8.RuneCountInString(delim) != 1 {
-		fmt.Fprintln(e.Stderr, "cut: the delimiter must be a single character")
-		fmt.Fprintln(e.Stderr, "Try 'cut --help' for more information.")
-		return 1
-	}
-	what := map[string]string{"fields": "field", "characters": "byte/character", "bytes": "byte/character"}[mode]
-	spans, ok := parseList(e, list, what)
+	what := map[string]string{"fields": "field", "characters": "byte/character", "bytes": "byte/character"}[c.mode]
+	spans, ok := parseList(e, c.list, what)
 	if !ok {
 		return 1
 	}
-	sel := spanList(spans)
-	pick := func(i int) bool { return sel.has(i) != complement }
-	if !hasOutDelim {
-		outDelim = delim
-		if mode != "fields" {
-			outDelim = ""
+	if !c.hasOutDelim {
+		c.outDelim = c.delim
+		if c.mode != "fields" {
+			c.outDelim = ""
 		}
 	}
 	return inputs(e, files, func(_ string, data []byte) bool {
 		var b strings.Builder
 		for _, line := range lines(string(data)) {
-			if mode != "fields" {
-				var parts []string
-				for i, c := range []byte(line) {
-					if pick(i + 1) {
-						parts = append(parts, string(c))
-					}
-				}
-				b.WriteString(strings.Join(parts, outDelim))
-				b.WriteString("\n")
-				continue
-			}
-			if !strings.Contains(line, delim) {
-				if !only {
-					b.WriteString(line + "\n")
-				}
-				continue
-			}
-			var parts []string
-			for i, f := range strings.Split(line, delim) {
-				if pick(i + 1) {
-					parts = append(parts, f)
-				}
-			}
-			b.WriteString(strings.Join(parts, outDelim) + "\n")
+			c.line(&b, line, spanList(spans))
 		}
 		_, err := e.Stdout.Write([]byte(b.String()))
 		return err == nil
 	})
 }
 
+// line writes what cut keeps of one line.
+func (c *cutOptions) line(b *strings.Builder, line string, sel spanList) {
+	var parts []string
+	if c.mode != "fields" {
+		for i, ch := range []byte(line) {
+			if sel.has(i+1) != c.complement {
+				parts = append(parts, string(ch))
+			}
+		}
+		b.WriteString(strings.Join(parts, c.outDelim) + "\n")
+		return
+	}
+	if !strings.Contains(line, c.delim) {
+		if !c.only {
+			b.WriteString(line + "\n")
+		}
+		return
+	}
+	for i, f := range strings.Split(line, c.delim) {
+		if sel.has(i+1) != c.complement {
+			parts = append(parts, f)
+		}
+	}
+	b.WriteString(strings.Join(parts, c.outDelim) + "\n")
+}
+
+// trUnescape reads the character at s[i], a backslash escape included, and returns it with the
+// index after it.
+func trUnescape(s string, i int) (byte, int) {
+	if s[i] != '\\' || i+1 >= len(s) {
+		return s[i], i + 1
+	}
+	c := s[i+1]
+	if j := strings.IndexByte("ntrabfv\\", c); j >= 0 {
+		return "\n\t\r\a\b\f\v\\"[j], i + 2
+	}
+	if c >= '0' && c <= '7' {
+		j, v := i+1, 0
+		for j < len(s) && j < i+4 && s[j] >= '0' && s[j] <= '7' {
+			v = v*8 + int(s[j]-'0')
+			j++
+		}
+		return byte(v), j
+	}
+	return c, i + 2
+}
+
+func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// inClass reports whether c is in tr's [:name:] class (the C locale); ok is false for a name
+// that is no class.
+func inClass(name string, c byte) (in, ok bool) {
+	switch name {
+	case "alpha":
+		return isAlpha(c), true
+	case "digit":
+		return isDigit(c), true
+	case "alnum":
+		return isAlpha(c) || isDigit(c), true
+	case "upper":
+		return c >= 'A' && c <= 'Z', true
+	case "lower":
+		return c >= 'a' && c <= 'z', true
+	case "space":
+		return c == ' ' || c >= '\t' && c <= '\r', true
+	case "blank":
+		return c == ' ' || c == '\t', true
+	case "punct":
+		return c > ' ' && c < 127 && !isAlpha(c) && !isDigit(c), true
+	case "cntrl":
+		return c < ' ' || c == 127, true
+	case "print":
+		return c >= ' ' && c < 127, true
+	case "graph":
+		return c > ' ' && c < 127, true
+	case "xdigit":
+		return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F', true
+	}
+	return false, false
+}
+
 // trSet expands a tr SET operand into bytes.
 func trSet(s string) ([]byte, error) {
 	var out []byte
-	unescape := func(i int) (byte, int) {
-		if s[i] != '\\' || i+1 >= len(s) {
-			return s[i], i + 1
-		}
-		c := s[i+1]
-		switch c {
-		case 'n':
-			return '\n', i + 2
-		case 't':
-			return '\t', i + 2
-		case 'r':
-			return '\r', i + 2
-		case 'a':
-			return '\a', i + 2
-		case 'b':
-			return '\b', i + 2
-		case 'f':
-			return '\f', i + 2
-		case 'v':
-			return '\v', i + 2
-		case '\\':
-			return '\\', i + 2
-		}
-		if c >= '0' && c <= '7' {
-			j, v := i+1, 0
-			for j < len(s) && j < i+4 && s[j] >= '0' && s[j] <= '7' {
-				v = v*8 + int(s[j]-'0')
-				j++
-			}
-			return byte(v), j
-		}
-		return c, i + 2
-	}
-	classes := map[string]func(byte) bool{
-		"alpha": func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' },
-		"digit": func(c byte) bool { return c >= '0' && c <= '9' },
-		"alnum": func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' },
-		"upper": func(c byte) bool { return c >= 'A' && c <= 'Z' },
-		"lower": func(c byte) bool { return c >= 'a' && c <= 'z' },
-		"space": func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' },
-		"blank": func(c byte) bool { return c == ' ' || c == '\t' },
-		"punct": func(c byte) bool {
-			return c > ' ' && c < 127 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
-		},
-		"cntrl":  func(c byte) bool { return c < ' ' || c == 127 },
-		"print":  func(c byte) bool { return c >= ' ' && c < 127 },
-		"graph":  func(c byte) bool { return c > ' ' && c < 127 },
-		"xdigit": func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' },
-	}
 	for i := 0; i < len(s); {
 		if strings.HasPrefix(s[i:], "[:") {
 			if j := strings.Index(s[i:], ":]"); j > 2 {
 				name := s[i+2 : i+j]
-				f, ok := classes[name]
-				if !ok {
+				if _, ok := inClass(name, 0); !ok {
 					return nil, fmt.Errorf("invalid character class '%s'", name)
 				}
 				for c := 0; c < 256; c++ {
-					if f(byte(c)) {
+					if in, _ := inClass(name, byte(c)); in {
 						out = append(out, byte(c))
 					}
 				}
@@ -231,9 +235,9 @@ func trSet(s string) ([]byte, error) {
 				continue
 			}
 		}
-		c, next := unescape(i)
+		c, next := trUnescape(s, i)
 		if next < len(s)-1 && s[next] == '-' {
-			hi, after := unescape(next + 1)
+			hi, after := trUnescape(s, next+1)
 			if hi < c {
 				return nil, fmt.Errorf("range-endpoints of '%c-%c' are in reverse collating sequence order", c, hi)
 			}
@@ -249,110 +253,95 @@ func trSet(s string) ([]byte, error) {
 	return out, nil
 }
 
+// trOptions is one tr command line.
+type trOptions struct{ del, squeeze, compl bool }
+
 func tr(e *builtin.Env) int {
-	opts, sets, err := builtin.Getopt("tr", e.Args[1:], []builtin.Option{
-		{Short: 'd', Long: "delete"}, {Short: 's', Long: "squeeze-repeats"},
-		{Short: 'c', Long: "complement"}, {Short: 'C'},
-	})
+	var o trOptions
+	sets, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'd', Long: "delete", Flag: builtin.Set(&o.del)}, {Short: 's', Long: "squeeze-repeats", Flag: builtin.Set(&o.squeeze)},
+		{Short: 'c', Long: "complement", Flag: builtin.Set(&o.compl)}, {Short: 'C', Flag: builtin.Set(&o.compl)},
+	}, builtin.Refused("t/truncate-set1")...), e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	del, squeeze, compl := false, false, false
-	for _, o := range opts {
-		switch o.Key {
-		case "delete":
-			del = true
-		case "squeeze-repeats":
-			squeeze = true
-		case "complement", "C":
-			compl = true
-		}
-	}
 	want := 2
-	if del && !squeeze || squeeze && !del && len(sets) == 1 {
+	if o.del && !o.squeeze || o.squeeze && !o.del && len(sets) == 1 {
 		want = 1
 	}
-	if len(sets) < want {
-		if len(sets) == 0 {
-			fmt.Fprintln(e.Stderr, "tr: missing operand")
-		} else {
-			fmt.Fprintf(e.Stderr, "tr: missing operand after '%s'\n", sets[len(sets)-1])
-			if want == 2 {
-				fmt.Fprintln(e.Stderr, "Two strings must be given when translating.")
-			}
+	switch {
+	case len(sets) == 0:
+		return e.UsageErrorf(1, "missing operand")
+	case len(sets) < want:
+		e.Errorf("missing operand after '%s'", sets[len(sets)-1])
+		fmt.Fprintln(e.Stderr, "Two strings must be given when translating.")
+		return e.TryHelp(1)
+	case len(sets) > want && !(o.del && o.squeeze):
+		e.Errorf("extra operand '%s'", sets[want])
+		if o.del && want == 1 {
+			fmt.Fprintln(e.Stderr, "Only one string may be given when deleting without squeezing repeats.")
 		}
-		fmt.Fprintln(e.Stderr, "Try 'tr --help' for more information.")
-		return 1
-	}
-	if len(sets) > want && !(del && squeeze) {
-		fmt.Fprintf(e.Stderr, "tr: extra operand '%s'\n", sets[want])
-		fmt.Fprintln(e.Stderr, "Try 'tr --help' for more information.")
-		return 1
+		return e.TryHelp(1)
 	}
 	s1, err := trSet(sets[0])
+	var s2 []byte
+	if err == nil && len(sets) > 1 {
+		s2, err = trSet(sets[1])
+	}
 	if err != nil {
 		e.Errorf("%v", err)
 		return 1
 	}
+	data, _ := e.ReadStdin()
+	e.Stdout.Write(o.translate(data, s1, s2, len(sets) > 1))
+	return 0
+}
+
+// translate deletes, maps and squeezes data with the expanded sets.
+func (o trOptions) translate(data, s1, s2 []byte, two bool) []byte {
 	var in1 [256]bool
 	for _, c := range s1 {
 		in1[c] = true
 	}
-	if compl {
-		for c := range in1 {
-			in1[c] = !in1[c]
-		}
+	if o.compl {
 		s1 = s1[:0]
-		for c := 0; c < 256; c++ {
-			if in1[c] {
+		for c := range in1 {
+			if in1[c] = !in1[c]; in1[c] {
 				s1 = append(s1, byte(c))
 			}
 		}
 	}
-	var s2 []byte
-	if len(sets) > 1 {
-		if s2, err = trSet(sets[1]); err != nil {
-			e.Errorf("%v", err)
-			return 1
-		}
-	}
-	var mapping [256]int
+	var mapping [256]byte
 	for i := range mapping {
-		mapping[i] = i
+		mapping[i] = byte(i)
 	}
-	if !del && len(s2) > 0 {
+	if !o.del && len(s2) > 0 {
 		for i, c := range s1 {
-			t := s2[len(s2)-1]
-			if i < len(s2) {
-				t = s2[i]
-			}
-			mapping[c] = int(t)
+			mapping[c] = s2[min(i, len(s2)-1)]
 		}
 	}
 	var sq [256]bool
 	sqSet := s1
-	if len(sets) > 1 {
+	if two {
 		sqSet = s2
 	}
 	for _, c := range sqSet {
 		sq[c] = true
 	}
-	data, _ := e.ReadStdin()
 	out := make([]byte, 0, len(data))
 	last := -1
 	for _, c := range data {
-		if del && in1[c] {
+		if o.del && in1[c] {
 			continue
 		}
-		t := byte(mapping[c])
-		if squeeze && sq[t] && int(t) == last {
+		t := mapping[c]
+		if o.squeeze && sq[t] && int(t) == last {
 			continue
 		}
 		out = append(out, t)
 		last = int(t)
 	}
-	e.Stdout.Write(out)
-	return 0
+	return out
 }
 
 // countArg parses head/tail's -n/-c values, with the "+N" and "-N" forms.
@@ -393,52 +382,41 @@ func numericShorthand(args []string) []string {
 	return out
 }
 
+// headOptions is one head or tail command line.
+type headOptions struct {
+	isHead, bytes, plus, minus, quiet, verbose bool
+	n                                          int
+}
+
+// count returns the setter of -n (bytes false) and -c (bytes true).
+func (h *headOptions) count(bytes bool) func(string) error {
+	return func(v string) error {
+		var ok bool
+		if h.n, h.plus, h.minus, ok = countArg(v); !ok {
+			what := "lines"
+			if bytes {
+				what = "bytes"
+			}
+			return fmt.Errorf("invalid number of %s: '%s'", what, v)
+		}
+		h.bytes = bytes
+		return nil
+	}
+}
+
 func headTail(e *builtin.Env, isHead bool) int {
-	name := e.Name()
-	opts, files, err := builtin.Getopt(name, numericShorthand(e.Args[1:]), []builtin.Option{
-		{Short: 'n', Long: "lines", Arg: true}, {Short: 'c', Long: "bytes", Arg: true},
-		{Short: 'q', Long: "quiet"}, {Short: 'v', Long: "verbose"}, {Short: 'f', Long: "follow"},
-	})
+	h := headOptions{isHead: isHead, n: 10}
+	files, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 'n', Long: "lines", Value: h.count(false)}, {Short: 'c', Long: "bytes", Value: h.count(true)},
+		{Short: 'q', Long: "quiet", Flag: builtin.Set(&h.quiet)}, {Long: "silent", Flag: builtin.Set(&h.quiet)},
+		{Short: 'v', Long: "verbose", Flag: builtin.Set(&h.verbose)},
+	}, builtin.Refused("f/follow z/zero-terminated")...), numericShorthand(e.Args[1:]))
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	n, bytesMode, plus, minus, quiet, verbose := 10, false, false, false, false, false
-	for _, o := range opts {
-		switch o.Key {
-		case "lines", "bytes":
-			var ok bool
-			n, plus, minus, ok = countArg(o.Value)
-			if !ok {
-				what := "lines"
-				if o.Key == "bytes" {
-					what = "bytes"
-				}
-				fmt.Fprintf(e.Stderr, "%s: invalid number of %s: '%s'\n", name, what, o.Value)
-				return 1
-			}
-			bytesMode = o.Key == "bytes"
-		case "quiet":
-			quiet = true
-		case "verbose":
-			verbose = true
-		}
-	}
-	headers := verbose || len(files) > 1 && !quiet
-	if isHead && !minus && !headers && (len(files) == 0 || len(files) == 1 && files[0] == "-") {
-		// Stream: head stops reading once it has enough, so `yes | head -n 1` ends.
-		if bytesMode {
-			io.CopyN(e.Stdout, e.Lines(), int64(n))
-			return 0
-		}
-		r := e.Lines()
-		for i := 0; i < n; i++ {
-			line, err := r.ReadString('\n')
-			e.Stdout.Write([]byte(line))
-			if err != nil {
-				break
-			}
-		}
-		return 0
+	headers := h.verbose || len(files) > 1 && !h.quiet
+	if isHead && !h.minus && !headers && (len(files) == 0 || len(files) == 1 && files[0] == "-") {
+		return h.stream(e)
 	}
 	first := true
 	return inputs(e, files, func(fname string, data []byte) bool {
@@ -452,57 +430,67 @@ func headTail(e *builtin.Env, isHead bool) int {
 			fmt.Fprintf(e.Stdout, "==> %s <==\n", fname)
 		}
 		first = false
-		var out []byte
-		if bytesMode {
-			switch {
-			case isHead && minus:
-				out = data[:max(0, len(data)-n)]
-			case isHead:
-				out = data[:min(n, len(data))]
-			case plus:
-				out = data[min(max(n-1, 0), len(data)):]
-			default:
-				out = data[max(0, len(data)-n):]
-			}
-		} else {
-			ls := splitKeep(string(data))
-			var sel []string
-			switch {
-			case isHead && minus:
-				sel = ls[:max(0, len(ls)-n)]
-			case isHead:
-				sel = ls[:min(n, len(ls))]
-			case plus:
-				sel = ls[min(max(n-1, 0), len(ls)):]
-			default:
-				sel = ls[max(0, len(ls)-n):]
-			}
-			out = []byte(strings.Join(sel, ""))
-		}
-		_, err := e.Stdout.Write(out)
+		_, err := e.Stdout.Write(h.cut(data))
 		return err == nil
 	})
+}
+
+// stream is head on standard input: it stops reading once it has enough, so that
+// `yes | head -n 1` ends.
+func (h *headOptions) stream(e *builtin.Env) int {
+	if h.bytes {
+		io.CopyN(e.Stdout, e.Lines(), int64(h.n))
+		return 0
+	}
+	r := e.Lines()
+	for i := 0; i < h.n; i++ {
+		line, err := r.ReadString('\n')
+		e.Stdout.Write([]byte(line))
+		if err != nil {
+			break
+		}
+	}
+	return 0
+}
+
+// cut returns the part of data that head or tail prints.
+func (h *headOptions) cut(data []byte) []byte {
+	if h.bytes {
+		return pick(data, h.isHead, h.minus, h.plus, h.n)
+	}
+	return []byte(strings.Join(pick(splitKeep(string(data)), h.isHead, h.minus, h.plus, h.n), ""))
+}
+
+// pick selects head's first n (or all but the last n) and tail's last n (or from the nth on).
+func pick[T any](s []T, isHead, minus, plus bool, n int) []T {
+	switch {
+	case isHead && minus:
+		return s[:max(0, len(s)-n)]
+	case isHead:
+		return s[:min(n, len(s))]
+	case plus:
+		return s[min(max(n-1, 0), len(s)):]
+	}
+	return s[max(0, len(s)-n):]
 }
 
 func head(e *builtin.Env) int { return headTail(e, true) }
 func tail(e *builtin.Env) int { return headTail(e, false) }
 
+// wcOrder is the order in which wc prints its counts.
+var wcOrder = []string{"lines", "words", "chars", "bytes", "max-line-length"}
+
 func wc(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("wc", e.Args[1:], []builtin.Option{
-		{Short: 'l', Long: "lines"}, {Short: 'w', Long: "words"}, {Short: 'c', Long: "bytes"},
-		{Short: 'm', Long: "chars"}, {Short: 'L', Long: "max-line-length"},
-	})
+	show := map[string]bool{}
+	table := append(builtin.Flags("l/lines w/words m/chars c/bytes L/max-line-length", func(_ byte, k string) { show[k] = true }),
+		builtin.Refused("files0-from")...)
+	files, err := builtin.Parse(builtin.GNU, table, e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
-	}
-	show := map[string]bool{}
-	for _, o := range opts {
-		show[o.Key] = true
 	}
 	if len(show) == 0 {
 		show = map[string]bool{"lines": true, "words": true, "bytes": true}
 	}
-	order := []string{"lines", "words", "chars", "bytes", "max-line-length"}
 	type row struct {
 		counts map[string]int
 		name   string
@@ -510,21 +498,7 @@ func wc(e *builtin.Env) int {
 	var rows []row
 	total := map[string]int{}
 	status := inputs(e, files, func(fname string, data []byte) bool {
-		c := map[string]int{
-			"lines": bytes.Count(data, []byte("\n")),
-			"words": countWords(data),
-			"bytes": len(data),
-			"chars": utf8.RuneCount(data),
-		}
-		for rest := data; len(rest) > 0; {
-			line := rest
-			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-				line, rest = rest[:i], rest[i+1:]
-			} else {
-				rest = nil
-			}
-			c["max-line-length"] = max(c["max-line-length"], utf8.RuneCount(line))
-		}
+		c := wcCounts(data)
 		for k, v := range c {
 			if k == "max-line-length" {
 				total[k] = max(total[k], v)
@@ -553,19 +527,38 @@ func wc(e *builtin.Env) int {
 	var b strings.Builder
 	for _, r := range rows {
 		var parts []string
-		for _, k := range order {
+		for _, k := range wcOrder {
 			if show[k] {
 				parts = append(parts, fmt.Sprintf("%*d", width, r.counts[k]))
 			}
 		}
-		line := strings.Join(parts, " ")
 		if r.name != "" {
-			line += " " + r.name
+			parts = append(parts, r.name)
 		}
-		b.WriteString(line + "\n")
+		b.WriteString(strings.Join(parts, " ") + "\n")
 	}
 	e.Stdout.Write([]byte(b.String()))
 	return status
+}
+
+// wcCounts counts one input.
+func wcCounts(data []byte) map[string]int {
+	c := map[string]int{
+		"lines": bytes.Count(data, []byte("\n")),
+		"words": countWords(data),
+		"bytes": len(data),
+		"chars": utf8.RuneCount(data),
+	}
+	for rest := data; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		c["max-line-length"] = max(c["max-line-length"], utf8.RuneCount(line))
+	}
+	return c
 }
 
 // countWords counts what strings.Fields would return, without making the strings: wc on a
@@ -585,118 +578,20 @@ func countWords(b []byte) int {
 	return n
 }
 
-func sortCmd(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("sort", e.Args[1:], []builtin.Option{
-		{Short: 'r', Long: "reverse"}, {Short: 'n', Long: "numeric-sort"}, {Short: 'u', Long: "unique"},
-		{Short: 'f', Long: "ignore-case"}, {Short: 'k', Long: "key", Arg: true}, {Short: 't', Long: "field-separator", Arg: true},
-	})
-	if err != nil {
-		return e.Usage(err, 2)
-	}
-	var rev, num, uniqOnly, fold bool
-	key, sep := 0, ""
-	for _, o := range opts {
-		switch o.Key {
-		case "reverse":
-			rev = true
-		case "numeric-sort":
-			num = true
-		case "unique":
-			uniqOnly = true
-		case "ignore-case":
-			fold = true
-		case "key":
-			k, _, _ := strings.Cut(o.Value, ",")
-			k, _, _ = strings.Cut(k, ".")
-			key, _ = strconv.Atoi(strings.TrimRight(k, "bdfgiMhnRrV"))
-		case "field-separator":
-			sep = o.Value
-		}
-	}
-	var all []string
-	status := inputs(e, files, func(_ string, data []byte) bool {
-		all = append(all, lines(string(data))...)
-		return true
-	})
-	field := func(s string) string {
-		if key <= 0 {
-			return s
-		}
-		var fs []string
-		if sep == "" {
-			fs = strings.Fields(s)
-		} else {
-			fs = strings.Split(s, sep)
-		}
-		if key > len(fs) {
-			return ""
-		}
-		return strings.Join(fs[key-1:], " ")
-	}
-	cmp := func(a, b string) int {
-		a, b = field(a), field(b)
-		if num {
-			x, _ := strconv.ParseFloat(leadingNumber(a), 64)
-			y, _ := strconv.ParseFloat(leadingNumber(b), 64)
-			if x != y {
-				if x < y {
-					return -1
-				}
-				return 1
-			}
-			return 0
-		}
-		if fold {
-			a, b = strings.ToLower(a), strings.ToLower(b)
-		}
-		return strings.Compare(a, b)
-	}
-	slices.SortStableFunc(all, func(a, b string) int {
-		c := cmp(a, b)
-		if c == 0 && !uniqOnly {
-			c = strings.Compare(a, b)
-		}
-		if rev {
-			return -c
-		}
-		return c
-	})
-	var b strings.Builder
-	for i, l := range all {
-		if uniqOnly && i > 0 && cmp(all[i-1], l) == 0 {
-			continue
-		}
-		b.WriteString(l + "\n")
-	}
-	e.Stdout.Write([]byte(b.String()))
-	if status != 0 {
-		return 2
-	}
-	return 0
-}
-
-func leadingNumber(s string) string {
-	s = strings.TrimSpace(s)
-	end := 0
-	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == '.' || end == 0 && s[end] == '-') {
-		end++
-	}
-	return s[:end]
-}
-
 func uniq(e *builtin.Env) int {
-	opts, files, err := builtin.Getopt("uniq", e.Args[1:], []builtin.Option{
-		{Short: 'c', Long: "count"}, {Short: 'd', Long: "repeated"}, {Short: 'u', Long: "unique"}, {Short: 'i', Long: "ignore-case"},
-	})
+	f := map[string]bool{}
+	table := append(builtin.Flags("c/count d/repeated u/unique i/ignore-case", func(_ byte, k string) { f[k] = true }),
+		builtin.Refused("f/skip-fields s/skip-chars w/check-chars")...)
+	files, err := builtin.Parse(builtin.GNU, table, e.Args[1:])
 	if err != nil {
 		return e.Usage(err, 1)
 	}
-	f := map[string]bool{}
-	for _, o := range opts {
-		f[o.Key] = true
-	}
-	if len(files) > 1 {
-		files = files[:1] // the second operand names an output file; not supported
+	var output string
+	switch {
+	case len(files) > 2:
+		return e.UsageErrorf(1, "extra operand '%s'", files[2])
+	case len(files) == 2:
+		files, output = files[:1], files[1]
 	}
 	return inputs(e, files, func(_ string, data []byte) bool {
 		ls := lines(string(data))
@@ -715,6 +610,13 @@ func uniq(e *builtin.Env) int {
 				}
 			}
 			i = j
+		}
+		if output != "" {
+			if err := e.WriteFile(output, []byte(b.String()), 0o644); err != nil {
+				e.FileError(output, err)
+				return false
+			}
+			return true
 		}
 		_, err := e.Stdout.Write([]byte(b.String()))
 		return err == nil
@@ -766,22 +668,18 @@ func yes(e *builtin.Env) int {
 }
 
 func seq(e *builtin.Env) int {
-	args := e.Args[1:]
 	sep := "\n"
-	for len(args) > 1 && strings.HasPrefix(args[0], "-s") {
-		if args[0] == "-s" {
-			sep, args = args[1], args[2:]
-		} else {
-			sep, args = args[0][2:], args[1:]
-		}
+	args, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
+		{Short: 's', Long: "separator", Value: builtin.Str(&sep)},
+	}, builtin.Refused("f/format w/equal-width")...), negativeOperands(e.Args[1:]))
+	if err != nil {
+		return e.Usage(err, 1)
 	}
 	nums := make([]float64, len(args))
 	for i, a := range args {
 		v, err := strconv.ParseFloat(a, 64)
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "seq: invalid floating point argument: '%s'\n", a)
-			fmt.Fprintln(e.Stderr, "Try 'seq --help' for more information.")
-			return 1
+			return e.UsageErrorf(1, "invalid floating point argument: '%s'", a)
 		}
 		nums[i] = v
 	}
@@ -793,10 +691,10 @@ func seq(e *builtin.Env) int {
 		first, last = nums[0], nums[1]
 	case 3:
 		first, step, last = nums[0], nums[1], nums[2]
+	case 0:
+		return e.UsageErrorf(1, "missing operand")
 	default:
-		fmt.Fprintln(e.Stderr, "seq: missing operand")
-		fmt.Fprintln(e.Stderr, "Try 'seq --help' for more information.")
-		return 1
+		return e.UsageErrorf(1, "extra operand '%s'", args[3])
 	}
 	if step == 0 {
 		fmt.Fprintln(e.Stderr, "seq: invalid Zero increment value: '0'")

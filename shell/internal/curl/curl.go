@@ -8,6 +8,7 @@ package curl
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -122,7 +123,7 @@ func (c *Client) body(e *builtin.Env, o *opts) (data []byte, ctype string, warni
 		has = true
 		v := d.value
 		switch d.kind {
-		case dataAscii, dataBinary, dataJSON:
+		case dataASCII, dataBinary, dataJSON:
 			if strings.HasPrefix(v, "@") {
 				name := v[1:]
 				b, err := e.ReadFile(name)
@@ -130,7 +131,7 @@ func (c *Client) body(e *builtin.Env, o *opts) (data []byte, ctype string, warni
 					warnings = append(warnings, fmt.Sprintf("Warning: Couldn't read data from file \"%s\", this makes an empty POST.", name))
 					b = nil
 				}
-				if d.kind == dataAscii {
+				if d.kind == dataASCII {
 					b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
 				}
 				v = string(b)
@@ -212,30 +213,59 @@ func (c *Client) one(e *builtin.Env, o *opts, raw string, body []byte, ctype, ou
 	if o.maxTime > 0 && (!userWait || o.maxTime < wait) {
 		wait, userWait = o.maxTime, true
 	}
-
 	t := &transfer{url: u, method: method, reqBody: body}
-	start := time.Now()
-	vstart := c.now()
-	var err error
+	start, vstart := time.Now(), c.now()
+	code, err := c.follow(e, o, t, ctype, wait, outName)
+	if code >= 0 {
+		return code
+	}
+	virtual := c.now().Sub(vstart)
+	t.elapsed = time.Since(start) + virtual
+	if err != nil {
+		return c.transportError(e, o, t, outName, err, wait, userWait, virtual)
+	}
+	c.meter(e, o, outName, t, len(t.body))
+	if o.fail > 0 && t.code >= 400 {
+		t.errMsg = fmt.Sprintf("The requested URL returned error: %d", t.code)
+		if o.fail == 2 {
+			if code := c.deliver(e, o, t, outName); code != exitOK {
+				return code
+			}
+		}
+		return c.failTransfer(e, o, t, exitHTTPError)
+	}
+	if code := c.deliver(e, o, t, outName); code != exitOK {
+		return code
+	}
+	if o.verbose {
+		fmt.Fprintf(e.Stderr, "* Connection #0 to host %s left intact\n", u.Hostname())
+	}
+	c.writeOut(e, o, t, exitOK)
+	return exitOK
+}
+
+// follow makes the transfer's requests, following redirects with -L. It returns an exit code
+// (-1 when the transfer goes on to be reported) and the transport's error.
+func (c *Client) follow(e *builtin.Env, o *opts, t *transfer, ctype string, wait time.Duration, outName string) (int, error) {
 	for {
 		if e.Cancelled() { // an endless chain of redirects with --max-redirs -1
-			return 130
+			return 130, nil
 		}
-		err = c.roundTrip(e, o, t, ctype, wait)
+		err := c.roundTrip(e, o, t, ctype, wait)
 		if err != nil || !o.follow || t.resp == nil {
-			break
+			return -1, err
 		}
 		loc := t.resp.Header.Get("Location")
 		if t.code < 300 || t.code > 399 || loc == "" {
-			break
+			return -1, nil
 		}
 		if o.maxRedirs >= 0 && t.redirs >= o.maxRedirs {
 			c.meter(e, o, outName, t, 0)
-			return c.fail(e, o, exitRedirects, fmt.Sprintf("Maximum (%d) redirects followed", o.maxRedirs))
+			return c.fail(e, o, exitRedirects, fmt.Sprintf("Maximum (%d) redirects followed", o.maxRedirs)), nil
 		}
 		next, perr := t.url.Parse(loc)
 		if perr != nil {
-			break
+			return -1, nil
 		}
 		if o.verbose {
 			fmt.Fprintf(e.Stderr, "* Issue another request to this URL: '%s'\n", next)
@@ -247,65 +277,49 @@ func (c *Client) one(e *builtin.Env, o *opts, raw string, body []byte, ctype, ou
 			t.method, t.reqBody, ctype = "GET", nil, ""
 		}
 	}
-	virtual := c.now().Sub(vstart)
-	t.elapsed = time.Since(start) + virtual
-	host, port := u.Hostname(), portOf(u)
-	if err != nil {
-		c.meter(e, o, outName, t, 0)
-		code, msg := exitConnect, ""
-		var te *netsim.TimeoutError
-		switch netsim.Classify(err) {
-		case netsim.NoHost:
-			code, msg = exitNoHost, "Could not resolve host: "+host
-		case netsim.Refused:
-			// The time is virtual: the in-process network refuses at once, as a local port does.
-			msg = fmt.Sprintf("Failed to connect to %s port %s after %d ms: Couldn't connect to server", host, port, virtual.Milliseconds())
-		case netsim.Timeout:
-			waited := wait
-			if errors.As(err, &te) {
-				waited = te.Waited
-			}
-			reason := "Couldn't connect to server"
-			if userWait {
-				reason = "Timeout was reached"
-			}
-			code, msg = exitTimeout, fmt.Sprintf("Failed to connect to %s port %s after %d ms: %s", host, port, waited.Milliseconds()+1, reason)
-		case netsim.Cancelled:
-			return 130
-		default:
-			msg = fmt.Sprintf("Failed to connect to %s port %s after %d ms: %v", host, port, virtual.Milliseconds(), err)
+}
+
+// transportError reports a transfer that got no answer: curl's message and exit code for an
+// unknown host, a refused connection or a timeout.
+func (c *Client) transportError(e *builtin.Env, o *opts, t *transfer, outName string, err error, wait time.Duration, userWait bool, virtual time.Duration) int {
+	c.meter(e, o, outName, t, 0)
+	host, port := t.url.Hostname(), portOf(t.url)
+	code, msg := exitConnect, ""
+	var te *netsim.TimeoutError
+	switch netsim.Classify(err) {
+	case netsim.NoHost:
+		code, msg = exitNoHost, "Could not resolve host: "+host
+	case netsim.Refused:
+		// The time is virtual: the in-process network refuses at once, as a local port does.
+		msg = fmt.Sprintf("Failed to connect to %s port %s after %d ms: Couldn't connect to server", host, port, virtual.Milliseconds())
+	case netsim.Timeout:
+		waited := wait
+		if errors.As(err, &te) {
+			waited = te.Waited
 		}
-		if o.verbose {
-			fmt.Fprintf(e.Stderr, "* %s\n* Closing connection\n", msg)
+		reason := "Couldn't connect to server"
+		if userWait {
+			reason = "Timeout was reached"
 		}
-		t.errMsg = msg
-		status := c.fail(e, o, code, msg)
-		c.writeOut(e, o, t, code)
-		return status
+		code, msg = exitTimeout, fmt.Sprintf("Failed to connect to %s port %s after %d ms: %s", host, port, waited.Milliseconds()+1, reason)
+	case netsim.Cancelled:
+		return 130
+	default:
+		msg = fmt.Sprintf("Failed to connect to %s port %s after %d ms: %v", host, port, virtual.Milliseconds(), err)
 	}
-	c.meter(e, o, outName, t, len(t.body))
-	if o.fail > 0 && t.code >= 400 {
-		t.errMsg = fmt.Sprintf("The requested URL returned error: %d", t.code)
-		if o.fail == 2 {
-			if code := c.deliver(e, o, t, outName); code != exitOK {
-				return code
-			}
-		}
-		if o.verbose {
-			fmt.Fprintf(e.Stderr, "* %s\n* Closing connection\n", t.errMsg)
-		}
-		status := c.fail(e, o, exitHTTPError, t.errMsg)
-		c.writeOut(e, o, t, exitHTTPError)
-		return status
-	}
-	if code := c.deliver(e, o, t, outName); code != exitOK {
-		return code
-	}
+	t.errMsg = msg
+	return c.failTransfer(e, o, t, code)
+}
+
+// failTransfer ends a transfer that failed with code: -v's closing lines, curl's message and
+// the -w output.
+func (c *Client) failTransfer(e *builtin.Env, o *opts, t *transfer, code int) int {
 	if o.verbose {
-		fmt.Fprintf(e.Stderr, "* Connection #0 to host %s left intact\n", host)
+		fmt.Fprintf(e.Stderr, "* %s\n* Closing connection\n", t.errMsg)
 	}
-	c.writeOut(e, o, t, exitOK)
-	return exitOK
+	status := c.fail(e, o, code, t.errMsg)
+	c.writeOut(e, o, t, code)
+	return status
 }
 
 // deliver writes headers (with -i) and the body to standard output or the -o file.
@@ -332,7 +346,7 @@ func (c *Client) deliver(e *builtin.Env, o *opts, t *transfer, outName string) i
 	}
 	if outName != "" {
 		if err := e.WriteFile(outName, buf.Bytes(), 0o644); err != nil {
-			if !o.silent || o.showErr {
+			if !o.silent { // a warning: -S does not bring it back
 				fmt.Fprintf(e.Stderr, "Warning: Failed to open the file %s: %s\n", outName, builtin.Reason(err))
 			}
 			return c.fail(e, o, exitWrite, "Failure writing output to destination")
@@ -429,76 +443,72 @@ func parseURL(raw string) (*url.URL, int, string) {
 	return u, exitOK, ""
 }
 
+// header is one request header line as curl sends and shows it.
+type header struct{ k, v string }
+
+// requestHeaders are curl's default headers, then the user's: "Name:" removes one, "Name;"
+// sends it empty.
+func requestHeaders(o *opts, t *transfer, ctype string) []header {
+	hdrs := []header{{"Host", t.url.Host}, {"User-Agent", "curl/" + Version}, {"Accept", "*/*"}}
+	if o.userAgent != nil {
+		hdrs[1].v = *o.userAgent
+	}
+	if o.user != "" {
+		hdrs = append(hdrs, header{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(o.user))})
+	}
+	if o.referer != "" {
+		hdrs = append(hdrs, header{"Referer", o.referer})
+	}
+	if o.jsonBody {
+		hdrs = append(hdrs, header{"Accept", "application/json"})
+		hdrs = slices.DeleteFunc(hdrs, func(x header) bool { return x.k == "Accept" && x.v == "*/*" })
+	}
+	is := func(canon string) func(header) bool {
+		return func(x header) bool { return http.CanonicalHeaderKey(x.k) == canon }
+	}
+	for _, h := range o.headers {
+		name, val, ok := strings.Cut(h, ":")
+		empty := false
+		if !ok {
+			if name, empty = strings.CutSuffix(h, ";"); !empty {
+				continue
+			}
+		}
+		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+		canon := http.CanonicalHeaderKey(name)
+		if val == "" && !empty {
+			hdrs = slices.DeleteFunc(hdrs, is(canon))
+			continue
+		}
+		if i := slices.IndexFunc(hdrs, is(canon)); i >= 0 && (canon == "Host" || canon == "User-Agent" || canon == "Accept") {
+			hdrs[i] = header{name, val}
+			continue
+		}
+		hdrs = append(hdrs, header{name, val})
+	}
+	if t.reqBody != nil {
+		hdrs = append(hdrs, header{"Content-Length", strconv.Itoa(len(t.reqBody))})
+		if !slices.ContainsFunc(hdrs, is("Content-Type")) && ctype != "" {
+			hdrs = append(hdrs, header{"Content-Type", ctype})
+		}
+	}
+	return hdrs
+}
+
 // roundTrip sends one request of the transfer and fills in the response.
 func (c *Client) roundTrip(e *builtin.Env, o *opts, t *transfer, ctype string, wait time.Duration) error {
-	ctx := netsim.WithWait(e.Ctx, wait)
 	var rd io.Reader
 	if t.reqBody != nil {
 		rd = bytes.NewReader(t.reqBody)
 	}
-	req, err := http.NewRequestWithContext(ctx, t.method, t.url.String(), rd)
+	req, err := http.NewRequestWithContext(netsim.WithWait(e.Ctx, wait), t.method, t.url.String(), rd)
 	if err != nil {
 		return err
 	}
 	if t.reqBody != nil {
 		req.ContentLength = int64(len(t.reqBody))
 	}
-	// curl's default headers, then the user's: "Name:" removes one, "Name;" sends it empty.
-	type kv struct{ k, v string }
-	hdrs := []kv{{"Host", t.url.Host}, {"User-Agent", "curl/" + Version}, {"Accept", "*/*"}}
-	if o.userAgent != nil {
-		hdrs[1].v = *o.userAgent
-	}
-	if o.user != "" {
-		hdrs = append(hdrs, kv{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(o.user))})
-	}
-	if o.referer != "" {
-		hdrs = append(hdrs, kv{"Referer", o.referer})
-	}
-	if o.jsonBody {
-		hdrs = append(hdrs, kv{"Accept", "application/json"})
-		hdrs = slices.DeleteFunc(hdrs, func(x kv) bool { return x.k == "Accept" && x.v == "*/*" })
-	}
-	for _, h := range o.headers {
-		name, val, ok := strings.Cut(h, ":")
-		empty := false
-		if !ok {
-			if n, found := strings.CutSuffix(h, ";"); found {
-				name, empty = n, true
-			} else {
-				continue
-			}
-		}
-		name = strings.TrimSpace(name)
-		val = strings.TrimSpace(val)
-		canon := http.CanonicalHeaderKey(name)
-		if val == "" && !empty {
-			hdrs = slices.DeleteFunc(hdrs, func(x kv) bool { return http.CanonicalHeaderKey(x.k) == canon })
-			continue
-		}
-		replaced := false
-		for i := range hdrs {
-			if http.CanonicalHeaderKey(hdrs[i].k) == canon && (canon == "Host" || canon == "User-Agent" || canon == "Accept") {
-				hdrs[i] = kv{name, val}
-				replaced = true
-			}
-		}
-		if !replaced {
-			hdrs = append(hdrs, kv{name, val})
-		}
-	}
-	if t.reqBody != nil {
-		hdrs = append(hdrs, kv{"Content-Length", strconv.Itoa(len(t.reqBody))})
-		hasCT := false
-		for _, h := range hdrs {
-			if http.CanonicalHeaderKey(h.k) == "Content-Type" {
-				hasCT = true
-			}
-		}
-		if !hasCT && ctype != "" {
-			hdrs = append(hdrs, kv{"Content-Type", ctype})
-		}
-	}
+	hdrs := requestHeaders(o, t, ctype)
 	for _, h := range hdrs {
 		switch http.CanonicalHeaderKey(h.k) {
 		case "Host":
@@ -509,53 +519,19 @@ func (c *Client) roundTrip(e *builtin.Env, o *opts, t *transfer, ctype string, w
 		}
 	}
 	t.reqHdr = req.Header.Clone()
-
-	host, port := t.url.Hostname(), portOf(t.url)
 	addr := ""
 	if c.Addr != nil {
-		addr = c.Addr(host)
+		addr = c.Addr(t.url.Hostname())
 	}
 	if o.verbose {
-		if addr != "" {
-			fmt.Fprintf(e.Stderr, "*   Trying %s:%s...\n", addr, port)
-		} else {
-			fmt.Fprintf(e.Stderr, "*   Trying %s:%s...\n", host, port)
-		}
+		fmt.Fprintf(e.Stderr, "*   Trying %s:%s...\n", cmp.Or(addr, t.url.Hostname()), portOf(t.url))
 	}
 	resp, err := c.Transport.RoundTrip(req)
 	if err != nil {
 		return err
 	}
 	if o.verbose {
-		if addr != "" {
-			fmt.Fprintf(e.Stderr, "* Connected to %s (%s) port %s\n", host, addr, port)
-		} else {
-			fmt.Fprintf(e.Stderr, "* Connected to %s port %s\n", host, port)
-		}
-		if t.url.Scheme == "https" {
-			fmt.Fprintln(e.Stderr, "* ALPN: curl offers h2,http/1.1")
-			fmt.Fprintln(e.Stderr, "* SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384 / X25519 / RSASSA-PSS")
-			fmt.Fprintln(e.Stderr, "* ALPN: server accepted http/1.1")
-			fmt.Fprintln(e.Stderr, "* Server certificate:")
-			fmt.Fprintf(e.Stderr, "*  subject: CN=%s\n", host)
-			if o.insecure {
-				fmt.Fprintln(e.Stderr, "*  SSL certificate verify result: ok (0), continuing anyway.")
-			} else {
-				fmt.Fprintln(e.Stderr, "*  SSL certificate verify ok.")
-			}
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "> %s %s HTTP/1.1\r\n", t.method, t.url.RequestURI())
-		for _, h := range hdrs {
-			fmt.Fprintf(&b, "> %s: %s\r\n", h.k, h.v)
-		}
-		b.WriteString("> \r\n")
-		e.Stderr.Write([]byte(b.String()))
-		for _, l := range strings.SplitAfter(headerBlock(&transfer{resp: resp, code: resp.StatusCode}), "\r\n") {
-			if l != "" {
-				e.Stderr.Write([]byte("< " + l))
-			}
-		}
+		verboseExchange(e, o, t, addr, hdrs, resp)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -565,6 +541,40 @@ func (c *Client) roundTrip(e *builtin.Env, o *opts, t *transfer, ctype string, w
 	t.resp, t.body, t.code = resp, body, resp.StatusCode
 	t.headerSz = len(headerBlock(t))
 	return nil
+}
+
+// verboseExchange is -v's account of a connection, the request sent and the response headers.
+func verboseExchange(e *builtin.Env, o *opts, t *transfer, addr string, hdrs []header, resp *http.Response) {
+	host, port := t.url.Hostname(), portOf(t.url)
+	if addr != "" {
+		fmt.Fprintf(e.Stderr, "* Connected to %s (%s) port %s\n", host, addr, port)
+	} else {
+		fmt.Fprintf(e.Stderr, "* Connected to %s port %s\n", host, port)
+	}
+	if t.url.Scheme == "https" {
+		fmt.Fprintln(e.Stderr, "* ALPN: curl offers h2,http/1.1")
+		fmt.Fprintln(e.Stderr, "* SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384 / X25519 / RSASSA-PSS")
+		fmt.Fprintln(e.Stderr, "* ALPN: server accepted http/1.1")
+		fmt.Fprintln(e.Stderr, "* Server certificate:")
+		fmt.Fprintf(e.Stderr, "*  subject: CN=%s\n", host)
+		if o.insecure {
+			fmt.Fprintln(e.Stderr, "*  SSL certificate verify result: ok (0), continuing anyway.")
+		} else {
+			fmt.Fprintln(e.Stderr, "*  SSL certificate verify ok.")
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "> %s %s HTTP/1.1\r\n", t.method, t.url.RequestURI())
+	for _, h := range hdrs {
+		fmt.Fprintf(&b, "> %s: %s\r\n", h.k, h.v)
+	}
+	b.WriteString("> \r\n")
+	for _, l := range strings.SplitAfter(headerBlock(&transfer{resp: resp, code: resp.StatusCode}), "\r\n") {
+		if l != "" {
+			b.WriteString("< " + l)
+		}
+	}
+	e.Stderr.Write([]byte(b.String()))
 }
 
 const helpText = `Usage: curl [options...] <url>

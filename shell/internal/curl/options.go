@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
 )
 
 // opts is one curl command line, parsed.
@@ -44,7 +45,7 @@ type opts struct {
 type dataKind int
 
 const (
-	dataAscii     dataKind = iota // -d, --data: @file with CR/LF stripped
+	dataASCII     dataKind = iota // -d, --data: @file with CR/LF stripped
 	dataBinary                    // --data-binary: @file kept as is
 	dataRaw                       // --data-raw: no @
 	dataURLEncode                 // --data-urlencode
@@ -61,192 +62,106 @@ type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
-// longOpts maps curl's long options to whether they take a value.
-var longOpts = map[string]bool{
-	"request": true, "header": true, "data": true, "data-ascii": true, "data-raw": true,
-	"data-binary": true, "data-urlencode": true, "json": true, "get": false, "head": false,
-	"include": false, "verbose": false, "silent": false, "show-error": false, "fail": false,
-	"fail-with-body": false, "insecure": false, "cacert": true, "capath": true, "output": true,
-	"remote-name": false, "write-out": true, "connect-timeout": true, "max-time": true,
-	"location": false, "max-redirs": true, "user": true, "user-agent": true, "url": true,
-	"dump-header": true, "referer": true, "help": false, "version": false, "compressed": false,
-	"http1.1": false, "http2": false, "ipv4": false, "ipv6": false, "no-progress-meter": false,
-	"progress-bar": false, "retry": true, "retry-delay": true, "retry-max-time": true,
-	"noproxy": true, "location-trusted": false, "no-buffer": false, "globoff": false,
-	"no-keepalive": false, "tlsv1.2": false, "tlsv1.3": false, "fail-early": false,
-	"create-dirs": false, "path-as-is": false, "raw": false, "tcp-nodelay": false, "disable": false,
-	"cert": true, "key": true, "keepalive-time": true, "resolve": true, "stderr": true,
-	"trace-ascii": true, "ssl-no-revoke": false,
-}
-
-var shortToLong = map[byte]string{
-	'X': "request", 'H': "header", 'd': "data", 'G': "get", 'I': "head", 'i': "include",
-	'v': "verbose", 's': "silent", 'S': "show-error", 'f': "fail", 'k': "insecure",
-	'o': "output", 'O': "remote-name", 'w': "write-out", 'm': "max-time", 'L': "location",
-	'u': "user", 'A': "user-agent", 'D': "dump-header", 'e': "referer", 'h': "help",
-	'V': "version", '4': "ipv4", '6': "ipv6", 'N': "no-buffer", 'g': "globoff",
-	'#': "progress-bar", 'E': "cert", 'q': "disable",
-}
-
 // seconds parses the value of -m or --connect-timeout, a number of seconds that may have a
-// fraction. spelled is the option as typed, which curl names in its message. A value beyond
+// fraction. A value beyond
 // what a time.Duration holds (some 292 years) is clamped to it: converting it as is would
 // overflow to a negative duration, and the timeout would silently vanish.
-func seconds(spelled, v string) (time.Duration, error) {
+func seconds(v string) (time.Duration, error) {
 	f, err := strconv.ParseFloat(v, 64)
 	switch {
 	case errors.Is(err, strconv.ErrRange) || f > float64(math.MaxInt64)/1000: // LONG_MAX ms
-		return 0, usageError(fmt.Sprintf("option %s: too large number", spelled))
+		return 0, errors.New("too large number")
 	case err != nil || f < 0 || math.IsNaN(f):
-		return 0, usageError(fmt.Sprintf("option %s: expected a proper numerical parameter", spelled))
+		return 0, errors.New("expected a proper numerical parameter")
 	case f >= float64(math.MaxInt64)/float64(time.Second):
 		return math.MaxInt64, nil
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }
 
-func parse(args []string) (*opts, error) {
-	o := &opts{maxRedirs: 50}
-	set := func(name, val, spelled string) error {
-		switch name {
-		case "request":
-			o.method = val
-		case "header":
-			o.headers = append(o.headers, val)
-		case "data", "data-ascii":
-			o.data = append(o.data, dataArg{dataAscii, val})
-		case "data-raw":
-			o.data = append(o.data, dataArg{dataRaw, val})
-		case "data-binary":
-			o.data = append(o.data, dataArg{dataBinary, val})
-		case "data-urlencode":
-			o.data = append(o.data, dataArg{dataURLEncode, val})
-		case "json":
-			o.data = append(o.data, dataArg{dataJSON, val})
-			o.jsonBody = true
-		case "get":
-			o.get = true
-		case "head":
-			o.head = true
-		case "include":
-			o.include = true
-		case "verbose":
-			o.verbose = true
-		case "silent":
-			o.silent = true
-		case "no-progress-meter":
-			o.noMeter = true
-		case "show-error":
-			o.showErr = true
-		case "fail":
-			o.fail = 1
-		case "fail-with-body":
-			o.fail = 2
-		case "insecure":
-			o.insecure = true
-		case "cacert":
-			o.cacert = val
-		case "output":
-			o.output = append(o.output, val)
-		case "remote-name":
-			o.remoteName = true
-		case "write-out":
-			o.writeOut = val
-		case "connect-timeout":
-			d, err := seconds(spelled, val)
-			if err != nil {
-				return err
-			}
-			o.connTimeout = d
-		case "max-time":
-			d, err := seconds(spelled, val)
-			if err != nil {
-				return err
-			}
-			o.maxTime = d
-		case "location", "location-trusted":
-			o.follow = true
-		case "max-redirs":
+// table is curl's option table: adding a flag is one entry. Options curl has whose effect
+// the emulator has no use for are accepted and do nothing (ignored); options it does not
+// implement are refused with curl's own words for an option libcurl cannot do.
+func (o *opts) table() []builtin.Option {
+	data := func(kind dataKind) func(string) error {
+		return func(v string) error {
+			o.data = append(o.data, dataArg{kind, v})
+			o.jsonBody = o.jsonBody || kind == dataJSON
+			return nil
+		}
+	}
+	timeout := func(d *time.Duration) func(string) error {
+		return func(v string) (err error) { *d, err = seconds(v); return err }
+	}
+	t := []builtin.Option{
+		{Short: 'X', Long: "request", Value: builtin.Str(&o.method)},
+		{Short: 'H', Long: "header", Value: builtin.Add(&o.headers)},
+		{Short: 'd', Long: "data", Value: data(dataASCII)}, {Long: "data-ascii", Value: data(dataASCII)},
+		{Long: "data-raw", Value: data(dataRaw)}, {Long: "data-binary", Value: data(dataBinary)},
+		{Long: "data-urlencode", Value: data(dataURLEncode)}, {Long: "json", Value: data(dataJSON)},
+		{Short: 'G', Long: "get", Flag: builtin.Set(&o.get)}, {Short: 'I', Long: "head", Flag: builtin.Set(&o.head)},
+		{Short: 'i', Long: "include", Flag: builtin.Set(&o.include)}, {Short: 'v', Long: "verbose", Flag: builtin.Set(&o.verbose)},
+		{Short: 's', Long: "silent", Flag: builtin.Set(&o.silent)}, {Long: "no-progress-meter", Flag: builtin.Set(&o.noMeter)},
+		{Short: 'S', Long: "show-error", Flag: builtin.Set(&o.showErr)},
+		{Short: 'f', Long: "fail", Flag: func() { o.fail = 1 }}, {Long: "fail-with-body", Flag: func() { o.fail = 2 }},
+		{Short: 'k', Long: "insecure", Flag: builtin.Set(&o.insecure)}, {Long: "cacert", Value: builtin.Str(&o.cacert)},
+		{Short: 'o', Long: "output", Value: builtin.Add(&o.output)}, {Short: 'O', Long: "remote-name", Flag: builtin.Set(&o.remoteName)},
+		{Short: 'w', Long: "write-out", Value: builtin.Str(&o.writeOut)},
+		{Long: "connect-timeout", Value: timeout(&o.connTimeout)}, {Short: 'm', Long: "max-time", Value: timeout(&o.maxTime)},
+		{Short: 'L', Long: "location", Flag: builtin.Set(&o.follow)}, {Long: "location-trusted", Flag: builtin.Set(&o.follow)},
+		{Long: "max-redirs", Value: func(v string) error {
 			// -1 means no limit; below that curl refuses the number.
-			n, err := strconv.Atoi(val)
+			n, err := strconv.Atoi(v)
 			if err != nil || n < -1 {
-				return usageError(fmt.Sprintf("option %s: expected a proper numerical parameter", spelled))
+				return errors.New("expected a proper numerical parameter")
 			}
 			o.maxRedirs = n
-		case "user":
-			o.user = val
-		case "user-agent":
-			o.userAgent = &val
-		case "url":
-			o.urls = append(o.urls, val)
-		case "dump-header":
-			o.dumpHeader = val
-		case "referer":
-			o.referer = val
-		case "help":
-			o.help = true
-		case "version":
-			o.version = true
-		}
-		return nil
+			return nil
+		}},
+		{Short: 'u', Long: "user", Value: builtin.Str(&o.user)},
+		{Short: 'A', Long: "user-agent", Value: func(v string) error { o.userAgent = &v; return nil }},
+		{Long: "url", Value: builtin.Add(&o.urls)}, {Short: 'D', Long: "dump-header", Value: builtin.Str(&o.dumpHeader)},
+		{Short: 'e', Long: "referer", Value: builtin.Str(&o.referer)},
+		{Short: 'h', Long: "help", Flag: builtin.Set(&o.help)}, {Short: 'V', Long: "version", Flag: builtin.Set(&o.version)},
+		// Accepted and without effect here: the in-process network has no compression, proxy,
+		// IP version, keep-alive or TLS version to choose.
+		{Long: "capath", Value: builtin.IgnoreValue}, {Long: "noproxy", Value: builtin.IgnoreValue}, {Long: "keepalive-time", Value: builtin.IgnoreValue},
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case strings.HasPrefix(a, "--") && len(a) > 2:
-			name := a[2:]
-			// curl has no --name=value form: the whole word is the option's name.
-			val := ""
-			neg := false
-			if _, ok := longOpts[name]; !ok && strings.HasPrefix(name, "no-") {
-				if takes, ok2 := longOpts[name[3:]]; ok2 && !takes {
-					name, neg = name[3:], true
-				}
-			}
-			takes, ok := longOpts[name]
-			if !ok {
-				return nil, usageError(fmt.Sprintf("option %s: is unknown", a))
-			}
-			if takes {
-				if i+1 >= len(args) {
-					return nil, usageError(fmt.Sprintf("option %s: requires parameter", a))
-				}
-				i++
-				val = args[i]
-			}
-			if neg {
-				continue
-			}
-			if err := set(name, val, a); err != nil {
-				return nil, err
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			for j := 1; j < len(a); j++ {
-				name, ok := shortToLong[a[j]]
-				if !ok {
-					return nil, usageError(fmt.Sprintf("option -%c: is unknown", a[j]))
-				}
-				if longOpts[name] {
-					val := a[j+1:]
-					if val == "" {
-						if i+1 >= len(args) {
-							return nil, usageError(fmt.Sprintf("option -%c: requires parameter", a[j]))
-						}
-						i++
-						val = args[i]
-					}
-					if err := set(name, val, "-"+string(a[j])); err != nil {
-						return nil, err
-					}
-					break
-				}
-				if err := set(name, "", "-"+string(a[j])); err != nil {
-					return nil, err
-				}
-			}
-		default:
-			o.urls = append(o.urls, a)
-		}
+	t = append(t, builtin.Flags("compressed http1.1 http2 4/ipv4 6/ipv6 N/no-buffer g/globoff no-keepalive tlsv1.2 "+
+		"tlsv1.3 fail-early path-as-is raw tcp-nodelay ssl-no-revoke #/progress-bar q/disable", nil)...)
+	// Not implemented: refused rather than ignored, since each changes what curl does.
+	return append(t, builtin.Refused("retry retry-delay retry-max-time resolve stderr trace trace-ascii E/cert key "+
+		"F/form T/upload-file x/proxy b/cookie c/cookie-jar K/config r/range limit-rate create-dirs :/next Z/parallel unix-socket")...)
+}
+
+// usageMessage words a command line the table refused as curl does.
+func usageMessage(err error) error {
+	u, ok := err.(*builtin.UsageError)
+	if !ok {
+		return err
 	}
+	what := "is unknown" // also for --name=value, which curl reads as one name
+	switch u.Problem {
+	case builtin.Ambiguous:
+		what = "is ambiguous"
+	case builtin.NeedsValue:
+		what = "requires parameter"
+	case builtin.NotBoolean:
+		what = "used '--no-' for option that isn't a boolean"
+	case builtin.Unsupported:
+		what = "the installed libcurl version doesn't support this"
+	case builtin.Invalid:
+		what = u.Err.Error()
+	}
+	return usageError(fmt.Sprintf("option %s: %s", u.Word, what))
+}
+
+func parse(args []string) (*opts, error) {
+	o := &opts{maxRedirs: 50}
+	urls, err := builtin.Parse(builtin.Curl, o.table(), args)
+	if err != nil {
+		return nil, usageMessage(err)
+	}
+	o.urls = append(o.urls, urls...)
 	return o, nil
 }

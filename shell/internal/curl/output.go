@@ -81,75 +81,74 @@ func (c *Client) writeOut(e *builtin.Env, o *opts, t *transfer, exit int) {
 		}
 		f = string(b)
 	}
-	var w io.Writer = e.Stdout
-	var b strings.Builder
-	flush := func() {
-		w.Write([]byte(b.String()))
-		b.Reset()
-	}
+	x := &expander{w: e.Stdout}
 	for i := 0; i < len(f); i++ {
 		ch := f[i]
 		switch {
 		case ch == '\\' && i+1 < len(f):
 			i++
-			switch f[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			case '\\':
-				b.WriteByte('\\')
-			default:
-				b.WriteByte('\\')
-				b.WriteByte(f[i])
+			if j := strings.IndexByte("nrt\\", f[i]); j >= 0 {
+				x.b.WriteByte("\n\r\t\\"[j])
+			} else {
+				x.b.WriteString("\\" + string(f[i]))
 			}
-		case ch == '%' && strings.HasPrefix(f[i:], "%%"):
-			b.WriteByte('%')
+		case strings.HasPrefix(f[i:], "%%"):
+			x.b.WriteByte('%')
 			i++
-		case ch == '%' && strings.HasPrefix(f[i:], "%{"):
+		case strings.HasPrefix(f[i:], "%{"), strings.HasPrefix(f[i:], "%header{"):
 			end := strings.IndexByte(f[i:], '}')
 			if end < 0 {
-				b.WriteString(f[i:])
+				x.b.WriteString(f[i:])
 				i = len(f)
 				continue
 			}
 			name := f[i+2 : i+end]
+			if f[i+1] == 'h' {
+				x.header(t, f[i+8:i+end])
+			} else {
+				c.expand(e, x, t, name, exit)
+			}
 			i += end
-			switch name {
-			case "stdout":
-				flush()
-				w = e.Stdout
-			case "stderr":
-				flush()
-				w = e.Stderr
-			default:
-				v, ok := c.variable(t, name, exit)
-				if !ok {
-					flush()
-					fmt.Fprintf(e.Stderr, "curl: unknown --write-out variable: '%s'\n", name)
-					continue
-				}
-				b.WriteString(v)
-			}
-		case ch == '%' && strings.HasPrefix(f[i:], "%header{"):
-			end := strings.IndexByte(f[i:], '}')
-			if end < 0 {
-				b.WriteString(f[i:])
-				i = len(f)
-				continue
-			}
-			name := f[i+8 : i+end]
-			i += end
-			if t.resp != nil {
-				b.WriteString(strings.Join(t.resp.Header.Values(name), ", "))
-			}
 		default:
-			b.WriteByte(ch)
+			x.b.WriteByte(ch)
 		}
 	}
-	flush()
+	x.flush()
+}
+
+// expander collects -w's output for the stream it currently goes to.
+type expander struct {
+	w io.Writer
+	b strings.Builder
+}
+
+func (x *expander) flush() {
+	x.w.Write([]byte(x.b.String()))
+	x.b.Reset()
+}
+
+// header is %header{name}: the response header's values.
+func (x *expander) header(t *transfer, name string) {
+	if t.resp != nil {
+		x.b.WriteString(strings.Join(t.resp.Header.Values(name), ", "))
+	}
+}
+
+// expand is %{name}: a variable, or a switch of stream.
+func (c *Client) expand(e *builtin.Env, x *expander, t *transfer, name string, exit int) {
+	switch name {
+	case "stdout", "stderr":
+		x.flush()
+		x.w = map[string]io.Writer{"stdout": e.Stdout, "stderr": e.Stderr}[name]
+		return
+	}
+	v, ok := c.variable(t, name, exit)
+	if !ok {
+		x.flush()
+		fmt.Fprintf(e.Stderr, "curl: unknown --write-out variable: '%s'\n", name)
+		return
+	}
+	x.b.WriteString(v)
 }
 
 func (c *Client) variable(t *transfer, name string, exit int) (string, bool) {
@@ -219,8 +218,10 @@ func (c *Client) variable(t *transfer, name string, exit int) (string, bool) {
 		}
 		return "1.1", true
 	case "redirect_url":
-		if t.resp != nil && t.code >= 300 && t.code < 400 {
-			return t.resp.Header.Get("Location"), true
+		if t.resp != nil && t.code >= 300 && t.code < 400 && t.resp.Header.Get("Location") != "" {
+			if u, err := t.url.Parse(t.resp.Header.Get("Location")); err == nil {
+				return u.String(), true // resolved against the request's URL, as curl does
+			}
 		}
 		return "", true
 	}

@@ -7,6 +7,7 @@ package ibmcloud
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -145,7 +146,11 @@ func (s *session) iam(args []string) int {
 	if len(args) == 0 || args[0] != "oauth-tokens" {
 		return failed(s.e, "Only 'ibmcloud iam oauth-tokens' is available in this emulator.")
 	}
-	if hasFlag(args[1:], "--output") == "json" {
+	f, err := parseFlags(args[1:], []string{"output"}, nil)
+	if err != nil {
+		return failed(s.e, "Incorrect Usage: "+err.Error())
+	}
+	if strings.EqualFold(f.vals["output"], "json") {
 		b, _ := json.MarshalIndent(map[string]string{"iam_token": "Bearer " + s.token}, "", "    ")
 		fmt.Fprintf(s.e.Stdout, "%s\n", b)
 		return 0
@@ -154,38 +159,15 @@ func (s *session) iam(args []string) int {
 	return 0
 }
 
-func hasFlag(args []string, name string) string {
-	for i, a := range args {
-		if a == name && i+1 < len(args) {
-			return strings.ToLower(args[i+1])
-		}
-		if v, ok := strings.CutPrefix(a, name+"="); ok {
-			return strings.ToLower(v)
-		}
-	}
-	return ""
-}
-
 func (c *CLI) login(e *builtin.Env, args []string) int {
-	key, region := "", ""
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; a {
-		case "--apikey", "-apikey":
-			if i+1 < len(args) {
-				i++
-				key = args[i]
-			}
-		case "-r", "--region":
-			if i+1 < len(args) {
-				i++
-				region = args[i]
-			}
-		case "-a", "-c", "-g", "-u", "-p":
-			i++
-		case "--sso", "--vpc-cri", "--cr-token":
-			return failed(e, "Only 'ibmcloud login --apikey KEY' is available in this emulator.")
-		}
+	f, err := parseFlags(args, []string{"apikey", "r", "region", "a", "c", "g", "u", "p"}, []string{"sso", "vpc-cri", "cr-token", "no-region", "q", "quiet"})
+	if err != nil {
+		return failed(e, "Incorrect Usage: "+err.Error())
 	}
+	if f.set["sso"] || f.set["vpc-cri"] || f.set["cr-token"] || f.set["u"] || f.set["p"] {
+		return failed(e, "Only 'ibmcloud login --apikey KEY' is available in this emulator.")
+	}
+	key, region := f.vals["apikey"], cmp.Or(f.vals["region"], f.vals["r"])
 	fmt.Fprintln(e.Stdout, "API endpoint: https://cloud.ibm.com")
 	if key == "" {
 		if v := e.Getenv("IBMCLOUD_API_KEY"); v != "" {

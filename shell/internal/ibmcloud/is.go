@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imdsplay/imdsplay/shell/internal/builtin"
 )
 
 // flags parses an `ibmcloud is` command line: --name value, --name=value, boolean flags and
@@ -18,45 +20,50 @@ type flags struct {
 	set  map[string]bool
 }
 
+// parseFlags reads a command line whose flags with a value and boolean flags are named; the
+// table it builds follows the CLI's spelling (builtin.GoFlag: -name or --name, =value or the
+// next word) and its messages.
 func parseFlags(args []string, withValue, boolean []string) (*flags, error) {
 	f := &flags{vals: map[string]string{}, set: map[string]bool{}}
-	takes := map[string]bool{}
+	var table []builtin.Option
 	for _, n := range withValue {
-		takes[n] = true
+		table = append(table, builtin.Option{Long: n, Value: func(v string) error {
+			f.vals[n], f.set[n] = v, true
+			return nil
+		}})
 	}
-	isBool := map[string]bool{}
 	for _, n := range boolean {
-		isBool[n] = true
+		table = append(table, builtin.Option{Long: n, Flag: func() { f.set[n] = true }})
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			f.pos = append(f.pos, a)
-			continue
+	pos, err := builtin.Parse(builtin.GoFlag, table, args)
+	if u, ok := err.(*builtin.UsageError); ok {
+		name, _, _ := strings.Cut(strings.TrimLeft(u.Word, "-"), "=")
+		if u.Problem == builtin.NeedsValue {
+			return nil, fmt.Errorf("flag needs an argument: -%s", name)
 		}
-		name := strings.TrimLeft(a, "-")
-		val, hasVal := "", false
-		if j := strings.IndexByte(name, '='); j >= 0 {
-			name, val, hasVal = name[:j], name[j+1:], true
-		}
-		switch {
-		case takes[name]:
-			if !hasVal {
-				if i+1 >= len(args) {
-					return nil, fmt.Errorf("flag needs an argument: -%s", name)
-				}
-				i++
-				val = args[i]
-			}
-			f.vals[name] = val
-			f.set[name] = true
-		case isBool[name]:
-			f.set[name] = true
-		default:
-			return nil, fmt.Errorf("flag provided but not defined: -%s", name)
-		}
+		return nil, fmt.Errorf("flag provided but not defined: -%s", name)
 	}
+	f.pos = pos
 	return f, nil
+}
+
+// quiet reports -q or --quiet.
+func (f *flags) quiet() bool { return f.set["q"] || f.set["quiet"] }
+
+// json reports --output json.
+func (f *flags) json() bool { return strings.EqualFold(f.vals["output"], "json") }
+
+// one reads the flags of a command that takes one argument (what it is, for the message); a nil
+// result comes with the exit status of the refusal.
+func (s *session) one(cmd string, args []string, what string, withValue, boolean []string) (*flags, int) {
+	f, err := parseFlags(args, withValue, boolean)
+	if err == nil && len(f.pos) != 1 {
+		err = fmt.Errorf("the command requires %s", what)
+	}
+	if err != nil {
+		return nil, s.usage(cmd, err)
+	}
+	return f, 0
 }
 
 func (s *session) usage(cmd string, err error) int {
@@ -234,27 +241,7 @@ func instanceFields(in *instance, fips map[string]string) []field {
 		field{label: "Resource group", table: [][]string{{"ID", "Name"}, {dash(in.ResourceGroup.ID), dash(in.ResourceGroup.Name)}}},
 		field{label: "Created", value: cliTime(in.CreatedAt)},
 	)
-	if len(in.Attachments) > 0 {
-		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "VNI", "Reserved IP"}}
-		for _, a := range in.Attachments {
-			kind := "Secondary"
-			if in.PrimaryAttachment != nil && in.PrimaryAttachment.ID == a.ID {
-				kind = "Primary"
-			}
-			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), dash(fips[a.PrimaryIP.Address]), dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
-		}
-		fs = append(fs, field{label: "Network Attachments", table: t})
-	} else if len(in.Interfaces) > 0 {
-		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "Security Groups", "Allow source IP spoofing", "Reserved IP"}}
-		for _, a := range in.Interfaces {
-			kind := "Secondary"
-			if in.PrimaryInterface != nil && in.PrimaryInterface.ID == a.ID {
-				kind = "Primary"
-			}
-			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), dash(fips[a.PrimaryIP.Address]), "-", "false", dash(a.PrimaryIP.Address)})
-		}
-		fs = append(fs, field{label: "Network Interfaces", table: t})
-	}
+	fs = append(fs, networkFields(in, fips)...)
 	if b := in.BootVolume; b != nil {
 		vid, vname := "-", "PROVISIONING"
 		if b.Volume != nil {
@@ -276,6 +263,33 @@ func instanceFields(in *instance, fips map[string]string) []field {
 		field{label: "Reservation", value: res},
 		field{label: "Health State", value: in.HealthState},
 	)
+	return fs
+}
+
+// networkFields are the instance's network attachments, or its older network interfaces.
+func networkFields(in *instance, fips map[string]string) []field {
+	var fs []field
+	if len(in.Attachments) > 0 {
+		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "VNI", "Reserved IP"}}
+		for _, a := range in.Attachments {
+			kind := "Secondary"
+			if in.PrimaryAttachment != nil && in.PrimaryAttachment.ID == a.ID {
+				kind = "Primary"
+			}
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), dash(fips[a.PrimaryIP.Address]), dash(a.VNI.ID), dash(a.PrimaryIP.Address)})
+		}
+		fs = append(fs, field{label: "Network Attachments", table: t})
+	} else if len(in.Interfaces) > 0 {
+		t := [][]string{{"Interface", "Name", "ID", "Subnet", "Subnet ID", "Floating IP", "Security Groups", "Allow source IP spoofing", "Reserved IP"}}
+		for _, a := range in.Interfaces {
+			kind := "Secondary"
+			if in.PrimaryInterface != nil && in.PrimaryInterface.ID == a.ID {
+				kind = "Primary"
+			}
+			t = append(t, []string{kind, a.Name, a.ID, dash(a.Subnet.Name), dash(a.Subnet.ID), dash(fips[a.PrimaryIP.Address]), "-", "false", dash(a.PrimaryIP.Address)})
+		}
+		fs = append(fs, field{label: "Network Interfaces", table: t})
+	}
 	return fs
 }
 
@@ -306,14 +320,19 @@ func (s *session) findInstance(nameOrID string, out *json.RawMessage) bool {
 // show prints an instance (or its JSON with --output json), with its floating IPs by primary
 // address.
 func (s *session) show(raw json.RawMessage, jsonOut bool, fips map[string]string) int {
+	return showDetail(s, raw, jsonOut, func(in *instance) []field { return instanceFields(in, fips) })
+}
+
+// showDetail prints an API object's detail view (or its JSON with --output json).
+func showDetail[T any](s *session, raw json.RawMessage, jsonOut bool, fields func(*T) []field) int {
 	if jsonOut {
 		return s.printJSON(raw)
 	}
-	var in instance
-	if err := json.Unmarshal(raw, &in); err != nil {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return failed(s.e, "Unexpected response: "+err.Error())
 	}
-	printDetail(s.e.Stdout, instanceFields(&in, fips))
+	printDetail(s.e.Stdout, fields(&v))
 	return 0
 }
 
@@ -339,15 +358,12 @@ var common = []string{"q", "quiet"}
 func (s *session) is(cmd string, args []string) int {
 	switch cmd {
 	case "instance", "in":
-		f, err := parseFlags(args, []string{"output"}, common)
-		if err != nil {
-			return s.usage(cmd, err)
+		f, code := s.one(cmd, args, "an INSTANCE argument (name or ID)", []string{"output"}, common)
+		if f == nil {
+			return code
 		}
-		if len(f.pos) != 1 {
-			return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument (name or ID)"))
-		}
-		jsonOut := strings.EqualFold(f.vals["output"], "json")
-		s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Getting instance %s", f.pos[0])
+		jsonOut := f.json()
+		s.say(f.quiet() || jsonOut, "Getting instance %s", f.pos[0])
 		var raw json.RawMessage
 		if !s.findInstance(f.pos[0], &raw) {
 			return 1
@@ -358,47 +374,7 @@ func (s *session) is(cmd string, args []string) int {
 		}
 		return s.show(raw, jsonOut, fips)
 	case "instances", "ins":
-		f, err := parseFlags(args, []string{"output", "resource-group-id", "resource-group-name", "vpc"}, append([]string{"all-resource-groups"}, common...))
-		if err != nil {
-			return s.usage(cmd, err)
-		}
-		jsonOut := strings.EqualFold(f.vals["output"], "json")
-		if !(f.set["q"] || f.set["quiet"] || jsonOut) {
-			fmt.Fprintf(s.e.Stdout, "Listing instances in all resource groups and region %s %s...\n", s.reg, s.who())
-		}
-		var list struct {
-			Instances []json.RawMessage `json:"instances"`
-		}
-		if !s.call("GET", "/instances", url.Values{"limit": {"100"}}, nil, &list) {
-			return 1
-		}
-		if jsonOut {
-			b, _ := json.Marshal(list.Instances)
-			return s.printJSON(b)
-		}
-		rows := [][]string{{"ID", "Name", "Status", "Reserved IP", "Floating IP", "Profile", "Image", "VPC", "Zone", "Confidential Compute Mode", "Enable Secure Boot", "Resource group", "Reservation Name", "Cluster Network ID", "Cluster Network Name", "Cluster Network Attachments"}}
-		for _, raw := range list.Instances {
-			var in instance
-			json.Unmarshal(raw, &in)
-			ip := "-"
-			if in.PrimaryInterface != nil && in.PrimaryInterface.PrimaryIP.Address != "" {
-				ip = in.PrimaryInterface.PrimaryIP.Address
-			} else if len(in.Attachments) > 0 {
-				ip = dash(in.Attachments[0].PrimaryIP.Address)
-			}
-			img := "-"
-			if in.Image != nil {
-				img = dash(in.Image.Name)
-			}
-			rows = append(rows, []string{in.ID, in.Name, in.Status, ip, dash(s.floatingIPs(in.ID)[ip]), in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
-				dash(in.ConfidentialComputeMode), boolStr(in.EnableSecureBoot), dash(in.ResourceGroup.Name), "-", "-", "-", "-"})
-		}
-		if len(rows) == 1 {
-			fmt.Fprintln(s.e.Stdout, "No instances were found.")
-			return 0
-		}
-		printTable(s.e.Stdout, rows)
-		return 0
+		return s.instances(cmd, args)
 	case "instance-update", "inu":
 		return s.update(cmd, args)
 	case "instance-create", "inc":
@@ -417,6 +393,62 @@ func (s *session) is(cmd string, args []string) int {
 	fmt.Fprintln(s.e.Stdout, "FAILED")
 	fmt.Fprintf(s.e.Stderr, "'%s' is not a registered command. Check your command or enter 'ibmcloud is' to see the commands available in this emulator.\n", cmd)
 	return 1
+}
+
+// listing is the start of a list command: its flags, the "Listing …" line, and the API's list
+// of what, printed as JSON with --output json. done is an exit status when the command is
+// over, -1 when the caller goes on to print the table.
+func (s *session) listing(cmd string, args []string, what, path string, query url.Values, withValue []string, boolean ...string) ([]json.RawMessage, int) {
+	f, err := parseFlags(args, withValue, append(boolean, common...))
+	if err != nil {
+		return nil, s.usage(cmd, err)
+	}
+	if !f.quiet() && !f.json() {
+		fmt.Fprintf(s.e.Stdout, "Listing %s in all resource groups and region %s %s...\n", what, s.reg, s.who())
+	}
+	var page map[string]json.RawMessage // the list and the paging fields beside it
+	if !s.call("GET", path, query, nil, &page) {
+		return nil, 1
+	}
+	var list []json.RawMessage
+	json.Unmarshal(page[map[string]string{"instances": "instances", "instance templates": "templates"}[what]], &list)
+	if f.json() {
+		b, _ := json.Marshal(list)
+		return nil, s.printJSON(b)
+	}
+	return list, -1
+}
+
+// instances lists the instances as a table (or their JSON with --output json).
+func (s *session) instances(cmd string, args []string) int {
+	raws, done := s.listing(cmd, args, "instances", "/instances", url.Values{"limit": {"100"}},
+		[]string{"output", "resource-group-id", "resource-group-name", "vpc"}, "all-resource-groups")
+	if done >= 0 {
+		return done
+	}
+	rows := [][]string{{"ID", "Name", "Status", "Reserved IP", "Floating IP", "Profile", "Image", "VPC", "Zone", "Confidential Compute Mode", "Enable Secure Boot", "Resource group", "Reservation Name", "Cluster Network ID", "Cluster Network Name", "Cluster Network Attachments"}}
+	for _, raw := range raws {
+		var in instance
+		json.Unmarshal(raw, &in)
+		ip := "-"
+		if in.PrimaryInterface != nil && in.PrimaryInterface.PrimaryIP.Address != "" {
+			ip = in.PrimaryInterface.PrimaryIP.Address
+		} else if len(in.Attachments) > 0 {
+			ip = dash(in.Attachments[0].PrimaryIP.Address)
+		}
+		img := "-"
+		if in.Image != nil {
+			img = dash(in.Image.Name)
+		}
+		rows = append(rows, []string{in.ID, in.Name, in.Status, ip, dash(s.floatingIPs(in.ID)[ip]), in.Profile.Name, img, dash(in.VPC.Name), in.Zone.Name,
+			dash(in.ConfidentialComputeMode), boolStr(in.EnableSecureBoot), dash(in.ResourceGroup.Name), "-", "-", "-", "-"})
+	}
+	if len(rows) == 1 {
+		fmt.Fprintln(s.e.Stdout, "No instances were found.")
+		return 0
+	}
+	printTable(s.e.Stdout, rows)
+	return 0
 }
 
 // metadataFlags turns the --metadata-service* flags into the API's metadata_service object.
@@ -448,12 +480,9 @@ func metadataFlags(f *flags) (map[string]any, error) {
 var metadataFlagNames = []string{"metadata-service", "metadata-service-protocol", "metadata-service-response-hop-limit"}
 
 func (s *session) update(cmd string, args []string) int {
-	f, err := parseFlags(args, append([]string{"name", "output", "profile"}, metadataFlagNames...), append([]string{"force", "f"}, common...))
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	if len(f.pos) != 1 {
-		return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument"))
+	f, code := s.one(cmd, args, "an INSTANCE argument", append([]string{"name", "output", "profile"}, metadataFlagNames...), append([]string{"force", "f"}, common...))
+	if f == nil {
+		return code
 	}
 	patch := map[string]any{}
 	ms, err := metadataFlags(f)
@@ -469,8 +498,8 @@ func (s *session) update(cmd string, args []string) int {
 	if v, ok := f.vals["profile"]; ok {
 		patch["profile"] = map[string]string{"name": v}
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Updating instance %s", f.pos[0])
+	jsonOut := f.json()
+	s.say(f.quiet() || jsonOut, "Updating instance %s", f.pos[0])
 	var cur json.RawMessage
 	if !s.findInstance(f.pos[0], &cur) {
 		return 1
@@ -529,8 +558,8 @@ func (s *session) createFrom(cmd string, args []string, nameArg, what, path stri
 	if err := s.common(f, proto); err != nil {
 		return nil, false, s.usage(cmd, err)
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating %s %s", what, name)
+	jsonOut := f.json()
+	s.say(f.quiet() || jsonOut, "Creating %s %s", what, name)
 	var raw json.RawMessage
 	if !s.call("POST", path, nil, proto, &raw) {
 		return nil, false, 1
@@ -628,12 +657,12 @@ func (s *session) createFromTemplate(cmd string, args []string) int {
 	if err := s.common(f, proto); err != nil {
 		return s.usage(cmd, err)
 	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
+	jsonOut := f.json()
 	label := f.vals["name"]
 	if label == "" {
 		label = "from template " + tmpl
 	}
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Creating instance %s", label)
+	s.say(f.quiet() || jsonOut, "Creating instance %s", label)
 	var raw json.RawMessage
 	if !s.call("POST", "/instances", nil, proto, &raw) {
 		return 1
@@ -642,12 +671,9 @@ func (s *session) createFromTemplate(cmd string, args []string) int {
 }
 
 func (s *session) action(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output"}, append([]string{"force", "f", "no-wait"}, common...))
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	if len(f.pos) != 1 {
-		return s.usage(cmd, fmt.Errorf("the command requires an INSTANCE argument"))
+	f, code := s.one(cmd, args, "an INSTANCE argument", []string{"output"}, append([]string{"force", "f", "no-wait"}, common...))
+	if f == nil {
+		return code
 	}
 	kind := strings.TrimPrefix(strings.TrimPrefix(cmd, "instance-"), "ins-")
 	if kind == "restart" {
@@ -669,7 +695,7 @@ func (s *session) action(cmd string, args []string) int {
 	var in instance
 	json.Unmarshal(cur, &in)
 	verb := map[string]string{"start": "Starting", "stop": "Stopping", "reboot": "Rebooting"}[kind]
-	s.say(f.set["q"] || f.set["quiet"], "%s instance %s", verb, f.pos[0])
+	s.say(f.quiet(), "%s instance %s", verb, f.pos[0])
 	body := map[string]any{"type": kind}
 	if f.set["force"] || f.set["f"] {
 		body["force"] = true
@@ -685,7 +711,7 @@ func (s *session) action(cmd string, args []string) int {
 	if !s.call("POST", "/instances/"+url.PathEscape(in.ID)+"/actions", nil, body, &raw) {
 		return 1
 	}
-	if strings.EqualFold(f.vals["output"], "json") {
+	if f.json() {
 		return s.printJSON(raw)
 	}
 	json.Unmarshal(raw, &act)
@@ -719,26 +745,12 @@ type template struct {
 }
 
 func (s *session) templates(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output", "resource-group-id"}, common)
-	if err != nil {
-		return s.usage(cmd, err)
-	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	if !(f.set["q"] || f.set["quiet"] || jsonOut) {
-		fmt.Fprintf(s.e.Stdout, "Listing instance templates in all resource groups and region %s %s...\n", s.reg, s.who())
-	}
-	var list struct {
-		Templates []json.RawMessage `json:"templates"`
-	}
-	if !s.call("GET", "/instance/templates", nil, nil, &list) {
-		return 1
-	}
-	if jsonOut {
-		b, _ := json.Marshal(list.Templates)
-		return s.printJSON(b)
+	raws, done := s.listing(cmd, args, "instance templates", "/instance/templates", nil, []string{"output", "resource-group-id"})
+	if done >= 0 {
+		return done
 	}
 	rows := [][]string{{"ID", "Name", "Profile", "Zone", "Metadata service", "Resource group", "Created"}}
-	for _, raw := range list.Templates {
+	for _, raw := range raws {
 		var t template
 		json.Unmarshal(raw, &t)
 		rows = append(rows, []string{t.ID, t.Name, t.Profile.Name, t.Zone.Name, boolStr(t.MetadataService.Enabled), dash(t.ResourceGroup.Name), cliTime(t.CreatedAt)})
@@ -788,27 +800,16 @@ func templateFields(t *template) []field {
 }
 
 func (s *session) showTemplate(raw json.RawMessage, jsonOut bool) int {
-	if jsonOut {
-		return s.printJSON(raw)
-	}
-	var t template
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return failed(s.e, "Unexpected response: "+err.Error())
-	}
-	printDetail(s.e.Stdout, templateFields(&t))
-	return 0
+	return showDetail(s, raw, jsonOut, templateFields)
 }
 
 func (s *session) template(cmd string, args []string) int {
-	f, err := parseFlags(args, []string{"output"}, common)
-	if err != nil {
-		return s.usage(cmd, err)
+	f, code := s.one(cmd, args, "a TEMPLATE argument", []string{"output"}, common)
+	if f == nil {
+		return code
 	}
-	if len(f.pos) != 1 {
-		return s.usage(cmd, fmt.Errorf("the command requires a TEMPLATE argument"))
-	}
-	jsonOut := strings.EqualFold(f.vals["output"], "json")
-	s.say(f.set["q"] || f.set["quiet"] || jsonOut, "Getting instance template %s", f.pos[0])
+	jsonOut := f.json()
+	s.say(f.quiet() || jsonOut, "Getting instance template %s", f.pos[0])
 	var raw json.RawMessage
 	id := f.pos[0]
 	if !idLike.MatchString(id) {

@@ -62,7 +62,7 @@ func (in *inputs) open() error {
 		data, err := in.e.ReadFile(f)
 		if err != nil {
 			// jq reports the file and carries on with the others, exiting 2 at the end.
-			fmt.Fprintf(in.e.Stderr, "jq: error: Could not open %s: %s\n", f, builtin.Reason(err))
+			fmt.Fprintf(in.e.Stderr, "jq: error: Could not open file %s: %s\n", f, builtin.Reason(err))
 			in.err = statusError{"", 2}
 			return in.open()
 		}

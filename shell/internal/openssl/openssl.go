@@ -10,10 +10,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,11 +57,13 @@ func (t *Tool) Run(e *builtin.Env) int {
 		return t.verify(e, args)
 	case "rand":
 		return t.rand(e, args)
+	case "base64":
+		return base64Cmd(e, args)
 	case "version":
 		fmt.Fprintln(e.Stdout, VersionText)
 		return 0
 	case "help", "-help", "--help":
-		fmt.Fprintln(e.Stdout, "Standard commands (in this emulator)\ngenrsa            pkey              rand              req\nrsa               verify            version           x509")
+		fmt.Fprintln(e.Stdout, "Standard commands (in this emulator)\nbase64            genrsa            pkey              rand\nreq               rsa               verify            version\nx509")
 		return 0
 	}
 	fmt.Fprintf(e.Stderr, "Invalid command '%s'; type \"help\" for a list.\n", sub)
@@ -102,36 +107,65 @@ func progress(e *builtin.Env, k *rsa.PrivateKey) {
 	}
 }
 
-// args is a tiny OpenSSL-style option reader: single-dash names, values in the next word.
-type args struct {
-	prog string
-	list []string
-	i    int
-	err  error
+// unknownWords is how each command words an option it does not know: req takes any digest
+// name as an option, rsa, pkey and genrsa any cipher name.
+var unknownWords = map[string]string{
+	"req": "Unknown option or message digest: %s", "x509": "Unknown option or message digest: %s",
+	"rsa": "Unknown cipher: %s", "pkey": "Unknown cipher: %s", "genrsa": "Unknown cipher: %s",
 }
 
-func (a *args) next() (string, bool) {
-	if a.i >= len(a.list) {
-		return "", false
+// parse reads a command's options in OpenSSL's syntax (builtin.OpenSSL) and returns the
+// operands; a refused command line is reported as OpenSSL's option parser does, and ok is false.
+func parse(e *builtin.Env, prog string, table []builtin.Option, list []string) ([]string, bool) {
+	rest, err := builtin.Parse(builtin.OpenSSL, table, list)
+	u, isUsage := err.(*builtin.UsageError)
+	if err == nil || !isUsage {
+		return rest, err == nil
 	}
-	s := a.list[a.i]
-	a.i++
-	return s, true
-}
-
-func (a *args) value(flag string) string {
-	if a.i >= len(a.list) {
-		a.err = fmt.Errorf("%s: Option -%s needs a value", a.prog, strings.TrimLeft(flag, "-"))
-		return ""
+	name, _, _ := strings.Cut(strings.TrimLeft(u.Word, "-"), "=")
+	var msg string
+	switch u.Problem {
+	case builtin.NeedsValue:
+		msg = fmt.Sprintf("Option -%s needs a value", name)
+	case builtin.NoValue:
+		msg = fmt.Sprintf("Option -%s does not take a value", name)
+	case builtin.Invalid:
+		msg = u.Err.Error()
+	case builtin.Unsupported:
+		msg = fmt.Sprintf("Option -%s is not supported in this emulator", name)
+	default:
+		msg = "Unknown option: -" + name
+		if w, ok := unknownWords[prog]; ok {
+			msg = fmt.Sprintf(w, name)
+		}
 	}
-	s := a.list[a.i]
-	a.i++
-	return s
+	fmt.Fprintf(e.Stderr, "%s: %s\n%s: Use -help for summary.\n", prog, msg, prog)
+	return nil, false
 }
 
-func unknown(e *builtin.Env, prog, flag string) int {
-	fmt.Fprintf(e.Stderr, "%s: Unknown option: %s\n%s: Use -help for summary.\n", prog, flag, prog)
-	return 1
+// number is the setter of a numeric option.
+func number(n *int) func(string) error {
+	return func(v string) error {
+		x, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("Can't parse \"%s\" as a number", v)
+		}
+		*n = x
+		return nil
+	}
+}
+
+// writeOutput writes a command's output to -out or standard output and returns status.
+func writeOutput(e *builtin.Env, prog, out, data string, perm fs.FileMode, status int) int {
+	if out == "" {
+		e.Stdout.Write([]byte(data))
+		return status
+	}
+	if err := e.WriteFile(out, []byte(data), perm); err != nil {
+		fmt.Fprintf(e.Stderr, "%s: Can't open \"%s\" for writing, %s\n", prog, out, builtin.Reason(err))
+		return 1
+	}
+	return status
 }
 
 func readPEMFile(e *builtin.Env, name string) ([]byte, error) {
@@ -178,34 +212,25 @@ func keyPEM(k *rsa.PrivateKey) []byte {
 }
 
 func (t *Tool) genrsa(e *builtin.Env, list []string) int {
-	a := &args{prog: "genrsa", list: list}
 	out, bits := "", 2048
-	for {
-		s, ok := a.next()
-		if !ok {
-			break
-		}
-		switch s {
-		case "-out":
-			out = a.value(s)
-		case "-f4", "-F4", "-3", "-traditional", "-quiet":
-		case "-aes128", "-aes256", "-des3", "-aes192":
-			fmt.Fprintln(e.Stderr, "genrsa: writing encrypted keys is not supported in this emulator; omit the cipher option")
-			return 1
-		default:
-			if strings.HasPrefix(s, "-") {
-				return unknown(e, "genrsa", s)
-			}
-			// 16384 is OpenSSL's largest modulus, and req's bound here: a key source cannot
-			// abandon a key it is generating, so a huge size would burn CPU long after the
-			// run's time limit.
-			if _, err := fmt.Sscan(s, &bits); err != nil || bits < 512 || bits > 16384 {
-				fmt.Fprintf(e.Stderr, "genrsa: Invalid number \"%s\" for option numbits\n", s)
-				return 1
-			}
-		}
-		if a.err != nil {
-			fmt.Fprintln(e.Stderr, a.err)
+	rest, ok := parse(e, "genrsa", append([]builtin.Option{
+		{Long: "out", Value: builtin.Str(&out)},
+		{Long: "f4", Flag: builtin.Ignore}, {Long: "F4", Flag: builtin.Ignore}, {Long: "3", Flag: builtin.Ignore},
+		{Long: "traditional", Flag: builtin.Ignore}, {Long: "quiet", Flag: builtin.Ignore},
+	}, builtin.Refused("aes128 aes192 aes256 des3 passout")...), list)
+	if !ok {
+		return 1
+	}
+	switch {
+	case len(rest) > 1:
+		fmt.Fprintln(e.Stderr, "genrsa: Use -help for summary.")
+		return 1
+	case len(rest) == 1:
+		// 16384 is OpenSSL's largest modulus, and req's bound here: a key source cannot
+		// abandon a key it is generating, so a huge size would burn CPU long after the
+		// run's time limit.
+		if _, err := fmt.Sscan(rest[0], &bits); err != nil || bits < 512 || bits > 16384 {
+			fmt.Fprintf(e.Stderr, "genrsa: Invalid number \"%s\" for option numbits\n", rest[0])
 			return 1
 		}
 	}
@@ -215,45 +240,18 @@ func (t *Tool) genrsa(e *builtin.Env, list []string) int {
 		return 1
 	}
 	progress(e, k)
-	if out == "" {
-		e.Stdout.Write(keyPEM(k))
-		return 0
-	}
-	if err := e.WriteFile(out, keyPEM(k), 0o600); err != nil {
-		fmt.Fprintf(e.Stderr, "genrsa: Can't open \"%s\" for writing, %s\n", out, builtin.Reason(err))
-		return 1
-	}
-	return 0
+	return writeOutput(e, "genrsa", out, string(keyPEM(k)), 0o600, 0)
 }
 
 func (t *Tool) rsa(e *builtin.Env, prog string, list []string) int {
-	a := &args{prog: prog, list: list}
-	in, out, pubout, noout, text, check := "", "", false, false, false, false
-	for {
-		s, ok := a.next()
-		if !ok {
-			break
-		}
-		switch s {
-		case "-in":
-			in = a.value(s)
-		case "-out":
-			out = a.value(s)
-		case "-pubout":
-			pubout = true
-		case "-noout":
-			noout = true
-		case "-text":
-			text = true
-		case "-check":
-			check = true
-		default:
-			return unknown(e, prog, s)
-		}
-		if a.err != nil {
-			fmt.Fprintln(e.Stderr, a.err)
-			return 1
-		}
+	var in, out string
+	var pubout, noout, text, check bool
+	if _, ok := parse(e, prog, append([]builtin.Option{
+		{Long: "in", Value: builtin.Str(&in)}, {Long: "out", Value: builtin.Str(&out)},
+		{Long: "pubout", Flag: builtin.Set(&pubout)}, {Long: "noout", Flag: builtin.Set(&noout)},
+		{Long: "text", Flag: builtin.Set(&text)}, {Long: "check", Flag: builtin.Set(&check)},
+	}, builtin.Refused("inform outform passin pubin")...), list); !ok {
+		return 1
 	}
 	k, err := loadKey(e, in)
 	if err != nil {
@@ -266,10 +264,8 @@ func (t *Tool) rsa(e *builtin.Env, prog string, list []string) int {
 		b.WriteString("modulus:\n" + hexBlock(append([]byte{0}, k.N.Bytes()...), 15, "    ", false))
 		fmt.Fprintf(&b, "publicExponent: %d (0x%x)\n", k.E, k.E)
 	}
-	if check {
-		if k.Validate() == nil {
-			b.WriteString("RSA key ok\n")
-		}
+	if check && k.Validate() == nil {
+		b.WriteString("RSA key ok\n")
 	}
 	if !noout {
 		if prog == "rsa" {
@@ -282,15 +278,7 @@ func (t *Tool) rsa(e *builtin.Env, prog string, list []string) int {
 			b.Write(keyPEM(k))
 		}
 	}
-	if out != "" {
-		if err := e.WriteFile(out, []byte(b.String()), 0o600); err != nil {
-			fmt.Fprintf(e.Stderr, "%s: Can't open \"%s\" for writing, %s\n", prog, out, builtin.Reason(err))
-			return 1
-		}
-		return 0
-	}
-	e.Stdout.Write([]byte(b.String()))
-	return 0
+	return writeOutput(e, prog, out, b.String(), 0o600, 0)
 }
 
 func orStdin(name string) string {
@@ -301,43 +289,73 @@ func orStdin(name string) string {
 }
 
 func (t *Tool) rand(e *builtin.Env, list []string) int {
-	mode, out, n := "", "", -1
-	a := &args{prog: "rand", list: list}
-	for {
-		s, ok := a.next()
-		if !ok {
-			break
-		}
-		switch s {
-		case "-hex", "-base64":
-			mode = s
-		case "-out":
-			out = a.value(s)
-		default:
-			if _, err := fmt.Sscan(s, &n); err != nil || strings.HasPrefix(s, "-") {
-				return unknown(e, "rand", s)
-			}
-		}
+	mode, out := "", ""
+	rest, ok := parse(e, "rand", []builtin.Option{
+		{Long: "hex", Flag: func() { mode = "hex" }}, {Long: "base64", Flag: func() { mode = "base64" }},
+		{Long: "out", Value: builtin.Str(&out)},
+	}, list)
+	if !ok {
+		return 1
 	}
-	if n < 0 {
-		fmt.Fprintln(e.Stderr, "rand: Missing number of bytes\nrand: Use -help for summary.")
+	n := 0
+	switch {
+	case len(rest) == 0:
+		return 0 // OpenSSL 3.0 prints nothing and succeeds
+	case len(rest) > 1:
+		fmt.Fprintln(e.Stderr, "rand: Use -help for summary.")
+		return 1
+	}
+	if err := number(&n)(rest[0]); err != nil {
+		fmt.Fprintf(e.Stderr, "rand: %v\nrand: Use -help for summary.\n", err)
+		return 1
+	}
+	if n <= 0 {
+		fmt.Fprintln(e.Stderr, "rand: Use -help for summary.")
 		return 1
 	}
 	buf := make([]byte, min(n, 1<<20))
 	io.ReadFull(t.random(), buf)
-	var res []byte
+	res := string(buf)
 	switch mode {
-	case "-hex":
-		res = []byte(fmt.Sprintf("%x\n", buf))
-	case "-base64":
-		res = []byte(wrap64(buf))
-	default:
-		res = buf
+	case "hex":
+		res = fmt.Sprintf("%x\n", buf)
+	case "base64":
+		res = wrap64(buf)
 	}
-	if out != "" {
-		e.WriteFile(out, res, 0o644)
-		return 0
+	return writeOutput(e, "rand", out, res, 0o644, 0)
+}
+
+// base64Cmd is `openssl base64`: 64-column lines (one line with -A); decoding ignores
+// whitespace and, like OpenSSL's decoder, prints nothing for input that is not base64.
+func base64Cmd(e *builtin.Env, list []string) int {
+	var in, out string
+	var decode, oneLine bool
+	if _, ok := parse(e, "base64", []builtin.Option{
+		{Long: "in", Value: builtin.Str(&in)}, {Long: "out", Value: builtin.Str(&out)},
+		{Long: "d", Flag: builtin.Set(&decode)}, {Long: "e", Flag: func() { decode = false }},
+		{Long: "A", Flag: builtin.Set(&oneLine)},
+	}, list); !ok {
+		return 1
 	}
-	e.Stdout.Write(res)
-	return 0
+	data, err := readPEMFile(e, in)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "base64: Can't open \"%s\" for reading, %s\n", in, builtin.Reason(err))
+		return 1
+	}
+	if !decode {
+		s := ""
+		if len(data) > 0 {
+			s = wrap64(data)
+			if oneLine {
+				s = strings.ReplaceAll(s, "\n", "") // and no final newline either
+			}
+		}
+		return writeOutput(e, "base64", out, s, 0o644, 0)
+	}
+	clean := strings.Join(strings.Fields(string(data)), "")
+	dec, err := base64.StdEncoding.DecodeString(clean)
+	if err != nil {
+		dec = nil
+	}
+	return writeOutput(e, "base64", out, string(dec), 0o644, 0)
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,9 +40,10 @@ func parseCerts(data []byte) ([]*x509.Certificate, error) {
 func fingerprint(raw []byte, sha string) string {
 	var sum []byte
 	name := "SHA1"
-	if sha == "-sha256" {
+	if sha == "sha256" {
+		// The default digest is named SHA1; one named with -sha256 keeps its option's spelling.
 		s := sha256.Sum256(raw)
-		sum, name = s[:], "SHA256"
+		sum, name = s[:], "sha256"
 	} else {
 		s := sha1.Sum(raw)
 		sum = s[:]
@@ -55,187 +55,127 @@ func fingerprint(raw []byte, sha string) string {
 	return name + " Fingerprint=" + strings.Join(parts, ":")
 }
 
-func (t *Tool) x509(e *builtin.Env, list []string) int {
-	a := &args{prog: "x509", list: list}
-	in, out := "", ""
-	noout, text, fp := false, false, false
-	sha := "-sha1"
-	checkend := int64(-1)
-	var prints []string
-	for {
-		s, ok := a.next()
-		if !ok {
-			break
-		}
-		switch s {
-		case "-in":
-			in = a.value(s)
-		case "-out":
-			out = a.value(s)
-		case "-noout":
-			noout = true
-		case "-text":
-			text = true
-		case "-subject", "-issuer", "-dates", "-startdate", "-enddate", "-serial", "-pubkey", "-ext", "-email":
-			if s == "-ext" {
-				a.value(s)
-				continue
-			}
-			prints = append(prints, s)
-		case "-fingerprint":
-			fp = true
-			prints = append(prints, s)
-		case "-sha1", "-sha256":
-			sha = s
-		case "-checkend":
-			v := a.value(s)
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				fmt.Fprintf(e.Stderr, "x509: Invalid number \"%s\" for option -checkend\n", v)
-				return 1
-			}
-			checkend = n
-		case "-inform", "-outform", "-nameopt", "-certopt":
-			a.value(s)
-		default:
-			return unknown(e, "x509", s)
-		}
-		if a.err != nil {
-			fmt.Fprintln(e.Stderr, a.err)
-			return 1
-		}
+// x509Options is one `openssl x509` command line.
+type x509Options struct {
+	in, out, sha string
+	noout, text  bool
+	checkend     int
+	prints       []string // -subject, -issuer … in command-line order
+}
+
+func (x *x509Options) table() []builtin.Option {
+	t := append([]builtin.Option{
+		{Long: "in", Value: builtin.Str(&x.in)}, {Long: "out", Value: builtin.Str(&x.out)},
+		{Long: "noout", Flag: builtin.Set(&x.noout)}, {Long: "text", Flag: builtin.Set(&x.text)},
+		{Long: "sha1", Flag: func() { x.sha = "sha1" }}, {Long: "sha256", Flag: func() { x.sha = "sha256" }},
+		{Long: "checkend", Value: number(&x.checkend)},
+	}, builtin.Refused("ext inform outform nameopt certopt")...)
+	for _, p := range []string{"subject", "issuer", "dates", "startdate", "enddate", "serial", "pubkey", "email", "fingerprint"} {
+		t = append(t, builtin.Option{Long: p, Flag: func() { x.prints = append(x.prints, p) }})
 	}
-	_ = fp
-	data, err := readPEMFile(e, in)
+	return t
+}
+
+func (t *Tool) x509(e *builtin.Env, list []string) int {
+	x := x509Options{sha: "sha1", checkend: -1}
+	if rest, ok := parse(e, "x509", x.table(), list); !ok || len(rest) > 0 {
+		if ok {
+			fmt.Fprintln(e.Stderr, "x509: Use -help for summary.")
+		}
+		return 1
+	}
+	data, err := readPEMFile(e, x.in)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "Could not open file or uri for loading certificate from %s: %s\n", in, builtin.Reason(err))
+		fmt.Fprintf(e.Stderr, "Could not open file or uri for loading certificate from %s\nUnable to load certificate\n", x.in)
 		return 1
 	}
 	certs, err := parseCerts(data)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "Could not read certificate from %s\nUnable to load certificate\n", orStdin(in))
+		fmt.Fprintf(e.Stderr, "Could not read certificate from %s\nUnable to load certificate\n", orStdin(x.in))
 		return 1
 	}
 	c := certs[0]
 	var b strings.Builder
-	for _, p := range prints {
-		switch p {
-		case "-subject":
-			fmt.Fprintf(&b, "subject=%s\n", oneline(c.RawSubject))
-		case "-issuer":
-			fmt.Fprintf(&b, "issuer=%s\n", oneline(c.RawIssuer))
-		case "-dates":
-			fmt.Fprintf(&b, "notBefore=%s\nnotAfter=%s\n", asn1Time(c.NotBefore), asn1Time(c.NotAfter))
-		case "-startdate":
-			fmt.Fprintf(&b, "notBefore=%s\n", asn1Time(c.NotBefore))
-		case "-enddate":
-			fmt.Fprintf(&b, "notAfter=%s\n", asn1Time(c.NotAfter))
-		case "-serial":
-			fmt.Fprintf(&b, "serial=%X\n", c.SerialNumber)
-		case "-fingerprint":
-			fmt.Fprintf(&b, "%s\n", fingerprint(c.Raw, sha))
-		case "-email":
-			for _, m := range c.EmailAddresses {
-				b.WriteString(m + "\n")
-			}
-		case "-pubkey":
-			der, _ := x509.MarshalPKIXPublicKey(c.PublicKey)
-			b.Write(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-		}
+	for _, p := range x.prints {
+		b.WriteString(x.field(c, p))
 	}
-	if text {
+	if x.text {
 		b.WriteString(certText(c))
 	}
 	status := 0
-	if checkend >= 0 {
-		if t.now().Add(time.Duration(checkend) * time.Second).After(c.NotAfter) {
+	if x.checkend >= 0 {
+		if t.now().Add(time.Duration(x.checkend) * time.Second).After(c.NotAfter) {
 			b.WriteString("Certificate will expire\n")
 			status = 1
 		} else {
 			b.WriteString("Certificate will not expire\n")
 		}
 	}
-	if !noout && checkend < 0 {
+	if !x.noout && x.checkend < 0 {
 		b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
 	}
-	if out != "" {
-		if err := e.WriteFile(out, []byte(b.String()), 0o644); err != nil {
-			fmt.Fprintf(e.Stderr, "x509: Can't open \"%s\" for writing, %s\n", out, builtin.Reason(err))
-			return 1
+	return writeOutput(e, "x509", x.out, b.String(), 0o644, status)
+}
+
+// field is what one of -subject, -issuer, -dates … prints.
+func (x *x509Options) field(c *x509.Certificate, p string) string {
+	switch p {
+	case "subject":
+		return fmt.Sprintf("subject=%s\n", oneline(c.RawSubject))
+	case "issuer":
+		return fmt.Sprintf("issuer=%s\n", oneline(c.RawIssuer))
+	case "dates":
+		return fmt.Sprintf("notBefore=%s\nnotAfter=%s\n", asn1Time(c.NotBefore), asn1Time(c.NotAfter))
+	case "startdate":
+		return fmt.Sprintf("notBefore=%s\n", asn1Time(c.NotBefore))
+	case "enddate":
+		return fmt.Sprintf("notAfter=%s\n", asn1Time(c.NotAfter))
+	case "serial":
+		return fmt.Sprintf("serial=%X\n", c.SerialNumber)
+	case "fingerprint":
+		return fingerprint(c.Raw, x.sha) + "\n"
+	case "email":
+		var b strings.Builder
+		for _, m := range c.EmailAddresses {
+			b.WriteString(m + "\n")
 		}
-		return status
+		return b.String()
 	}
-	e.Stdout.Write([]byte(b.String()))
-	return status
+	der, _ := x509.MarshalPKIXPublicKey(c.PublicKey) // -pubkey
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
 // verify checks certificates against -CAfile (or the system store) with -untrusted
 // intermediates at the virtual time, reporting failures with OpenSSL's error numbers.
 func (t *Tool) verify(e *builtin.Env, list []string) int {
-	a := &args{prog: "verify", list: list}
-	var caFiles, untrusted, files []string
-	noCAFile, showChain := false, false
-	for {
-		s, ok := a.next()
-		if !ok {
-			break
-		}
-		switch s {
-		case "-CAfile", "-trusted":
-			caFiles = append(caFiles, a.value(s))
-		case "-untrusted":
-			untrusted = append(untrusted, a.value(s))
-		case "-no-CAfile", "-no-CApath", "-no-CAstore":
-			noCAFile = true
-		case "-show_chain":
-			showChain = true
-		case "-purpose", "-CApath", "-verify_hostname", "-verify_email", "-attime", "-nameopt":
-			a.value(s)
-		case "-verbose", "-x509_strict", "-partial_chain", "-check_ss_sig":
-		default:
-			if strings.HasPrefix(s, "-") && s != "-" {
-				return unknown(e, "verify", s)
-			}
-			files = append(files, s)
-		}
-		if a.err != nil {
-			fmt.Fprintln(e.Stderr, a.err)
-			return 1
-		}
+	var caFiles, untrusted []string
+	var noCAFile, showChain bool
+	files, ok := parse(e, "verify", append([]builtin.Option{
+		{Long: "CAfile", Value: builtin.Add(&caFiles)}, {Long: "trusted", Value: builtin.Add(&caFiles)},
+		{Long: "untrusted", Value: builtin.Add(&untrusted)},
+		{Long: "no-CAfile", Flag: builtin.Set(&noCAFile)}, {Long: "no-CApath", Flag: builtin.Set(&noCAFile)},
+		{Long: "no-CAstore", Flag: builtin.Set(&noCAFile)}, {Long: "show_chain", Flag: builtin.Set(&showChain)},
+		{Long: "verbose", Flag: builtin.Ignore}, {Long: "x509_strict", Flag: builtin.Ignore},
+	}, builtin.Refused("purpose CApath verify_hostname verify_email attime nameopt partial_chain check_ss_sig")...), list)
+	if !ok {
+		return 1
 	}
 	roots := x509.NewCertPool()
 	if t.Roots != nil && !noCAFile && len(caFiles) == 0 {
 		roots = t.Roots.Clone()
 	}
-	load := func(name string, pool *x509.CertPool) bool {
-		data, err := e.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "Error loading file %s\n", name)
-			return false
-		}
-		certs, err := parseCerts(data)
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "Error loading file %s\n", name)
-			return false
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-		return true
-	}
-	for _, f := range caFiles {
-		if !load(f, roots) {
-			return 2
-		}
-	}
 	inter := x509.NewCertPool()
 	var interCerts []*x509.Certificate
-	for _, f := range untrusted {
-		if !load(f, inter) {
+	for _, f := range caFiles {
+		if _, ok := loadPool(e, f, roots); !ok {
 			return 2
 		}
-		data, _ := e.ReadFile(f)
-		cs, _ := parseCerts(data)
+	}
+	for _, f := range untrusted {
+		cs, ok := loadPool(e, f, inter)
+		if !ok {
+			return 2
+		}
 		interCerts = append(interCerts, cs...)
 	}
 	if len(files) == 0 {
@@ -243,46 +183,69 @@ func (t *Tool) verify(e *builtin.Env, list []string) int {
 	}
 	status := 0
 	for _, f := range files {
-		label := f
-		if f == "" || f == "-" {
-			label, f = "stdin", ""
-		}
-		data, err := readPEMFile(e, f)
-		var certs []*x509.Certificate
-		if err == nil {
-			certs, err = parseCerts(data)
-		}
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "Could not read certificate from %s\nUnable to load certificate file\n", label)
+		if !t.verifyOne(e, f, roots, inter, interCerts, showChain) {
 			status = 2
-			continue
 		}
-		leaf := certs[0]
-		chains, err := leaf.Verify(x509.VerifyOptions{
-			Roots: roots, Intermediates: inter, CurrentTime: t.now(),
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-		})
-		if err == nil {
-			fmt.Fprintf(e.Stdout, "%s: OK\n", label)
-			if showChain && len(chains) > 0 {
-				fmt.Fprintln(e.Stdout, "Chain:")
-				for i, c := range chains[0] {
-					extra := ""
-					if i > 0 && i == len(chains[0])-1 {
-						extra = " (self-signed)"
-					}
-					fmt.Fprintf(e.Stdout, "depth=%d: %s%s\n", i, oneline(c.RawSubject), extra)
-				}
-			}
-			continue
-		}
-		status = 2
+	}
+	return status
+}
+
+// loadPool adds the certificates of a file to pool and returns them.
+func loadPool(e *builtin.Env, name string, pool *x509.CertPool) ([]*x509.Certificate, bool) {
+	data, err := e.ReadFile(name)
+	var certs []*x509.Certificate
+	if err == nil {
+		certs, err = parseCerts(data)
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "Error loading file %s\n", name)
+		return nil, false
+	}
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return certs, true
+}
+
+// verifyOne verifies the certificate in one file and reports the outcome as openssl does.
+func (t *Tool) verifyOne(e *builtin.Env, f string, roots, inter *x509.CertPool, interCerts []*x509.Certificate, showChain bool) bool {
+	label := f
+	if f == "" || f == "-" {
+		label, f = "stdin", ""
+	}
+	data, err := readPEMFile(e, f)
+	var certs []*x509.Certificate
+	if err == nil {
+		certs, err = parseCerts(data)
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "Could not read certificate from %s\nUnable to load certificate file\n", label)
+		return false
+	}
+	leaf := certs[0]
+	chains, err := leaf.Verify(x509.VerifyOptions{
+		Roots: roots, Intermediates: inter, CurrentTime: t.now(),
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	if err != nil {
 		failing, depth, code, reason := explain(leaf, interCerts, roots, t.now(), err)
 		fmt.Fprintln(e.Stderr, oneline(failing.RawSubject))
 		fmt.Fprintf(e.Stderr, "error %d at %d depth lookup: %s\n", code, depth, reason)
 		fmt.Fprintf(e.Stderr, "error %s: verification failed\n", label)
+		return false
 	}
-	return status
+	fmt.Fprintf(e.Stdout, "%s: OK\n", label)
+	if showChain && len(chains) > 0 {
+		fmt.Fprintln(e.Stdout, "Chain:")
+		for i, c := range chains[0] {
+			extra := ""
+			if i > 0 && i == len(chains[0])-1 {
+				extra = " (self-signed)"
+			}
+			fmt.Fprintf(e.Stdout, "depth=%d: %s%s\n", i, oneline(c.RawSubject), extra)
+		}
+	}
+	return true
 }
 
 // explain maps a crypto/x509 verification error onto OpenSSL's X509_V_ERR numbers, naming the
