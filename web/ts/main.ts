@@ -1,7 +1,8 @@
 // The playground's runtime, bundled by the site generator (esbuild) into /assets/main.HASH.js
 // and loaded with defer on every page. The page is complete without it; this makes its command
-// blocks live: it loads the Go engine (wasm/), shows a progress line while it loads, and sets
-// <html data-imds-ready="true"> when the engine is ready.
+// blocks live: it starts the Go engine (wasm/) in its worker, shows a progress line while it
+// loads, and sets <html data-imds-ready="true"> when the engine is ready. globalThis.imds is the
+// engine's API on the page (client.ts), for embeds on the page, tests and the console.
 //
 // Ready means restored: the saved world and variables (memory.ts) and a shared link's blocks
 // and scenario (share.ts) are in place before the first queued Run goes. The panel (panel.ts)
@@ -10,7 +11,8 @@
 import type { ImdsAPI, State } from "./api";
 import { RequestHistory } from "./history";
 import { initLiveBlocks, type LiveBlock } from "./liveblock";
-import { generateKeys, loadEngine, mark, type Progress } from "./loader";
+import { mark } from "./client";
+import { loadEngine, type Progress } from "./loader";
 import { Memory } from "./memory";
 import { initPanel, panelStatus } from "./panel";
 import { openLink, share, sharedFragment } from "./share";
@@ -95,11 +97,10 @@ function wire(api: ImdsAPI, slug: string, blocks: LiveBlock[], memory: Memory, s
   if (dirty) void memory.saveSession(api);
 }
 
-/** Starts everything; keys first, because their generation overlaps the download. */
+/** Starts everything; the engine first, because its loading is what the page waits for. */
 function boot(): void {
-  const keys = generateKeys();
   const progress = progressLine();
-  const engine: Promise<ImdsAPI> = loadEngine(keys, progress);
+  const engine: Promise<ImdsAPI> = loadEngine(progress);
   const slug = pageSlug();
   const memory = new Memory(slug);
   const fragment = sharedFragment();
@@ -129,14 +130,12 @@ function boot(): void {
       } catch (err) {
         console.warn(`imdsplay: restoring the saved state failed: ${err instanceof Error ? err.message : String(err)}`);
       }
+      globalThis.imds = api;
       ready.resolve(api);
       mark("imds-ready");
       document.documentElement.dataset["imdsReady"] = "true";
       progress("ready", "Emulator ready: edit any command and run it.");
-      // The panel reads the engine with synchronous calls, and right after start Go holds the
-      // page's one thread for its warm-up steps (wasm/warm.go): a call made now waits for one.
-      // So the page is ready first, and the panel is wired in a task of its own.
-      setTimeout(() => wire(api, slug, blocks, memory, status, ran), 0);
+      wire(api, slug, blocks, memory, status, ran);
     })
     .catch((err: unknown) => {
       ready.reject(err);
