@@ -9,7 +9,8 @@
 //
 // Stopping a run asks Go to cancel it; the shell reaches a checkpoint within some 50 ms even in
 // a busy loop (shell.Limits), so a command normally ends at once with exit 130. One that does
-// not give the worker back within STOP_GRACE_MS is ended with the worker: a new worker starts
+// not give the worker back within STOP_GRACE_MS (the worker says when Go took the cancel) is
+// ended with the worker: a new worker starts
 // from the compiled module and the keys the first one had, restores the snapshot of the world
 // and variables the old one pushed after its latest change, and gets every other call and run
 // that was waiting, in order. So no block waits behind a stopped one.
@@ -33,8 +34,14 @@ import type {
 } from "./api";
 import type { BootTimes, FromWorker, ToWorker, WasmFetch } from "./protocol";
 
-/** How long a stopped run may take to end by itself before the worker is restarted. */
-export const STOP_GRACE_MS = 300;
+/**
+ * How long a stopped run's worker may take to take the cancel before it is restarted. Go takes
+ * it when it hands the thread back, every 50 ms in a busy shell loop; on two busy cores that was
+ * seen to take up to 200 ms. A run that took it ends at its next checkpoint; STOP_END_MS bounds
+ * that wait too.
+ */
+export const STOP_GRACE_MS = 500;
+export const STOP_END_MS = 3000;
 
 /** What the engine needs to start. */
 export interface EngineOptions {
@@ -101,6 +108,8 @@ interface Pending {
   session?: string;
   sent?: number;
   stopping?: boolean;
+  /** The timer that restarts the worker if a stopped run does not end. */
+  deadline?: ReturnType<typeof setTimeout>;
   place?: RunResult["place"];
 }
 
@@ -221,10 +230,16 @@ export class EngineClient implements ImdsAPI {
       case "snapshot":
         this.snap = { seq: m.seq, value: m.snap };
         return;
+      case "cancelling": {
+        const p = this.pending.get(m.id);
+        if (p?.stopping) this.restartUnlessEnded(m.id, p, STOP_END_MS);
+        return;
+      }
       case "reply": {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        clearTimeout(p.deadline);
         if (m.error !== undefined) p.reject(new Error(m.error));
         else if (p.stopping && p.msg.t === "run") p.resolve({ ...(m.value as RunResult), stopped: "cancelled" });
         else p.resolve(m.value);
@@ -268,19 +283,9 @@ export class EngineClient implements ImdsAPI {
     this.worker.terminate();
     this.live = false;
     this.restarts++;
-    const now = performance.now();
     for (const [id, p] of this.pending) {
       if (p.stopping) {
-        p.resolve({
-          exit: 130,
-          stdout: "",
-          stderr: "",
-          exchanges: [],
-          ms: now - (p.sent ?? now),
-          virtualMs: 0,
-          place: p.place ?? "instance",
-          stopped: "restarted",
-        } satisfies RunResult);
+        p.resolve(this.stopped(p, "restarted"));
         this.pending.delete(id);
       } else if (reason && p.msg.t === "run") {
         p.reject(new Error(`${reason}; it was restarted with the state saved before this run`));
@@ -304,15 +309,45 @@ export class EngineClient implements ImdsAPI {
     return this.restarting;
   }
 
-  /** Stops run id: cancels it in Go, and restarts the worker if it has not ended in time. */
+  /**
+   * Stops run id: cancels it in Go, and restarts the worker if it has not ended in time. A run
+   * that has not started (it waits for the worker, or behind another run of its session) ends
+   * here at once: Go drops it when its turn comes, and nothing else has to go.
+   */
   private stop(id: number): void {
     const p = this.pending.get(id);
     if (!p || p.stopping) return;
     p.stopping = true;
     if (this.live) this.worker.postMessage({ t: "cancel", id } satisfies ToWorker);
-    setTimeout(() => {
+    const waiting = !this.live || Array.from(this.pending.values()).some((q) => q.session === p.session && q.msg.id < id);
+    if (waiting) {
+      this.pending.delete(id);
+      p.resolve(this.stopped(p, "cancelled"));
+      return;
+    }
+    this.restartUnlessEnded(id, p, STOP_GRACE_MS);
+  }
+
+  /** Restarts the worker if run id (being stopped) has not ended within ms. */
+  private restartUnlessEnded(id: number, p: Pending, ms: number): void {
+    clearTimeout(p.deadline);
+    p.deadline = setTimeout(() => {
       if (this.pending.get(id) === p) void this.restart();
-    }, STOP_GRACE_MS);
+    }, ms);
+  }
+
+  /** The result of a run that was stopped before Go could answer for it. */
+  private stopped(p: Pending, how: NonNullable<RunResult["stopped"]>): RunResult {
+    return {
+      exit: 130,
+      stdout: "",
+      stderr: "",
+      exchanges: [],
+      ms: performance.now() - (p.sent ?? performance.now()),
+      virtualMs: 0,
+      place: p.place ?? "instance",
+      stopped: how,
+    };
   }
 
   newSession(o: SessionOptions): Session {

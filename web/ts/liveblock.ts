@@ -1,5 +1,6 @@
-// Live blocks: each documented command becomes editable and runnable. Blocks of one page share
-// one shell session per place, so a variable set by one block is there for the next.
+// Live blocks: each documented command becomes editable and runnable, and stoppable while it
+// runs (Stop, or Esc in its editor). Blocks of one page share one shell session per place, so a
+// variable set by one block is there for the next.
 //
 // A block's text is the documented text until the reader edits it (or memory or a shared link
 // puts an edited text back). The API version switch rewrites the `version=YYYY-MM-DD` dates of
@@ -80,6 +81,18 @@ function makeEditable(editor: HTMLElement): void {
   editor.setAttribute("aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it");
 }
 
+/** Adds a Stop button after run, hidden until the block runs. */
+function stopButton(run: HTMLButtonElement): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.dataset["testid"] = "stop";
+  b.textContent = "Stop";
+  b.title = "Stop the running command (Esc in the editor)";
+  b.hidden = true;
+  run.after(b);
+  return b;
+}
+
 /** Wires every live block under root and returns them in page order. engine resolves when the emulator is ready. */
 export function initLiveBlocks(root: ParentNode, engine: Promise<ImdsAPI>, hooks: BlockHooks = {}): LiveBlock[] {
   let ready = false;
@@ -148,35 +161,50 @@ export function initLiveBlocks(root: ParentNode, engine: Promise<ImdsAPI>, hooks
       hooks.onEdit?.(block);
     });
 
+    // Stop: shown while the block runs (or waits to); Esc in the editor does the same.
+    const stopBtn = stopButton(run);
+    let running: AbortController | null = null;
+    const stop = () => running?.abort();
+
     const start = () => {
       const text = block.text();
+      const ctl = new AbortController();
+      running = ctl;
       run.disabled = true;
+      stopBtn.hidden = false;
       el.setAttribute("aria-busy", "true");
       // Until the engine is ready the click is queued, in order, behind the loading.
       if (!ready) renderState(out, "queued", "Queued: the emulator is still loading…");
       engine
         .then((api) => {
-          renderState(out, "running", "Running…");
-          return api
-            .newSession({ on })
-            .run(text)
-            .then((r) => {
-              renderResult(out, r, on, api);
-              hooks.onResult?.(block, r);
-            });
+          if (ctl.signal.aborted) return;
+          const session = api.newSession({ on });
+          if (session.busy()) renderState(out, "queued", "Waiting for the command still running in this session (Stop it to run this one now)…");
+          else renderState(out, "running", "Running…");
+          return session.run(text, { signal: ctl.signal }).then((r) => {
+            renderResult(out, r, on, api);
+            hooks.onResult?.(block, r);
+          });
         })
         .catch((err: unknown) => renderState(out, "error", `The emulator failed: ${err instanceof Error ? err.message : String(err)}`))
         .finally(() => {
+          if (ctl.signal.aborted && out.dataset["state"] === "queued") renderState(out, "error", "Stopped before it ran.");
+          running = null;
           run.disabled = false;
+          stopBtn.hidden = true;
           el.removeAttribute("aria-busy");
         });
     };
 
     run.addEventListener("click", start);
+    stopBtn.addEventListener("click", stop);
     editor.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
         if (!run.disabled) start();
+      } else if (ev.key === "Escape" && running) {
+        ev.preventDefault();
+        stop();
       }
     });
     resetBtn?.addEventListener("click", () => {

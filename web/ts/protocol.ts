@@ -66,5 +66,7 @@ export type FromWorker =
   | { t: "failed"; message: string }
   | { t: "exit"; message: string }
   | { t: "reply"; id: number; value?: unknown; error?: string }
+  /** Go took the cancel of run id: it yields, and ends at its next checkpoint. */
+  | { t: "cancelling"; id: number }
   | { t: "change"; seq: number; state: State | null; offset: number }
   | { t: "snapshot"; seq: number; snap: Snapshot };

@@ -218,7 +218,10 @@ function handle(m: ToWorker): void {
   }
   switch (m.t) {
     case "cancel":
+      // This handler runs only when Go hands the thread back: saying so tells the page that the
+      // run is yielding, and will end at its next checkpoint (client.ts's stop).
       g.cancel(String(m.id));
+      post({ t: "cancelling", id: m.id });
       return;
     case "run":
       reply(m.id, g.newSession(m.session as SessionOptions).run(m.script, String(m.id)));
