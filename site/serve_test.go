@@ -29,7 +29,7 @@ func repoNetlify(t *testing.T) *NetlifyConfig {
 	return cfg
 }
 
-const wantCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+const wantCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
 
 func TestNetlifyTOML(t *testing.T) {
 	cfg := repoNetlify(t)
