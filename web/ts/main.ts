@@ -1,5 +1,5 @@
 // The playground's runtime, bundled by the site generator (esbuild) into /assets/main.HASH.js
-// and loaded with defer on every page. The page is complete without it; this makes its command
+// and loaded as an async module on every page. The page is complete without it; this makes its command
 // blocks live: it starts the Go engine (wasm/) in its worker, shows a progress line while it
 // loads, and sets <html data-imds-ready="true"> when the engine is ready. globalThis.imds is the
 // engine's API on the page (client.ts), for embeds on the page, tests and the console.
@@ -12,20 +12,23 @@ import type { ImdsAPI, State } from "./api";
 import { RequestHistory } from "./history";
 import { initLiveBlocks, type LiveBlock } from "./liveblock";
 import { mark } from "./client";
-import { loadEngine, type Progress } from "./loader";
+import { loadEngine, pageReady, type Progress } from "./loader";
 import { Memory } from "./memory";
 import { initPanel, panelStatus } from "./panel";
 import { openLink, share, sharedFragment } from "./share";
 
-/** Updates the page's loading line, if it has one. */
-function progressLine(): Progress {
-  const line = document.querySelector<HTMLElement>('[data-testid="loading"]');
-  return (state, text) => {
+/** Updates the page's loading line; the latest line is kept for a line not parsed yet. */
+function progressLine(): Progress & { again(): void } {
+  let last: [Parameters<Progress>[0], string] | null = null;
+  const show: Progress = (state, text) => {
+    last = [state, text];
+    const line = document.querySelector<HTMLElement>('[data-testid="loading"]');
     if (!line) return;
     line.dataset["state"] = state;
     line.setAttribute("role", "status");
     line.textContent = text;
   };
+  return Object.assign(show, { again: () => last && show(...last) });
 }
 
 /** The page's slug (<meta name="imds-page">), "" on the home page. */
@@ -97,10 +100,9 @@ function wire(api: ImdsAPI, slug: string, blocks: LiveBlock[], memory: Memory, s
   if (dirty) void memory.saveSession(api);
 }
 
-/** Starts everything; the engine first, because its loading is what the page waits for. */
-function boot(): void {
-  const progress = progressLine();
-  const engine: Promise<ImdsAPI> = loadEngine(progress);
+/** Wires the page, once it is parsed, to the engine that is loading. */
+function boot(engine: Promise<ImdsAPI>, progress: ReturnType<typeof progressLine>): void {
+  progress.again();
   const slug = pageSlug();
   const memory = new Memory(slug);
   const fragment = sharedFragment();
@@ -134,6 +136,7 @@ function boot(): void {
       ready.resolve(api);
       mark("imds-ready");
       document.documentElement.dataset["imdsReady"] = "true";
+      pageReady();
       progress("ready", "Emulator ready: edit any command and run it.");
       wire(api, slug, blocks, memory, status, ran);
     })
@@ -144,5 +147,10 @@ function boot(): void {
     });
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot, { once: true });
-else boot();
+// The engine starts as soon as this script runs (it is async: before the page is parsed and
+// drawn, if it can), because its loading is what the page waits for; the page is wired once it
+// is parsed.
+const progress = progressLine();
+const engine: Promise<ImdsAPI> = loadEngine(progress);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => boot(engine, progress), { once: true });
+else boot(engine, progress);
