@@ -47,7 +47,7 @@ type visit struct {
 // steps lists a playground visit's boot marks, for -v.
 func (v visit) steps() string {
 	var b strings.Builder
-	for _, k := range []string{"imds-worker-started", "imds-wasm-received", "imds-wasm-compiled", "imds-wasm-instantiated", "imds-go-started", "imds-keys", "imds-engine-ready", "imds-ready"} {
+	for _, k := range []string{"imds-engine-start", "imds-worker-started", "imds-wasm-received", "imds-wasm-compiled", "imds-wasm-instantiated", "imds-go-started", "imds-keys", "imds-engine-ready", "imds-ready"} {
 		if ms, ok := v.Marks[k]; ok {
 			fmt.Fprintf(&b, "%s %.0f, ", strings.TrimPrefix(k, "imds-"), ms)
 		}

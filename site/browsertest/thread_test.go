@@ -38,8 +38,17 @@ const busyWindowJS = `new Promise((resolve) => requestAnimationFrame(() => reque
 	requestAnimationFrame(tick);
 })))`
 
+// What TestPageThreadFree lets the page's thread do in its 3 s window while the engine is busy:
+// a few long tasks (of a loaded machine's rendering), none longer than blockedMs, and at least
+// minFPS frames a second (headless Chromium draws at 60 Hz).
+const (
+	maxLongTasks = 3
+	blockedMs    = 200
+	minFPS       = 30
+)
+
 // TestPageThreadFree runs a busy loop in a block and checks that the page's own thread stays
-// free meanwhile: no long task, animation frames keep coming, the page scrolls, and a link to
+// free meanwhile: no task that holds it, animation frames keep coming, the page scrolls, and a link to
 // another page works. The engine runs in its worker; the page thread only exchanges messages.
 func TestPageThreadFree(t *testing.T) {
 	setup(t)
@@ -68,12 +77,21 @@ func TestPageThreadFree(t *testing.T) {
 	if b.State != "running" {
 		t.Fatalf("the busy block's output is %q; want it still running", b.State)
 	}
-	if len(b.Long) > 0 {
-		t.Errorf("long tasks on the page's thread while the loop ran: %v; want none", b.Long)
+	// Go on the page's thread would hold it for a task of 50 ms at a time (the shell hands the
+	// event loop a turn every 50 ms), twenty times a second, and the page would draw at most that
+	// often. The page's own frames (a scroll's paint) stay far below 50 ms on an idle machine, but
+	// not always on two busy cores: a few are let through here, and scripts/budgets judges the
+	// Long Tasks API's 50 ms with the floor beside it.
+	if len(b.Long) > maxLongTasks {
+		t.Errorf("%d long tasks on the page's thread while the loop ran: %v; want at most %d", len(b.Long), b.Long, maxLongTasks)
 	}
-	// Headless Chromium draws at 60 Hz; a page thread blocked by the loop would draw none.
-	if b.Frames < window/1000*10 {
-		t.Errorf("%d animation frames in %d ms; want at least %d", b.Frames, window, window/1000*10)
+	for _, l := range b.Long {
+		if l.Ms > blockedMs {
+			t.Errorf("a task of %.0f ms on the page's thread while the loop ran; want none over %d ms", l.Ms, blockedMs)
+		}
+	}
+	if b.Frames < window/1000*minFPS {
+		t.Errorf("%d animation frames in %d ms; want at least %d a second", b.Frames, window, minFPS)
 	}
 	if !b.Scrolled {
 		t.Errorf("the page did not scroll")

@@ -42,6 +42,7 @@ export async function loadEngine(progress: Progress): Promise<EngineClient> {
     throw new Error("this browser cannot run WebAssembly in a worker");
   }
   progress("loading", "Loading the emulator…");
+  mark("imds-engine-start");
   const engine = await EngineClient.start({
     wasm: abs(wasm),
     keysURL: abs(meta("imds-keys")),
