@@ -22,6 +22,7 @@ import (
 const (
 	scriptEntry = "web/ts/main.ts"
 	styleEntry  = "web/css/site.css"
+	workerEntry = "web/ts/worker.ts"
 	wasmPkg     = "./wasm"
 )
 
@@ -103,6 +104,42 @@ func formatMessages(msgs []api.Message) string {
 	return strings.Join(parts, "; ")
 }
 
+// bundleWorker builds the engine's worker script: web/ts/worker.ts as a minified classic script
+// (an IIFE: a worker started from a blob: URL on another site cannot import modules relative to
+// anything) after goGlue, the toolchain's wasm_exec.js, which defines the Go class it runs the
+// wasm with. One file, so that an embed starts its worker with one cross-origin fetch.
+func bundleWorker(root string, goGlue []byte) ([]byte, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	res := api.Build(api.BuildOptions{
+		AbsWorkingDir:     absRoot,
+		EntryPoints:       []string{workerEntry},
+		Outdir:            filepath.Join(absRoot, "worker-js-out"), // not written: Write is false
+		Bundle:            true,
+		Write:             false,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		Target:            api.ES2020,
+		Platform:          api.PlatformBrowser,
+		Format:            api.FormatIIFE,
+		Charset:           api.CharsetUTF8,
+		LegalComments:     api.LegalCommentsNone,
+		LogLevel:          api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("site: esbuild %s: %s", workerEntry, formatMessages(res.Errors))
+	}
+	for _, f := range res.OutputFiles {
+		if strings.HasSuffix(f.Path, ".js") {
+			return append(append(bytes.TrimRight(goGlue, "\n"), '\n'), f.Contents...), nil
+		}
+	}
+	return nil, fmt.Errorf("site: esbuild %s: no JS output", workerEntry)
+}
+
 // hashedName is name with a content hash before its extension, in the same
 // style as esbuild's [hash]: 8 characters of base32 over SHA-256.
 func hashedName(name string, data []byte) string {
@@ -142,7 +179,7 @@ func wasmExecJS(ctx context.Context, goCmd string) ([]byte, error) {
 }
 
 // minifyJS minifies a classic script without bundling or lowering it: the
-// toolchain's wasm_exec.js halves in size and keeps its behaviour.
+// toolchain's wasm_exec.js halves in size and keeps its behaviour (and its licence comment).
 func minifyJS(src []byte) ([]byte, error) {
 	res := api.Transform(string(src), api.TransformOptions{
 		Loader:            api.LoaderJS,

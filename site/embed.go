@@ -3,7 +3,7 @@ package site
 // Embeds: what docs authors put on their own pages.
 //
 //   - /embed.js, at a stable URL, is web/ts/embed.ts bundled as a classic script, with the
-//     hashed URLs of this build's wasm, wasm_exec.js and keys, and its stylesheet
+//     hashed URLs of this build's wasm, engine worker and keys, and its stylesheet
 //     (web/ts/embed.css, which pulls in the site's) as a string it adopts into each shadow root.
 //   - /embed/<slug>/<n>/ is an iframe page for the n-th command block of a page (from 1), with
 //     the page's earlier blocks folded above it to run first; /embed/code/run/?code=… runs any
@@ -77,7 +77,7 @@ const defaultCode = `curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/toke
 // embedAssets is what embed.js needs to know of the build: the web/ts/embedload.ts SiteAssets.
 type embedAssets struct {
 	Wasm     string `json:"wasm"`
-	WasmExec string `json:"wasmExec"`
+	Worker   string `json:"worker"`
 	Keys     string `json:"keys"`
 	WasmSize int64  `json:"wasmSize"`
 }
@@ -139,7 +139,7 @@ func bundleEmbed(root string, a web.Assets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	assets, err := json.Marshal(embedAssets{Wasm: a.Wasm, WasmExec: a.WasmExec, Keys: a.Keys, WasmSize: a.WasmSize})
+	assets, err := json.Marshal(embedAssets{Wasm: a.Wasm, Worker: a.Worker, Keys: a.Keys, WasmSize: a.WasmSize})
 	if err != nil {
 		return nil, err
 	}

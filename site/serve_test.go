@@ -68,7 +68,7 @@ func TestHeaders(t *testing.T) {
 		{"ok/page", "/first/", 200, map[string]string{"Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8"}},
 		{"ok/css", res.Assets.CSS, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "text/css; charset=utf-8"}},
 		{"ok/js", res.Assets.Script, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "text/javascript; charset=utf-8"}},
-		{"ok/wasm_exec", res.Assets.WasmExec, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}},
+		{"ok/worker", res.Assets.Worker, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}},
 		{"ok/wasm", "/assets/imds-TEST.wasm", 200, map[string]string{"Content-Type": "application/wasm", "Cache-Control": "public, max-age=31536000, immutable", "Content-Length": "8"}},
 		{"ok/redirect to slash", "/first", 301, map[string]string{"Location": "/first/"}},
 		{"fail/missing page", "/no-such-page/", 404, map[string]string{"Content-Type": "text/html; charset=utf-8"}},

@@ -92,7 +92,7 @@ Back to the [overview](/) or [first page](01-first.md).
 `)},
 }
 
-// stubRoot makes a repository root with a tiny runtime entry point and either
+// stubRoot makes a repository root with tiny runtime and worker entry points and either
 // the real stylesheet or a stub one, so builds do not depend on web/ts and
 // golden output does not change with every CSS edit.
 func stubRoot(t *testing.T, realCSS bool) string {
@@ -107,6 +107,7 @@ func stubRoot(t *testing.T, realCSS bool) string {
 	}
 	write(t, filepath.Join(root, styleEntry), css)
 	write(t, filepath.Join(root, scriptEntry), []byte("const ready: boolean = true;\nexport {};\nconsole.log(ready);\n"))
+	write(t, filepath.Join(root, workerEntry), []byte("const worker: boolean = true;\nconsole.log(worker);\n"))
 	return root
 }
 
@@ -207,9 +208,9 @@ func TestBuildTestContent(t *testing.T) {
 	if cur := find(second, func(n *html.Node) bool { return attr(n, "aria-current") == "page" }); attr(cur, "href") != "/second/" {
 		t.Errorf("sidebar does not mark /second/ current")
 	}
-	// SkipWasm: no wasm meta, but wasm_exec is there.
-	if metaContent(second, "imds-wasm") != "" || metaContent(second, "imds-wasm-exec") == "" {
-		t.Errorf("SkipWasm: want imds-wasm-exec and no imds-wasm")
+	// SkipWasm: no wasm meta, but the worker is there.
+	if metaContent(second, "imds-wasm") != "" || metaContent(second, "imds-worker") == "" {
+		t.Errorf("SkipWasm: want imds-worker and no imds-wasm")
 	}
 	index := parseFile(t, filepath.Join(out, "index.html"))
 	if got := len(findAll(find(index, byTestID("page-list")), byTag("li"))); got != 2 {
@@ -368,7 +369,7 @@ func fixedAssets() web.Assets {
 	return web.Assets{
 		CSS:      "/assets/site-TESTTEST.css",
 		Script:   "/assets/main-TESTTEST.js",
-		WasmExec: "/assets/wasm_exec-TESTTEST.js",
+		Worker:   "/assets/worker-TESTTEST.js",
 		Wasm:     "/assets/imds-TESTTEST.wasm",
 		WasmSize: 123,
 		Icon:     "/assets/icon-TESTTEST.svg",
@@ -421,7 +422,7 @@ func checkSite(t *testing.T, out string, content fs.FS) {
 					refs = append(refs, ref{pageURL, v})
 				}
 			}
-			if name := attr(n, "name"); n.Data == "meta" && (name == "imds-wasm" || name == "imds-wasm-exec") {
+			if name := attr(n, "name"); n.Data == "meta" && (name == "imds-wasm" || name == "imds-worker" || name == "imds-keys") {
 				refs = append(refs, ref{pageURL, attr(n, "content")})
 			}
 		})

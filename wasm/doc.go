@@ -3,10 +3,13 @@
 //
 // # The JavaScript API
 //
-// main registers one object, globalThis.imds, and then waits forever. Every method that does
-// real work returns a Promise and does the work in a goroutine: a js.FuncOf callback runs on the
-// browser's event loop, so one that waited for a JS Promise itself (WebCrypto making a key) would
-// wait forever, while a goroutine that waits hands the thread back.
+// The program runs in a dedicated Web Worker (web/ts/worker.ts), never on the page's thread: the
+// page talks to the worker with messages (web/ts/protocol.ts), and its client (web/ts/client.ts)
+// offers the page the same calls as the API below. main registers one object, globalThis.imds
+// in the worker, and then waits forever. Every method that does real work returns a Promise and
+// does the work in a goroutine: a js.FuncOf callback runs on the worker's event loop, so one
+// that waited for a JS Promise itself (WebCrypto making a key) would wait forever, while a
+// goroutine that waits hands the thread back.
 //
 //	imds.start({keys?: {identity, iam, caRoot, caIntermediate}}) → Promise<{version}>
 //	    Creates the page's one emulator. Each key is an RSA private key as PKCS #8 DER bytes
@@ -19,13 +22,20 @@
 //	    how many network hops the session's commands are from the metadata service; without it
 //	    they follow the page's setting (imds.configure({hops})). group ("" for the page's own
 //	    blocks) keeps sets of blocks apart, for embeds.
-//	session.run(script) → Promise<RunResult>
+//	session.run(script, id?) → Promise<RunResult>
 //	    Runs the script. Runs on one session are serialised in call order. Each exchange of the
 //	    result carries curl (the request as a curl command) and curlVars (the same with the
 //	    session's variables in place of their values); set lists the variables the script
 //	    assigns that hold a value after the run (sorted), which the page shows as set by the
-//	    block that ran. Sessions live as long as the engine: the page keeps one engine for the
-//	    whole visit (client-side navigation), so a variable set on one page is there on the next.
+//	    block that ran. id, a string, names the run for cancel. Sessions live as long as the
+//	    engine: the page keeps one engine for the whole visit (client-side navigation), so a
+//	    variable set on one page is there on the next.
+//	imds.cancel(id)
+//	    Stops the run started with that id as Ctrl-C would (exit 130): the shell checks at every
+//	    statement, in awk's and jq's loops and in every builtin's, and lets the event loop run
+//	    every 50 ms even in a busy loop, so the cancel arrives. A run stuck in one long Go call
+//	    (a huge regular expression match) cannot see it: the page then ends the worker and
+//	    starts another from the saved world (web/ts/client.ts).
 //	imds.verifyJWT(token) → Promise<JWTInfo>
 //	    Decodes the token and checks its signature against the emulator's key sets.
 //	imds.parseChain(pem | pem[]) → Promise<ChainInfo>

@@ -275,9 +275,9 @@ func TestEmbedFromAnotherOrigin(t *testing.T) {
 		t.Errorf("the embed's CSS reached the host page: %v", styles)
 	}
 
-	// One wasm download for five blocks.
-	wasm := `performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".wasm")).map((e) => e.transferSize)`
-	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm))
+	// One wasm download for five blocks: the engine's worker reports its own downloads.
+	wasm := `__imdsEmbed.engine().then((e) => e.wasmFetches.map((f) => f.transferSize))`
+	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm, chromedp.EvalAwaitPromise))
 	if err != nil || len(sizes) != 1 || sizes[0] == 0 {
 		// Timing-Allow-Origin (netlify.toml) is what lets the host page see a non-zero size.
 		t.Errorf("wasm requests: transfer sizes %v (%v); want exactly one, downloaded", sizes, err)
@@ -288,7 +288,7 @@ func TestEmbedFromAnotherOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEmbedReady(t, ctx, nil, 5)
-	sizes, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm))
+	sizes, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm, chromedp.EvalAwaitPromise))
 	if err != nil || len(sizes) != 1 || sizes[0] != 0 {
 		t.Errorf("wasm on the second visit: transfer sizes %v (%v); want one, from the cache (0 bytes)", sizes, err)
 	}

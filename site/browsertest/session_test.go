@@ -30,8 +30,10 @@ func pageReady(slug string) string {
 	return fmt.Sprintf(`document.documentElement.dataset.imdsPageReady === %q`, slug)
 }
 
-// wasmFetches counts the page's requests for a .wasm, from the resource timing entries.
-const wasmFetches = `performance.getEntriesByType("resource").filter((e) => /\.wasm(\?|$)/.test(new URL(e.name).pathname)).length`
+// wasmFetches counts the downloads of the wasm by the page's engine: its worker reports each
+// from its own resource timing (client.ts), which the page's timeline does not hold. With the
+// page's own marker (window.__sameDocument) still there, the engine is the one the page started.
+const wasmFetches = `imds.wasmFetches.length`
 
 // navClick clicks the element sel and waits for slug's page to be ready.
 func (tb *tab) navClick(t *testing.T, sel, slug string) {

@@ -1,32 +1,8 @@
-// The emulator's clock on the page, and the countdowns that follow it.
-//
-// The emulator's virtual clock follows real time and jumps ahead when a script sleeps or a
-// curl times out, which only happens during a run. So the page keeps the offset between the two
-// clocks, refreshed after every change (a run ends, a restore), and a countdown reads
-// Date.now() plus that offset: no call into the engine per tick.
-//
-// Countdowns share one timer. A node is updated while it is in the document and dropped once
-// it has left it (or when it never arrives): a countdown made for an output that a later run
-// replaces, or for a page the reader navigated away from, stops by itself.
-
-import type { ImdsAPI } from "./api";
-
-/** The offset of each engine's clock from Date.now(), kept fresh by its onChange. */
-const offsets = new WeakMap<ImdsAPI, { ms: number }>();
-
-/** The emulator's current time, Unix milliseconds. */
-export function emulatorNow(api: ImdsAPI): number {
-  let o = offsets.get(api);
-  if (!o) {
-    const fresh = { ms: api.now() - Date.now() };
-    offsets.set(api, fresh);
-    api.onChange(() => {
-      fresh.ms = api.now() - Date.now();
-    });
-    o = fresh;
-  }
-  return Date.now() + o.ms;
-}
+// Countdowns (a token's time left), which share one timer. A node is updated while it is in the
+// document and dropped once it has left it (or when it never arrives): a countdown made for an
+// output that a later run replaces, or for a page the reader navigated away from, stops by
+// itself. The time they count in is the emulator's (imds.now(), which the page's client serves
+// from the offset the engine's worker pushed after its latest change: no call per tick).
 
 /** One registered countdown. */
 interface Tick {

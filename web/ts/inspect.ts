@@ -1,7 +1,7 @@
 // The panels a reader opens under an output: a decoded JWT and a readable certificate chain.
 
 import type { CertInfo, ChainInfo, ImdsAPI, JWTInfo } from "./api";
-import { emulatorNow, everySecond } from "./clock";
+import { everySecond } from "./clock";
 import { el, formatCountdown } from "./dom";
 
 /** A definition list row. */
@@ -40,7 +40,7 @@ export function renderJWT(info: JWTInfo, api: ImdsAPI): HTMLElement {
   if (info.issuedAtMs) times.append(...row("Issued (iat)", iso(info.issuedAtMs)));
   if (info.notBeforeMs) times.append(...row("Not before (nbf)", iso(info.notBeforeMs)));
   const expiry = el("p", { class: "jwt-expiry", testid: "jwt-expiry" });
-  if (info.expiresAtMs) countdown(expiry, info.expiresAtMs, () => emulatorNow(api));
+  if (info.expiresAtMs) countdown(expiry, info.expiresAtMs, () => api.now());
   else expiry.textContent = "No expiry (exp) claim.";
   return el(
     "div",

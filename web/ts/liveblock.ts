@@ -1,6 +1,7 @@
-// Live blocks: each documented command becomes editable and runnable. The blocks of every page
-// share one shell session per place for the whole visit, so a variable set by one block is
-// there for the next, on this page or another (runner.ts runs them).
+// Live blocks: each documented command becomes editable and runnable, and stoppable while it
+// runs (Stop, or Esc in its editor). The blocks of every page share one shell session per place
+// for the whole visit, so a variable set by one block is there for the next, on this page or
+// another (runner.ts runs them).
 //
 // A block's text is the documented text until the reader edits it (or memory or a shared link
 // puts an edited text back). The API version switch rewrites the `version=YYYY-MM-DD` dates of
@@ -48,7 +49,7 @@ export interface LiveBlock {
   needs(): Names;
   /** What the text provides to the blocks below, as needs() reads it. */
   provides(): Names;
-  /** Shows the block as running (Run disabled, aria-busy) or idle. */
+  /** Shows the block as running or waiting to (Run disabled, Stop shown, aria-busy) or idle. */
   busy(on: boolean): void;
   /** Moves the keyboard focus to the Run button. */
   focusRun(): void;
@@ -58,6 +59,8 @@ export interface LiveBlock {
 export interface BlockHooks {
   /** The reader asked for a run (Run, Ctrl+Enter, ⌘+Enter). */
   run(block: LiveBlock): void;
+  /** The reader asked to stop the block's run (Stop, Esc). */
+  stop(block: LiveBlock): void;
   /** The reader edited or reset a block. */
   onEdit?(block: LiveBlock): void;
   /** The reader asked for a link that reproduces the block's run; resolves to the URL. */
@@ -106,6 +109,18 @@ function makeEditable(editor: HTMLElement): void {
   editor.setAttribute("aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it");
 }
 
+/** Adds a Stop button after run, hidden until the block runs. */
+function stopButton(run: HTMLButtonElement): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.dataset["testid"] = "stop";
+  b.textContent = "Stop";
+  b.title = "Stop the running command (Esc in the editor)";
+  b.hidden = true;
+  run.after(b);
+  return b;
+}
+
 /** The space-separated names of a data attribute. */
 function names(el: HTMLElement, key: string): string[] {
   return (el.dataset[key] ?? "").split(/\s+/).filter(Boolean);
@@ -150,6 +165,8 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
     };
     let edited = false;
     let version = "";
+    // Stop: shown while the block runs (or waits to); Esc in the editor does the same.
+    const stopBtn = stopButton(run);
 
     const markEdited = (yes: boolean) => {
       edited = yes;
@@ -203,6 +220,7 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
       },
       busy(yes: boolean) {
         run.disabled = yes;
+        stopBtn.hidden = !yes;
         if (yes) section.setAttribute("aria-busy", "true");
         else section.removeAttribute("aria-busy");
       },
@@ -222,12 +240,16 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
       on,
     );
     run.addEventListener("click", () => hooks.run(block), on);
+    stopBtn.addEventListener("click", () => hooks.stop(block), on);
     editor.addEventListener(
       "keydown",
       (ev) => {
         if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
           ev.preventDefault();
           if (!run.disabled) hooks.run(block);
+        } else if (ev.key === "Escape" && !stopBtn.hidden) {
+          ev.preventDefault();
+          hooks.stop(block);
         }
       },
       on,

@@ -2,10 +2,11 @@
 // and loaded with defer on every page. The page is complete without it; this makes its command
 // blocks live.
 //
-// Once per visit (this file): it loads the Go engine (wasm/), shows a progress line while it
-// loads, restores memory (memory.ts) and a shared link (share.ts), wires the instance panel,
-// the variables panel and the request history, and sets <html data-imds-ready="true"> when
-// the engine is ready. Ready means restored: the saved world and variables and a shared
+// Once per visit (this file): it starts the Go engine (wasm/) in its worker, shows a progress
+// line while it loads, restores memory (memory.ts) and a shared link (share.ts), wires the
+// instance panel, the variables panel and the request history, and sets
+// <html data-imds-ready="true"> when the engine is ready. globalThis.imds is the engine's API
+// on the page (client.ts), for embeds on the page, tests and the console. Ready means restored: the saved world and variables and a shared
 // link's blocks and scenario are in place before the first queued Run goes.
 //
 // Per page (page.ts): the blocks of the page in the document, wired to that one engine; nav.ts
@@ -13,7 +14,8 @@
 
 import type { ImdsAPI, State } from "./api";
 import { RequestHistory } from "./history";
-import { generateKeys, loadEngine, mark, type Progress } from "./loader";
+import { mark } from "./client";
+import { loadEngine, type Progress } from "./loader";
 import { Memory } from "./memory";
 import { initNav } from "./nav";
 import { wirePage, type Page, type Site } from "./page";
@@ -67,11 +69,10 @@ async function openShared(api: ImdsAPI, page: Page, memory: Memory, fragment: st
   }
 }
 
-/** Starts everything; keys first, because their generation overlaps the download. */
+/** Starts everything; the engine first, because its loading is what the page waits for. */
 function boot(): void {
-  const keys = generateKeys();
   const progress = progressLine();
-  const engine: Promise<ImdsAPI> = loadEngine(keys, progress);
+  const engine: Promise<ImdsAPI> = loadEngine(progress);
   const memory = new Memory();
   const fragment = sharedFragment();
   const ready = deferred<ImdsAPI>();
@@ -115,15 +116,13 @@ function boot(): void {
       } catch (err) {
         console.warn(`imdsplay: restoring the saved state failed: ${err instanceof Error ? err.message : String(err)}`);
       }
+      globalThis.imds = api;
       isReady = true;
       ready.resolve(api);
       mark("imds-ready");
       document.documentElement.dataset["imdsReady"] = "true";
       progress("ready", "Emulator ready: edit any command and run it.");
-      // The panel reads the engine with synchronous calls, and right after start Go holds the
-      // page's one thread for its warm-up steps (wasm/warm.go): a call made now waits for one.
-      // So the page is ready first, and the panel is wired in a task of its own.
-      setTimeout(() => wirePanel(api, () => page, memory, variables, status, dirty), 0);
+      wirePanel(api, () => page, memory, variables, status, dirty);
     })
     .catch((err: unknown) => {
       ready.reject(err);

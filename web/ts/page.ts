@@ -16,7 +16,7 @@
 import type { ImdsAPI, RunResult } from "./api";
 import type { RequestHistory } from "./history";
 import { initLiveBlocks, type LiveBlock } from "./liveblock";
-import { mark } from "./loader";
+import { mark } from "./client";
 import type { Memory } from "./memory";
 import { Runner } from "./runner";
 import { shareRun } from "./share";
@@ -80,7 +80,7 @@ export function wirePage(site: Site, root: ParentNode, restoreTexts: boolean): P
   let version = "";
   const onResult = (b: LiveBlock, r: RunResult) => {
     site.requests?.add(r);
-    site.variables?.noteRun(b.on, r.set, { page: slug, title, block: b.index + 1 });
+    site.variables?.noteRun(b.on, r.set ?? [], { page: slug, title, block: b.index + 1 });
     site.ran();
   };
   // The runner is made right after the blocks it runs; the hooks only fire on a click.
@@ -89,6 +89,7 @@ export function wirePage(site: Site, root: ParentNode, restoreTexts: boolean): P
     root,
     {
       run: (b) => void runner?.run(b),
+      stop: (b) => runner?.stop(b),
       onEdit: () => site.memory.saveBlocks(slug, blocks),
       share: (b) => site.engine.then((api) => shareRun(api, slug, blocks, b)),
     },

@@ -7,6 +7,10 @@
 //
 // A shared link that reproduces a run (share.ts) names the blocks to run first; the runner
 // keeps that offer until the reader presses Run on the block.
+//
+// Stop (or Esc) ends a click's work: the run under way is stopped (client.ts: cancelled, or the
+// engine restarted from the saved world), and the runs it still had to make are not made. The
+// next click at the same place then goes at once.
 
 import type { ImdsAPI, Place, RunResult, Session } from "./api";
 import { el } from "./dom";
@@ -44,8 +48,9 @@ const FILE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.-]+)*$/;
 
 /**
  * The script that prints what of names a session lacks, one "var NAME" or "file NAME" a line:
- * an empty variable, a file that does not exist. Names come from the site build and are checked
- * again here, so nothing in them is ever run.
+ * an empty variable, a file that does not exist. Names come from the site build (which only
+ * writes names that match internal/shvars' rules) and are checked again here against the same
+ * rules, IDENT and FILE, so that a page's markup can never put code into the script.
  */
 export function checkScript(n: Names): string {
   const lines: string[] = [];
@@ -81,6 +86,10 @@ export function plan(blocks: readonly LiveBlock[], b: LiveBlock, lacks?: Set<str
 /** Runs a page's blocks. */
 export class Runner {
   private readonly chains = new Map<Place, Promise<unknown>>();
+  /** Clicks not yet done, by place, to say when one waits for another. */
+  private readonly waiting = new Map<Place, number>();
+  /** The Stop of each block's click under way. */
+  private readonly stops = new Map<LiveBlock, AbortController>();
   /** A shared run waiting for the reader's click: the block and what runs first. */
   private offered: { block: LiveBlock; pre: LiveBlock[] } | null = null;
 
@@ -103,40 +112,68 @@ export class Runner {
 
   /** Runs b after the runs queued before it at its place, with what it needs run first. */
   run(b: LiveBlock): Promise<void> {
+    const ctl = new AbortController();
+    this.stops.get(b)?.abort();
+    this.stops.set(b, ctl);
     b.busy(true);
+    const ahead = this.waiting.get(b.on) ?? 0;
+    this.waiting.set(b.on, ahead + 1);
     // Until the engine is ready the click is queued, in order, behind the loading.
-    if (this.isReady()) renderState(b.out, "running", "Running…");
-    else renderState(b.out, "queued", "Queued: the emulator is still loading…");
-    const job = (this.chains.get(b.on) ?? Promise.resolve()).then(() => this.job(b));
-    this.chains.set(
-      b.on,
-      job.catch(() => {}),
-    );
-    return job;
+    if (!this.isReady()) renderState(b.out, "queued", "Queued: the emulator is still loading…");
+    else if (ahead) renderState(b.out, "queued", "Waiting for the command still running in this session (Stop it to run this one now)…");
+    else renderState(b.out, "running", "Running…");
+    const job = (this.chains.get(b.on) ?? Promise.resolve()).then(() => this.job(b, ctl));
+    const done = job
+      .catch(() => {})
+      .finally(() => {
+        this.waiting.set(b.on, (this.waiting.get(b.on) ?? 1) - 1);
+        if (this.stops.get(b) === ctl) this.stops.delete(b);
+      });
+    this.chains.set(b.on, done);
+    return done;
+  }
+
+  /** Stops b's click: its run under way, and the runs it has yet to make. */
+  stop(b: LiveBlock): void {
+    this.stops.get(b)?.abort();
   }
 
   /** One click's work: plan, the blocks first, then b. */
-  private async job(b: LiveBlock): Promise<void> {
+  private async job(b: LiveBlock, ctl: AbortController): Promise<void> {
+    const signal = ctl.signal;
     try {
+      if (signal.aborted) {
+        renderState(b.out, "error", "Stopped before it ran.");
+        return;
+      }
       const api = await this.engine;
       const session = api.newSession({ on: b.on });
+      if (session.busy()) renderState(b.out, "queued", "Waiting for the command still running in this session (Stop it to run this one now)…");
       let p: Plan;
       let why = "to set";
       if (this.offered?.block === b) {
-        p = plan(this.blocks, b);
-        p = { ...p, pre: this.offered.pre };
+        p = { ...plan(this.blocks, b), pre: this.offered.pre };
         why = "as the shared link says, to set";
         this.offered = null;
       } else {
-        p = await this.lacking(session, b);
+        p = await this.lacking(session, b, signal);
       }
       const ran: { block: LiveBlock; exit: number | null }[] = [];
       for (const a of p.pre) {
+        if (signal.aborted) break;
         renderState(b.out, "running", `Running block ${a.index + 1} first…`);
-        ran.push({ block: a, exit: await this.exec(api, session, a) });
+        // The block run first stops this click too: its Stop is this one's.
+        this.stops.set(a, ctl);
+        ran.push({ block: a, exit: await this.exec(api, session, a, signal) });
+        if (this.stops.get(a) === ctl) this.stops.delete(a);
+      }
+      if (signal.aborted) {
+        const last = ran[ran.length - 1];
+        renderState(b.out, "error", last ? `Stopped while block ${last.block.index + 1} ran first.` : "Stopped before it ran.");
+        return;
       }
       renderState(b.out, "running", "Running…");
-      const r = await session.run(b.text());
+      const r = await session.run(b.text(), { signal });
       renderResult(b.out, r, b.on, api);
       const notes = this.notes(p, ran, why);
       if (notes.length) b.out.prepend(...notes);
@@ -149,7 +186,7 @@ export class Runner {
   }
 
   /** Asks the session what b and the blocks above it lack, and plans from that. */
-  private async lacking(session: Session, b: LiveBlock): Promise<Plan> {
+  private async lacking(session: Session, b: LiveBlock, signal: AbortSignal): Promise<Plan> {
     if (!label(b.needs()).length) return { pre: [], gives: new Map(), missing: [] };
     const all: Names = { vars: [], files: [] };
     for (const a of this.blocks) {
@@ -158,7 +195,7 @@ export class Runner {
       all.vars.push(...n.vars.filter((v) => !all.vars.includes(v)));
       all.files.push(...n.files.filter((f) => !all.files.includes(f)));
     }
-    const r = await session.run(checkScript(all));
+    const r = await session.run(checkScript(all), { signal });
     const lacks = new Set<string>();
     for (const line of r.stdout.split("\n")) {
       const [kind, name] = line.split(" ");
@@ -169,11 +206,11 @@ export class Runner {
   }
 
   /** Runs a block as a prerequisite: its output in its own panel; resolves to its exit status. */
-  private async exec(api: ImdsAPI, session: Session, a: LiveBlock): Promise<number | null> {
+  private async exec(api: ImdsAPI, session: Session, a: LiveBlock, signal: AbortSignal): Promise<number | null> {
     a.busy(true);
     renderState(a.out, "running", "Running…");
     try {
-      const r = await session.run(a.text());
+      const r = await session.run(a.text(), { signal });
       renderResult(a.out, r, a.on, api);
       this.hooks.onResult(a, r);
       return r.exit;

@@ -9,7 +9,7 @@
 // memory.ts with the values.
 
 import type { ImdsAPI, Place, Snapshot } from "./api";
-import { emulatorNow, everySecond } from "./clock";
+import { everySecond } from "./clock";
 import { copyButton, el, formatCountdown } from "./dom";
 import { jwtExpiry } from "./tokens";
 
@@ -134,7 +134,7 @@ export class VariablesPanel {
       const left = el("dd", { class: "panel-var-expiry", testid: "var-expiry" });
       row.append(left);
       everySecond(left, () => {
-        const ms = exp - emulatorNow(this.api);
+        const ms = exp - this.api.now();
         left.dataset["state"] = ms > 0 ? "valid" : "expired";
         left.textContent = ms > 0 ? `JWT, expires in ${formatCountdown(ms)}` : `JWT, expired ${formatCountdown(-ms)} ago`;
       });
