@@ -35,6 +35,10 @@ func pageReady(slug string) string {
 // page's own marker (window.__sameDocument) still there, the engine is the one the page started.
 const wasmFetches = `imds.wasmFetches.length`
 
+// pageFetches counts the page's fetches of each page of the site, by path, from its resource
+// timing entries (the engine's worker fetches nothing of these).
+const pageFetches = `performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith("/")).reduce((m, p) => (m[p] = (m[p] ?? 0) + 1, m), {})`
+
 // navClick clicks the element sel and waits for slug's page to be ready.
 func (tb *tab) navClick(t *testing.T, sel, slug string) {
 	t.Helper()
@@ -114,6 +118,9 @@ func TestNavigationKeepsSession(t *testing.T) {
 	if scrolled < 100 {
 		t.Fatalf("scrollY %v: the page is too short for this test", scrolled)
 	}
+	// The pointer over the link fetches the page before the click.
+	eval[chromedp.Void](t, tb, `document.querySelector('[data-testid="pager"] [data-testid="next"]').dispatchEvent(new PointerEvent("pointerover", {bubbles: true}))`)
+	tb.waitFor(t, "the next page prefetched on hover", pageFetches+`["/metadata/"] === 1`)
 	// A script's click, which does not scroll to the link as a pointer's click would.
 	eval[chromedp.Void](t, tb, `document.querySelector('[data-testid="pager"] [data-testid="next"]').click()`)
 	tb.waitFor(t, "metadata ready", pageReady("metadata"))
@@ -174,6 +181,13 @@ func TestNavigationKeepsSession(t *testing.T) {
 	}
 	if n := eval[int](t, tb, wasmFetches); n != wasm {
 		t.Errorf("the wasm was fetched %d times over the navigations; want %d", n, wasm)
+	}
+	// Each page's HTML was fetched at most once: the prefetch served the click, and going back
+	// and forth used what was fetched.
+	for page, n := range eval[map[string]int](t, tb, pageFetches) {
+		if n > 1 {
+			t.Errorf("%s was fetched %d times; want once per visit", page, n)
+		}
 	}
 	tb.checkClean(t)
 
