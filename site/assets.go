@@ -220,38 +220,51 @@ func buildWasm(ctx context.Context, goCmd, root string, level int) (*wasmArtifac
 	if fi, err := os.Stat(filepath.Join(root, "wasm")); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("site: there is no %s package in %s yet; build with SkipWasm to render the pages without the emulator", wasmPkg, root)
 	}
+	wasm, br, err := CompileWasm(ctx, goCmd, root, wasmPkg, level)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w; build with SkipWasm to render the pages without the emulator", err)
+	}
+	return &wasmArtifact{wasm: wasm, brotli: br}, nil
+}
+
+// CompileWasm compiles the Go package pkg (relative to dir) for GOOS=js GOARCH=wasm exactly as
+// the site's engine is compiled (the same flags: stripped, without local paths, wasmGCFlags) and
+// returns the module and its brotli form at level. scripts/budgets builds its floor, the
+// smallest Go program, with it, so that the floor and the engine differ only in their code.
+func CompileWasm(ctx context.Context, goCmd, dir, pkg string, level int) (wasm, br []byte, err error) {
+	if goCmd == "" {
+		goCmd = "go"
+	}
 	tmp, err := os.MkdirTemp("", "imds-wasm-*")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(tmp)
-	out := filepath.Join(tmp, "imds.wasm")
+	out := filepath.Join(tmp, "out.wasm")
 	args := append([]string{"build", "-trimpath", "-ldflags=-s -w"}, wasmGCFlags...)
-	cmd := exec.CommandContext(ctx, goCmd, append(args, "-o", out, wasmPkg)...)
-	cmd.Dir = root
+	cmd := exec.CommandContext(ctx, goCmd, append(args, "-o", out, pkg)...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("site: GOOS=js GOARCH=wasm go build %s failed (%v); build with SkipWasm to render the pages without the emulator:\n%s",
-			wasmPkg, err, strings.TrimSpace(stderr.String()))
+		return nil, nil, fmt.Errorf("site: GOOS=js GOARCH=wasm go build %s failed (%v):\n%s", pkg, err, strings.TrimSpace(stderr.String()))
 	}
-	wasm, err := os.ReadFile(out)
-	if err != nil {
-		return nil, err
+	if wasm, err = os.ReadFile(out); err != nil {
+		return nil, nil, err
 	}
-	var br bytes.Buffer
-	w := brotli.NewWriterLevel(&br, level)
+	var b bytes.Buffer
+	w := brotli.NewWriterLevel(&b, level)
 	if _, err := w.Write(wasm); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &wasmArtifact{wasm: wasm, brotli: br.Bytes()}, nil
+	return wasm, b.Bytes(), nil
 }
 
 // favicon is the site icon: a small SVG, so there is no binary in the tree and

@@ -11,8 +11,8 @@
 // that waited for a JS Promise itself (WebCrypto making a key) would wait forever, while a
 // goroutine that waits hands the thread back.
 //
-//	imds.start({keys?: {identity, iam, caRoot, caIntermediate}}) → Promise<{version}>
-//	    Creates the page's one emulator. Each key is an RSA private key as PKCS #8 DER bytes
+//	imds.start({keys?: {identity, iam, caRoot, caIntermediate}}) → Promise<{version, state, now}>
+//	    Creates the page's one emulator, and answers with its first imds.state() and imds.now(). Each key is an RSA private key as PKCS #8 DER bytes
 //	    (Uint8Array or ArrayBuffer), typically made by crypto.subtle.generateKey while the wasm
 //	    was still downloading. Missing keys are made with WebCrypto from Go.
 //	imds.newSession({on: "instance" | "workstation", hops?, group?}) → session

@@ -71,7 +71,9 @@ func jsStart(_ js.Value, args []js.Value) any {
 		if page.err != nil {
 			return nil, page.err
 		}
-		return map[string]any{"version": version()}, nil
+		// The state and the clock come with the answer: asked for separately, each call could
+		// wait for a warm-up step (a callback into Go runs whatever goroutine is due first).
+		return map[string]any{"version": version(), "state": page.engine.State(), "now": page.engine.Now().UnixMilli()}, nil
 	})
 }
 

@@ -190,6 +190,9 @@ func TestPagesLoad(t *testing.T) {
 		if got := directive(csp, "script-src"); got != "script-src 'self' 'wasm-unsafe-eval'" {
 			t.Errorf("%s: got %q in CSP %q; want script-src 'self' 'wasm-unsafe-eval'", p, got, csp)
 		}
+		if got := directive(csp, "worker-src"); got != "worker-src 'self'" {
+			t.Errorf("%s: got %q in CSP %q; want worker-src 'self' (the engine's worker, from /assets/)", p, got, csp)
+		}
 		tb.checkClean(t)
 	}
 }

@@ -457,3 +457,54 @@ func TestEmbedCodePage(t *testing.T) {
 	}
 	tb.checkClean(t)
 }
+
+// TestEmbedUnderHostCSP puts embed.js on pages of another origin that send a
+// Content-Security-Policy: with the policy the embedding page documents (the site in script-src
+// and connect-src, 'wasm-unsafe-eval', and blob: workers) a block runs, in the engine's worker
+// started from a blob: URL; without blob: in worker-src the block says what to add.
+func TestEmbedUnderHostCSP(t *testing.T) {
+	setup(t)
+	host := newHostServer(t)
+	body := `<!DOCTYPE html><html lang="en"><head><title>A docs site with a policy</title></head><body>
+<pre data-imds>echo "from the worker: $vpc_metadata_api_endpoint"</pre>
+<script src="` + env.site.URL + `/embed.js" defer></script>
+</body></html>`
+	base := "default-src 'self'; script-src 'self' " + env.site.URL + " 'wasm-unsafe-eval'; connect-src 'self' " + env.site.URL
+	for _, tc := range []struct {
+		name, csp, state, want string
+	}{
+		{"ok/the documented policy", base + "; worker-src blob:", "ready", "from the worker: http://api.metadata.cloud.ibm.com"},
+		{"fail/no blob: workers", base, "error", "worker-src"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := host.page("/"+strings.ReplaceAll(tc.name, "/", "-")+".html", tc.csp, body)
+			tb := newFreshTab(t)
+			ctx, cancel := context.WithTimeout(tb.ctx, 120*time.Second)
+			defer cancel()
+			if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+				t.Fatal(err)
+			}
+			state, err := chromedp.Run(ctx, chromedp.Poll[string](`["ready", "error"].includes(document.documentElement.dataset.imdsEmbed) && document.documentElement.dataset.imdsEmbed`))
+			if err != nil {
+				t.Fatalf("the embed's engine never settled: %v", err)
+			}
+			if state != tc.state {
+				status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](inShadow(`sr(0).querySelector('[data-testid="status"]').textContent`)))
+				t.Fatalf("the embed's engine: %s (%q); want %s", state, status, tc.state)
+			}
+			if tc.state == "error" {
+				status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](inShadow(`sr(0).querySelector('[data-testid="status"]').textContent`)))
+				if !strings.Contains(status, tc.want) {
+					t.Errorf("the block says %q; want it to name %s", status, tc.want)
+				}
+				return
+			}
+			if r := runEmbed(t, ctx, nil, 0); r.Exit != "0" || !strings.Contains(r.Text, tc.want) {
+				t.Errorf("got exit %s, %q; want %q", r.Exit, r.Text, tc.want)
+			}
+			if v, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations`)); len(v) > 0 {
+				t.Errorf("CSP violations: %q", v)
+			}
+		})
+	}
+}

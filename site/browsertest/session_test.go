@@ -25,9 +25,9 @@ import (
 // and a block's share link reproduces its run. Each test starts in a browser context of its
 // own (empty cache and storage), as a new reader.
 
-// pageReady is the predicate of a page's blocks being live after a navigation (page.ts).
-func pageReady(slug string) string {
-	return fmt.Sprintf(`document.documentElement.dataset.imdsPageReady === %q`, slug)
+// pageReady is the predicate of the page at path having its blocks live (page.ts).
+func pageReady(path string) string {
+	return fmt.Sprintf(`document.documentElement.dataset.imdsPageReady === %q`, path)
 }
 
 // wasmFetches counts the downloads of the wasm by the page's engine: its worker reports each
@@ -39,15 +39,15 @@ const wasmFetches = `imds.wasmFetches.length`
 // timing entries (the engine's worker fetches nothing of these).
 const pageFetches = `performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith("/")).reduce((m, p) => (m[p] = (m[p] ?? 0) + 1, m), {})`
 
-// navClick clicks the element sel and waits for slug's page to be ready.
-func (tb *tab) navClick(t *testing.T, sel, slug string) {
+// navClick clicks the element sel and waits for the page at path to be ready.
+func (tb *tab) navClick(t *testing.T, sel, path string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
 		t.Fatalf("click %s: %v", sel, err)
 	}
-	tb.waitFor(t, slug+" ready", pageReady(slug))
+	tb.waitFor(t, path+" ready", pageReady(path))
 }
 
 // varRow is one entry of the variables panel, as the tests read it.
@@ -123,7 +123,7 @@ func TestNavigationKeepsSession(t *testing.T) {
 	tb.waitFor(t, "the next page prefetched on hover", pageFetches+`["/metadata/"] === 1`)
 	// A script's click, which does not scroll to the link as a pointer's click would.
 	eval[chromedp.Void](t, tb, `document.querySelector('[data-testid="pager"] [data-testid="next"]').click()`)
-	tb.waitFor(t, "metadata ready", pageReady("metadata"))
+	tb.waitFor(t, "metadata ready", pageReady("/metadata/"))
 	state := eval[map[string]any](t, tb, `({
 		same: window.__sameDocument === true,
 		path: location.pathname,
@@ -155,7 +155,7 @@ func TestNavigationKeepsSession(t *testing.T) {
 
 	// Back: the first page, its title, and the scroll position it had.
 	eval[chromedp.Void](t, tb, `history.back()`)
-	tb.waitFor(t, "back on identity-token", pageReady("identity-token"))
+	tb.waitFor(t, "back on identity-token", pageReady("/identity-token/"))
 	back := eval[map[string]any](t, tb, `({path: location.pathname, title: document.title, h1: document.querySelector("main h1").textContent, scroll: window.scrollY, same: window.__sameDocument === true})`)
 	if back["path"] != "/identity-token/" || !strings.HasPrefix(back["title"].(string), "Get an identity token") || back["same"] != true {
 		t.Errorf("after back: %v", back)
@@ -165,17 +165,17 @@ func TestNavigationKeepsSession(t *testing.T) {
 	}
 	// Forward: the second page again, at its top.
 	eval[chromedp.Void](t, tb, `history.forward()`)
-	tb.waitFor(t, "forward on metadata", pageReady("metadata"))
+	tb.waitFor(t, "forward on metadata", pageReady("/metadata/"))
 	if p := eval[string](t, tb, `location.pathname + " " + document.title`); !strings.HasPrefix(p, "/metadata/ Read instance metadata") {
 		t.Errorf("after forward: %q", p)
 	}
 	// A link within the page is the browser's: no navigation of ours, the same page.
 	eval[chromedp.Void](t, tb, `document.querySelector("main .anchor").click()`)
-	if got := eval[string](t, tb, `document.documentElement.dataset.imdsPageReady + " " + location.pathname`); got != "metadata /metadata/" {
+	if got := eval[string](t, tb, `document.documentElement.dataset.imdsPageReady + " " + location.pathname`); got != "/metadata/ /metadata/" {
 		t.Errorf("after a click on a heading's anchor: %q; want the same page, still ready", got)
 	}
 	// The setter's link leads back to the block that set the variable.
-	tb.navClick(t, `[data-testid="var-setter"] a`, "identity-token")
+	tb.navClick(t, `[data-testid="var-setter"] a`, "/identity-token/")
 	if target := eval[string](t, tb, `location.hash + " " + (document.querySelector(":target")?.id ?? "")`); target != "#block-2 block-2" {
 		t.Errorf("the setter's link: got %q; want #block-2 as the target", target)
 	}
@@ -414,9 +414,9 @@ const navRoundsJS = `(async (n) => {
 		const check = () => pred() ? resolve() : performance.now() - t0 > 30000 ? reject(new Error("timed out")) : setTimeout(check, 10);
 		check();
 	});
-	const go = async (which, slug) => {
+	const go = async (which, path) => {
 		document.querySelector('[data-testid="pager"] [data-testid="' + which + '"]').click();
-		await until(() => html.dataset.imdsPageReady === slug);
+		await until(() => html.dataset.imdsPageReady === path);
 	};
 	const run = async () => {
 		const out = document.querySelector('[data-index="1"] [data-testid="output"]');
@@ -426,10 +426,10 @@ const navRoundsJS = `(async (n) => {
 	};
 	let ok = 0;
 	for (let i = 0; i < n; i++) {
-		await go("next", "metadata");
+		await go("next", "/metadata/");
 		ok++;
 		if (await run()) ok++;
-		await go("prev", "identity-token");
+		await go("prev", "/identity-token/");
 		ok++;
 		if (await run()) ok++;
 	}

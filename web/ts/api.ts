@@ -267,8 +267,8 @@ export interface ImdsAPI {
 
 /** globalThis.imds inside the worker: what the Go program registers (wasm/doc.go). */
 export interface GoAPI {
-  /** Creates the emulator; resolves when it can serve. */
-  start(options: { keys?: StartKeys }): Promise<{ version: string }>;
+  /** Creates the emulator; resolves, with its first state and time, when it can serve. */
+  start(options: { keys?: StartKeys }): Promise<{ version: string; state: State; now: number }>;
   newSession(options: SessionOptions): { readonly on: Place; run(script: string, id?: string): Promise<RunResult> };
   /** Stops the run started with that id (exit 130) at its next checkpoint. */
   cancel(id: string): void;

@@ -22,6 +22,7 @@ export function markBoot(engine: EngineClient): void {
   const t = engine.times;
   if (!t) return;
   mark("imds-worker-started", t.start);
+  if (t.received) mark("imds-wasm-received", t.received);
   mark("imds-wasm-compiled", t.compiled);
   mark("imds-wasm-instantiated", t.instantiated);
   mark("imds-go-started", t.goStarted);
@@ -50,4 +51,15 @@ export async function loadEngine(progress: Progress): Promise<EngineClient> {
   });
   markBoot(engine);
   return engine;
+}
+
+/**
+ * Says that the page's blocks are live: <html data-imds-page-ready="PATH"> and a performance
+ * mark "imds-page-ready". scripts/budgets times a click on a link to the moment the next page
+ * says so, whether the click loaded a new document or the runtime swapped the content in;
+ * whatever swaps pages calls this once the new page's blocks run.
+ */
+export function pageReady(): void {
+  mark("imds-page-ready");
+  document.documentElement.dataset["imdsPageReady"] = location.pathname;
 }

@@ -1,6 +1,6 @@
 // The playground's runtime, bundled by the site generator (esbuild) into /assets/main.HASH.js
-// and loaded with defer on every page. The page is complete without it; this makes its command
-// blocks live.
+// and loaded as an async module on every page. The page is complete without it; this makes its
+// command blocks live.
 //
 // Once per visit (this file): it starts the Go engine (wasm/) in its worker, shows a progress
 // line while it loads, restores memory (memory.ts) and a shared link (share.ts), wires the
@@ -23,15 +23,18 @@ import { initPanel, panelStatus } from "./panel";
 import { openLink, share, sharedFragment } from "./share";
 import { VariablesPanel } from "./variables";
 
-/** Updates the page's loading line, if it has one. */
-function progressLine(): Progress {
-  const line = document.querySelector<HTMLElement>('[data-testid="loading"]');
-  return (state, text) => {
+/** Updates the page's loading line; the latest line is kept for a line not parsed yet. */
+function progressLine(): Progress & { again(): void } {
+  let last: [Parameters<Progress>[0], string] | null = null;
+  const show: Progress = (state, text) => {
+    last = [state, text];
+    const line = document.querySelector<HTMLElement>('[data-testid="loading"]');
     if (!line) return;
     line.dataset["state"] = state;
     line.setAttribute("role", "status");
     line.textContent = text;
   };
+  return Object.assign(show, { again: () => last && show(...last) });
 }
 
 /** A promise and its resolve/reject, for a value made later. */
@@ -69,10 +72,9 @@ async function openShared(api: ImdsAPI, page: Page, memory: Memory, fragment: st
   }
 }
 
-/** Starts everything; the engine first, because its loading is what the page waits for. */
-function boot(): void {
-  const progress = progressLine();
-  const engine: Promise<ImdsAPI> = loadEngine(progress);
+/** Wires the page, once it is parsed, to the engine that is loading. */
+function boot(engine: Promise<ImdsAPI>, progress: ReturnType<typeof progressLine>): void {
+  progress.again();
   const memory = new Memory();
   const fragment = sharedFragment();
   const ready = deferred<ImdsAPI>();
@@ -189,5 +191,10 @@ function wirePanel(api: ImdsAPI, current: () => Page, memory: Memory, variables:
   if (dirty || variables) sync();
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot, { once: true });
-else boot();
+// The engine starts as soon as this script runs (it is async: before the page is parsed and
+// drawn, if it can), because its loading is what the page waits for; the page is wired once it
+// is parsed.
+const progress = progressLine();
+const engine: Promise<ImdsAPI> = loadEngine(progress);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => boot(engine, progress), { once: true });
+else boot(engine, progress);

@@ -8,15 +8,15 @@
 // listener at once; countdowns stop by themselves when their nodes leave the document
 // (clock.ts), and a run still going when the reader leaves finishes into the detached output.
 //
-// <html data-imds-page-ready="SLUG"> (the home page's slug is "index") is set when the page's
-// blocks are live: the engine is ready and the blocks are wired, restored and dated. nav.ts
-// removes it when a navigation starts, so click → that attribute is the time a reader waits
-// (scripts/budgets measures it).
+// <html data-imds-page-ready="PATH"> (loader.ts's pageReady) is set when the page's blocks are
+// live: the engine is ready and the blocks are wired, restored and dated. nav.ts removes it when
+// a navigation starts, so click → that attribute is the time a reader waits (scripts/budgets
+// measures it).
 
 import type { ImdsAPI, RunResult } from "./api";
 import type { RequestHistory } from "./history";
 import { initLiveBlocks, type LiveBlock } from "./liveblock";
-import { mark } from "./client";
+import { pageReady } from "./loader";
 import type { Memory } from "./memory";
 import { Runner } from "./runner";
 import { shareRun } from "./share";
@@ -53,11 +53,6 @@ export interface Page {
 /** The page's slug (<meta name="imds-page">), "" on the home page. */
 export function pageSlug(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="imds-page"]')?.content ?? "";
-}
-
-/** The value of data-imds-page-ready for a slug. */
-export function readyValue(slug: string): string {
-  return slug || "index";
 }
 
 /** The text of the page's first heading, without its anchor link. */
@@ -115,8 +110,7 @@ export function wirePage(site: Site, root: ParentNode, restoreTexts: boolean): P
         if (ac.signal.aborted) return;
         const st = api.state();
         if (st) page.applyVersion(st.version);
-        document.documentElement.dataset["imdsPageReady"] = readyValue(slug);
-        mark("imds-page-ready");
+        pageReady();
       },
       () => {},
     ),

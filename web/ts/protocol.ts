@@ -31,6 +31,8 @@ export type ToWorker =
 /** When each step of a boot ended, in milliseconds since the epoch (worker and page share it). */
 export interface BootTimes {
   start: number;
+  /** The wasm's last byte arrived (0 when it was not fetched, or the timing is hidden). */
+  received: number;
   compiled: number;
   instantiated: number;
   /** The Go runtime and every package initialised, main has registered the API. */

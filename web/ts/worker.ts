@@ -154,30 +154,38 @@ async function boot(b: Boot): Promise<void> {
   const k = await keys;
   const keysReady = epochMs();
   const info = await g.start({ keys: k });
+  let state = info.state;
+  let offset = info.now - Date.now();
   let restoreError: string | undefined;
   if (b.restore) {
     try {
-      await g.restore(b.restore);
+      state = await g.restore(b.restore);
+      offset = g.now() - Date.now(); // the restored clock
     } catch (err) {
       restoreError = err instanceof Error ? err.message : String(err);
     }
   }
   api = g;
   g.onChange(changed);
-  const state = g.state();
+  const wasmFetches = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name === b.wasm);
   post({
     t: "ready",
     version: info.version,
     state,
-    offset: g.now() - Date.now(),
+    offset,
     permalink: { maxLength: g.permalink.maxLength, key: g.permalink.key },
     module,
     keys: k,
-    times: { start: t0, compiled, instantiated, goStarted, keysReady, ready: epochMs() },
-    fetches: performance
-      .getEntriesByType("resource")
-      .filter((e) => e.name === b.wasm)
-      .map((e) => ({ name: e.name, transferSize: (e as PerformanceResourceTiming).transferSize })),
+    times: {
+      start: t0,
+      received: wasmFetches[0]?.responseEnd ? performance.timeOrigin + wasmFetches[0].responseEnd : 0,
+      compiled,
+      instantiated,
+      goStarted,
+      keysReady,
+      ready: epochMs(),
+    },
+    fetches: wasmFetches.map((e) => ({ name: e.name, transferSize: e.transferSize })),
     ...(restoreError ? { restoreError } : {}),
   });
   pushSnapshot();
