@@ -242,6 +242,31 @@ func TestBuildRealContent(t *testing.T) {
 	}
 	checkSite(t, out, content)
 	t.Logf("%d pages, %d live blocks", len(res.Pages), res.LiveBlocks)
+
+	// What the course's blocks need from the blocks above them, as a reader arriving in the
+	// middle of a page relies on (the browser tests run some of them that way).
+	for _, c := range []struct {
+		page  string
+		block int // from 1
+		attr  string
+		want  string
+	}{
+		{"identity-token", 2, "data-sets", "identity_token"},
+		{"identity-token", 3, "data-reads", "identity_token"},
+		{"certificates", 4, "data-files-in", "sslcert.csr"},
+		{"certificates", 5, "data-reads", "csr identity_token"},
+		{"iam-token", 7, "data-reads", "iam_token"}, // on the instance; the workstation has its own
+	} {
+		doc := parseFile(t, filepath.Join(out, c.page, "index.html"))
+		b := find(doc, byID("block-"+strconv.Itoa(c.block)))
+		if b == nil {
+			t.Errorf("/%s/: no block %d", c.page, c.block)
+			continue
+		}
+		if got := attr(b, c.attr); got != c.want {
+			t.Errorf("/%s/ block %d %s: got %q; want %q", c.page, c.block, c.attr, got, c.want)
+		}
+	}
 }
 
 func hasIndex(mds []string) bool {
@@ -438,9 +463,17 @@ func checkHTML(t *testing.T, name string, doc *html.Node) {
 	if h := find(doc, byTag("html")); attr(h, "lang") != "en" {
 		t.Errorf("%s: no <html lang=en>", name)
 	}
+	ids := map[string]bool{}
 	walk(doc, func(n *html.Node) {
 		if n.Type != html.ElementNode {
 			return
+		}
+		// Ids are link targets (headings, live blocks): two of one would make a link ambiguous.
+		if id := attr(n, "id"); id != "" {
+			if ids[id] {
+				t.Errorf("%s: two elements with id %q", name, id)
+			}
+			ids[id] = true
 		}
 		if n.Data == "script" && (attr(n, "src") == "" || textContent(n) != "") {
 			t.Errorf("%s: inline <script>", name)

@@ -25,7 +25,11 @@
 //	session.run(script, id?) → Promise<RunResult>
 //	    Runs the script. Runs on one session are serialised in call order. Each exchange of the
 //	    result carries curl (the request as a curl command) and curlVars (the same with the
-//	    session's variables in place of their values). id, a string, names the run for cancel.
+//	    session's variables in place of their values); set lists the variables the script
+//	    assigns that hold a value after the run (sorted), which the page shows as set by the
+//	    block that ran. id, a string, names the run for cancel. Sessions live as long as the
+//	    engine: the page keeps one engine for the whole visit (client-side navigation), so a
+//	    variable set on one page is there on the next.
 //	imds.cancel(id)
 //	    Stops the run started with that id as Ctrl-C would (exit 130): the shell checks at every
 //	    statement, in awk's and jq's loops and in every builtin's, and lets the event loop run
@@ -70,8 +74,9 @@
 //	imds.permalink.encode(link) → Promise<string>, imds.permalink.decode(fragment) → Promise<Link>
 //	    The URL-fragment codec of package permalink: link is {page, blocks: [{i, h, t}],
 //	    scenario: {enabled, protocol, hopLimit, status, hops, defaultProfile, autoLink, linked,
-//	    version}}; encode resolves to "v1.…" (put it after "#imds="), decode takes the fragment
-//	    and rejects a malformed one with a message for the reader. imds.permalink.maxLength and
+//	    version}, run: {i, h, pre: [indexes]}}; encode resolves to "v2.…" (put it after
+//	    "#imds="), decode takes the fragment (v2, or v1 of the first playground) and rejects a
+//	    malformed one with a message for the reader. imds.permalink.maxLength and
 //	    imds.permalink.key ("imds=") are constants. The DEFLATE step is the browser's own
 //	    (CompressionStream "deflate-raw"), not compress/flate, which would cost the wasm 35 KB.
 //

@@ -18,6 +18,7 @@ import (
 	"html"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -90,7 +91,20 @@ type LiveBlockData struct {
 	Place  Place   // where the commands run
 	Source string  // the block's text exactly as written in the markdown
 	Tokens []Token // Source, highlighted; their texts concatenate to Source
+
+	// What the block needs and provides, for running the blocks above it first (sorted names):
+	Reads    []string // shell variables it reads before setting them
+	Sets     []string // shell variables it sets
+	FilesIn  []string // files it reads that an earlier block of the page writes
+	FilesOut []string // files it writes
 }
+
+// BlockID is the id of live block index (from 0) on its page: "block-1" for the first. A link
+// to /PAGE/#block-N lands on the block.
+func BlockID(index int) string { return "block-" + itoa(index+1) }
+
+// words joins names with spaces, for a data attribute.
+func words(names []string) string { return strings.Join(names, " ") }
 
 // CodeBlockData describes a block that is shown but never run.
 type CodeBlockData struct {

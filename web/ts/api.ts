@@ -41,6 +41,8 @@ export interface RunResult {
   virtualMs: number;
   /** Where the run ran. */
   place: Place;
+  /** The variables the script assigns that hold a value after the run, sorted (Go sets it). */
+  set?: string[];
   /**
    * Set (by the page's client, never by Go) when the reader stopped the run: "cancelled" when
    * the command stopped as Ctrl-C stops it (exit 130); "restarted" when it did not give the
@@ -191,12 +193,21 @@ export interface LinkScenario {
   version?: string;
 }
 
+/** The run a permalink reproduces: block i (hash h of its documented text), after blocks pre. */
+export interface LinkRun {
+  i: number;
+  h?: string;
+  /** The blocks that run first, in order (indexes on the page). */
+  pre?: number[];
+}
+
 /** What a permalink carries (package permalink's Link). */
 export interface Link {
   page?: string;
   /** Edited blocks: index, hash of the documented text, text. */
   blocks?: { i: number; h?: string; t: string }[];
   scenario?: LinkScenario;
+  run?: LinkRun;
 }
 
 /** The emulator's signing keys as PKCS #8 DER, made ahead with WebCrypto. */
@@ -221,9 +232,9 @@ export interface MemStats {
 
 /** The permalink codec (package permalink). */
 export interface PermalinkAPI {
-  /** Resolves to "v1.…", to put after "#imds=". */
+  /** Resolves to "v2.…", to put after "#imds=". */
   encode(link: Link): Promise<string>;
-  /** Takes a fragment ("#imds=v1.…" or the payload); rejects with a message for the reader. */
+  /** Takes a fragment ("#imds=v2.…", or an older v1 one, or the payload); rejects with a message for the reader. */
   decode(fragment: string): Promise<Link>;
   readonly maxLength: number;
   readonly key: string;
