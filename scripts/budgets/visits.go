@@ -217,14 +217,17 @@ type busyResult struct {
 	StopMs   float64                `json:"-"`
 }
 
-// busyJS starts a busy loop in the page's first instance block and watches the page for 10 s:
-// animation frames, a scroll every second, and the long tasks that start meanwhile.
+// busyJS starts a busy loop in the page's first instance block and, from the next frame after
+// the block shows it running, watches the page for 10 s: animation frames, a scroll every
+// second, and the long tasks that start meanwhile.
 const busyJS = `new Promise((resolve, reject) => {
 	const b = document.querySelector('[data-testid="live-block"][data-on="instance"]');
 	const e = b.querySelector('[data-testid="editor"]');
 	e.textContent = "while true; do :; done";
 	e.dispatchEvent(new InputEvent("input", {bubbles: true}));
 	b.querySelector('[data-testid="run"]').click();
+	requestAnimationFrame(() => requestAnimationFrame(watch));
+	function watch() {
 	const t0 = performance.now(), until = t0 + 10000;
 	let frames = 0, scrolled = true, next = t0 + 1000;
 	const tick = () => {
@@ -241,6 +244,7 @@ const busyJS = `new Promise((resolve, reject) => {
 		resolve({fps: frames / ((now - t0) / 1000), scrolled, long: window.__longTasks.filter((t) => t.start >= t0)});
 	};
 	requestAnimationFrame(tick);
+	}
 })`
 
 // busyLoop runs a busy loop for 10 s on url and watches the page; then, the loop still running,
@@ -259,6 +263,8 @@ func (m *measurer) busyLoop(url string) (busyResult, error) {
 	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
 		return busyResult{}, err
 	}
+	// The page first settles (the panels are drawn after ready): what follows is the command's.
+	time.Sleep(2 * time.Second)
 	r, err := chromedp.Run(tctx, chromedp.Evaluate[busyResult](busyJS, chromedp.EvalAwaitPromise))
 	if err != nil {
 		return r, err
