@@ -51,6 +51,12 @@ func (t *table) max(name string, v []float64, budget float64) {
 	t.add(name, fmtMs(med)+spread(v), "", "", "≤ "+fmtMs(budget), t.verdict(med <= budget))
 }
 
+// maxBeside judges median(v) ≤ budget (milliseconds), with the floor's median beside it.
+func (t *table) maxBeside(name string, v, floor []float64, budget float64) {
+	med := median(v)
+	t.add(name, fmtMs(med)+spread(v), fmtMs(median(floor))+spread(floor), "", "≤ "+fmtMs(budget), t.verdict(med <= budget))
+}
+
 // maxMB judges a size in bytes.
 func (t *table) maxMB(name string, v, budget float64) {
 	t.add(name, fmtMB(v), "", "", "≤ "+fmtMB(budget), t.verdict(v <= budget))

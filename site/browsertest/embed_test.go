@@ -502,6 +502,24 @@ func TestEmbedUnderHostCSP(t *testing.T) {
 			if r := runEmbed(t, ctx, nil, 0); r.Exit != "0" || !strings.Contains(r.Text, tc.want) {
 				t.Errorf("got exit %s, %q; want %q", r.Exit, r.Text, tc.want)
 			}
+			// An embedded block stops too: a busy loop, its Stop button.
+			stop := inShadow(`new Promise((resolve) => {
+				const e = sr(0).querySelector('[data-testid="editor"]');
+				e.textContent = "while true; do :; done";
+				e.dispatchEvent(new InputEvent("input", {bubbles: true}));
+				sr(0).querySelector('[data-testid="run"]').click();
+				setTimeout(() => {
+					const o = sr(0).querySelector('[data-testid="output"]');
+					new MutationObserver((_, mo) => {
+						const note = o.querySelector('[data-testid="stopped"]');
+						if (note && sr(0).querySelector('[data-testid="stop"]').hidden) { mo.disconnect(); resolve(note.dataset.stopped); }
+					}).observe(sr(0), {subtree: true, childList: true, attributes: true});
+					sr(0).querySelector('[data-testid="stop"]').click();
+				}, 500);
+			})`)
+			if how, err := chromedp.Run(ctx, chromedp.Evaluate[string](stop, chromedp.EvalAwaitPromise)); err != nil || how != "cancelled" {
+				t.Errorf("stopping an embedded busy loop: %q (%v); want cancelled", how, err)
+			}
 			if v, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations`)); len(v) > 0 {
 				t.Errorf("CSP violations: %q", v)
 			}
