@@ -109,14 +109,24 @@ func formatMessages(msgs []api.Message) string {
 // anything) after goGlue, the toolchain's wasm_exec.js, which defines the Go class it runs the
 // wasm with. One file, so that an embed starts its worker with one cross-origin fetch.
 func bundleWorker(root string, goGlue []byte) ([]byte, error) {
+	js, err := bundleScript(root, workerEntry, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(bytes.TrimRight(goGlue, "\n"), '\n'), js...), nil
+}
+
+// bundleScript bundles entry (relative to root) into one minified classic script (an IIFE),
+// with the identifiers of define replaced by their JSON values, and returns it unwritten.
+func bundleScript(root, entry string, define map[string]string) ([]byte, error) {
 	absRoot, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
 	}
 	res := api.Build(api.BuildOptions{
 		AbsWorkingDir:     absRoot,
-		EntryPoints:       []string{workerEntry},
-		Outdir:            filepath.Join(absRoot, "worker-js-out"), // not written: Write is false
+		EntryPoints:       []string{entry},
+		Outdir:            filepath.Join(absRoot, "script-out"), // not written: Write is false
 		Bundle:            true,
 		Write:             false,
 		MinifyWhitespace:  true,
@@ -127,17 +137,18 @@ func bundleWorker(root string, goGlue []byte) ([]byte, error) {
 		Format:            api.FormatIIFE,
 		Charset:           api.CharsetUTF8,
 		LegalComments:     api.LegalCommentsNone,
+		Define:            define,
 		LogLevel:          api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
-		return nil, fmt.Errorf("site: esbuild %s: %s", workerEntry, formatMessages(res.Errors))
+		return nil, fmt.Errorf("site: esbuild %s: %s", entry, formatMessages(res.Errors))
 	}
 	for _, f := range res.OutputFiles {
 		if strings.HasSuffix(f.Path, ".js") {
-			return append(append(bytes.TrimRight(goGlue, "\n"), '\n'), f.Contents...), nil
+			return f.Contents, nil
 		}
 	}
-	return nil, fmt.Errorf("site: esbuild %s: no JS output", workerEntry)
+	return nil, fmt.Errorf("site: esbuild %s: no JS output", entry)
 }
 
 // hashedName is name with a content hash before its extension, in the same

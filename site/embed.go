@@ -147,35 +147,10 @@ func bundleEmbed(root string, a web.Assets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := api.Build(api.BuildOptions{
-		AbsWorkingDir:     absRoot,
-		EntryPoints:       []string{embedEntry},
-		Outdir:            filepath.Join(absRoot, "embed-js-out"), // not written: Write is false
-		Bundle:            true,
-		Write:             false,
-		MinifyWhitespace:  true,
-		MinifyIdentifiers: true,
-		MinifySyntax:      true,
-		Target:            api.ES2020,
-		Platform:          api.PlatformBrowser,
-		Format:            api.FormatIIFE,
-		Charset:           api.CharsetUTF8,
-		LegalComments:     api.LegalCommentsNone,
-		Define: map[string]string{
-			"__IMDS_EMBED_ASSETS__": string(assets),
-			"__IMDS_EMBED_CSS__":    string(cssJSON),
-		},
-		LogLevel: api.LogLevelSilent,
+	return bundleScript(root, embedEntry, map[string]string{
+		"__IMDS_EMBED_ASSETS__": string(assets),
+		"__IMDS_EMBED_CSS__":    string(cssJSON),
 	})
-	if len(res.Errors) > 0 {
-		return nil, fmt.Errorf("site: esbuild %s: %s", embedEntry, formatMessages(res.Errors))
-	}
-	for _, f := range res.OutputFiles {
-		if strings.HasSuffix(f.Path, ".js") {
-			return f.Contents, nil
-		}
-	}
-	return nil, fmt.Errorf("site: esbuild %s: no JS output", embedEntry)
 }
 
 // brotliSize is the size of b compressed with brotli at level.

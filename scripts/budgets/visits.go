@@ -101,12 +101,8 @@ func (m *measurer) firstVisit(url string, engine bool) (visit, error) {
 	defer cancel()
 	tctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
 	defer tcancel()
-	if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
+	if err := open(tctx, url); err != nil {
 		return visit{}, err
-	}
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
-		line, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="loading"]')?.textContent ?? ""`))
-		return visit{}, fmt.Errorf("waiting for data-imds-ready: %w (loading line: %q)", err, line)
 	}
 	v, err := chromedp.Run(tctx, chromedp.Evaluate[visit](readVisitJS))
 	if err != nil || !engine {
@@ -121,6 +117,18 @@ func (m *measurer) firstVisit(url string, engine bool) (visit, error) {
 	}
 	v.Token = rt.Ms
 	return v, nil
+}
+
+// open loads url in the tab and waits until it is ready (<html data-imds-ready>).
+func open(ctx context.Context, url string) error {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return err
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
+		line, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.querySelector('[data-testid="loading"]')?.textContent ?? ""`))
+		return fmt.Errorf("%s: waiting for data-imds-ready: %w (loading line: %q)", url, err, line)
+	}
+	return nil
 }
 
 // runTiming is what one scripted run in the page reports.
@@ -188,10 +196,7 @@ func (m *measurer) pageToPage() ([]float64, error) {
 	}
 	defer cancel()
 	pages := m.site.Build.Pages
-	if err := chromedp.Do(ctx, chromedp.Navigate(m.site.URL+pages[0])); err != nil {
-		return nil, err
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
+	if err := open(ctx, m.site.URL+pages[0]); err != nil {
 		return nil, err
 	}
 	var ms []float64
@@ -217,7 +222,7 @@ type busyResult struct {
 	StopMs   float64                `json:"-"`
 }
 
-// busyJS starts a busy loop in the page's first instance block and, from the next frame after
+// busyJS starts a busy loop in the page's first instance block and, from the second frame after
 // the block shows it running, watches the page for 10 s: animation frames, a scroll every
 // second, and the long tasks that start meanwhile.
 const busyJS = `new Promise((resolve, reject) => {
@@ -226,7 +231,9 @@ const busyJS = `new Promise((resolve, reject) => {
 	e.textContent = "while true; do :; done";
 	e.dispatchEvent(new InputEvent("input", {bubbles: true}));
 	b.querySelector('[data-testid="run"]').click();
-	requestAnimationFrame(() => requestAnimationFrame(watch));
+	const out = b.querySelector('[data-testid="output"]');
+	const running = () => out.dataset.state === "running" ? requestAnimationFrame(() => requestAnimationFrame(watch)) : setTimeout(running, 50);
+	running();
 	function watch() {
 	const t0 = performance.now(), until = t0 + 10000;
 	let frames = 0, scrolled = true, next = t0 + 1000;
@@ -257,10 +264,7 @@ func (m *measurer) busyLoop(url string) (busyResult, error) {
 	defer cancel()
 	tctx, tcancel := context.WithTimeout(ctx, 120*time.Second)
 	defer tcancel()
-	if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
-		return busyResult{}, err
-	}
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
+	if err := open(tctx, url); err != nil {
 		return busyResult{}, err
 	}
 	// The page first settles (the panels are drawn after ready): what follows is the command's.
@@ -305,10 +309,7 @@ func (m *measurer) certificates(url string, n int) (flows, keygens []float64, er
 		}
 		tctx, tcancel := context.WithTimeout(ctx, 120*time.Second)
 		flow, keygen, err := func() (float64, float64, error) {
-			if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
-				return 0, 0, err
-			}
-			if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
+			if err := open(tctx, url); err != nil {
 				return 0, 0, err
 			}
 			keygen, err := chromedp.Run(tctx, chromedp.Evaluate[float64](`(async () => {
