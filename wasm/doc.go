@@ -43,7 +43,8 @@
 //	imds.now() → number
 //	    The emulator's virtual time in Unix milliseconds (expiry countdowns use it).
 //	imds.warm()
-//	    Pays the shell's one-time costs now; the page calls it while WebCrypto makes its keys.
+//	    Pays one-time costs in the background: the shell's before start, the whole engine's
+//	    after (warm.go). The worker calls it right after it has told the page it is ready.
 //	imds.memStats() → Promise<MemStats>
 //	    Collects garbage and reports the Go heap (memstats_js.go); for tests and the console.
 //

@@ -40,10 +40,18 @@ func main() {
 	<-make(chan struct{})
 }
 
-// jsWarm implements imds.warm(): the page calls it when it will wait for keys anyway, so that
-// the shell's one-time costs are paid meanwhile (see warm.go). It returns when they are paid.
+// jsWarm implements imds.warm(): it pays one-time costs in the background (see warm.go): the
+// shell's before start, the whole engine's after. The worker calls it once it has told the page
+// that the engine is ready: started from start itself, the first warm-up step would run before
+// start's answer reached the page (Go hands the thread back only when every goroutine waits).
 func jsWarm(js.Value, []js.Value) any {
-	go warmShell()
+	go func() {
+		if e := readyEngine(); e != nil {
+			e.warm()
+			return
+		}
+		warmShell()
+	}()
 	return nil
 }
 
@@ -63,10 +71,6 @@ func jsStart(_ js.Value, args []js.Value) any {
 			}
 			page.err = err
 			close(page.ready)
-			if err == nil {
-				// warm first hands the thread back, so start resolves before it works.
-				go page.engine.warm()
-			}
 		}
 		if page.err != nil {
 			return nil, page.err

@@ -275,7 +275,7 @@ export interface GoAPI {
   verifyJWT(token: string): Promise<JWTInfo>;
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   now(): number;
-  /** Pays the shell's one-time costs now. */
+  /** Pays one-time costs in the background: the shell's before start, the engine's after. */
   warm(): void;
   state(): State | null;
   configure(patch: Patch): Promise<State>;

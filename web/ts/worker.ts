@@ -189,6 +189,8 @@ async function boot(b: Boot): Promise<void> {
     ...(restoreError ? { restoreError } : {}),
   });
   pushSnapshot();
+  // The engine's one-time costs, paid now that the page knows it is ready (wasm/warm.go).
+  g.warm();
   for (const m of early.splice(0)) handle(m);
 }
 
