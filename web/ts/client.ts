@@ -36,11 +36,11 @@ import type { BootTimes, FromWorker, ToWorker, WasmFetch } from "./protocol";
 
 /**
  * How long a stopped run's worker may take to take the cancel before it is restarted. Go takes
- * it when it hands the thread back, every 50 ms in a busy shell loop; on two busy cores that was
- * seen to take up to 200 ms. A run that took it ends at its next checkpoint; STOP_END_MS bounds
- * that wait too.
+ * it when it hands the thread back, every 50 ms in a busy shell loop; on two busy cores the
+ * worker was seen to take 40–550 ms to get to the message. A run that took it ends at its next
+ * checkpoint; STOP_END_MS bounds that wait too.
  */
-export const STOP_GRACE_MS = 500;
+export const STOP_GRACE_MS = 1000;
 export const STOP_END_MS = 3000;
 
 /** What the engine needs to start. */
