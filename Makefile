@@ -60,7 +60,7 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s); corpora replay i
 load: ## drive imds serve on loopback and compare with minimal net/http floors
 	$(GO) run ./scripts/load
 
-budgets: ## measure the playground's budgets in headless Chromium
+budgets: ## the playground's budgets in headless Chromium, as ratios to the smallest Go wasm page (and Lighthouse, via npm)
 	$(GO) run ./scripts/budgets
 
 clean: ## remove build outputs

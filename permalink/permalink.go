@@ -1,16 +1,21 @@
 // Package permalink encodes what a reader changed on a playground page (the edited blocks and
-// the scenario settings) into a URL fragment, and reads it back. The fragment never leaves the
-// browser: browsers do not send it to the server.
+// the scenario settings) and, for a link made from one block, the run to reproduce (that block,
+// after the blocks it needs) into a URL fragment, and reads it back. The fragment never leaves
+// the browser: browsers do not send it to the server.
 //
 // # Format
 //
 // A link's fragment is "#imds=" followed by the payload:
 //
-//	v1.<base64url, no padding, of raw DEFLATE (RFC 1951) of the JSON of a Link>
+//	v2.<base64url, no padding, of raw DEFLATE (RFC 1951) of the JSON of a Link>
 //
-// The "v1." prefix names the format, so that a later format can be told apart and refused
-// with a clear message rather than misread. The JSON is compact and strict: unknown fields,
-// trailing data and out-of-range values are errors, each naming the field at fault.
+// The prefix names the format, so that a later format can be told apart and refused with a
+// clear message rather than misread. The JSON is compact and strict: unknown fields, trailing
+// data and out-of-range values are errors, each naming the field at fault.
+//
+// Versions: v1 (the first playground's links) carried page, blocks and scenario; v2 adds run.
+// Encode writes v2; Decode reads both, each by its own rules, so a v1 link opens as it always
+// did and a v1 payload that names run is refused as the v1 reader refused it.
 //
 // # Limits
 //
@@ -47,8 +52,10 @@ import (
 
 // Format constants.
 const (
-	// Prefix starts every payload: the format version.
-	Prefix = "v1."
+	// Prefix starts every payload Encode writes: the format version.
+	Prefix = "v2."
+	// PrefixV1 starts the payloads of the first format, which Decode still reads.
+	PrefixV1 = "v1."
 	// FragmentKey introduces the payload in a URL fragment: "#imds=v1.…".
 	FragmentKey = "imds="
 	// MaxEncoded is the longest payload accepted or produced, prefix included.
@@ -71,6 +78,26 @@ type Link struct {
 	Blocks []Block `json:"blocks,omitempty"`
 	// Scenario is the state of the world the blocks were run against.
 	Scenario *Scenario `json:"scenario,omitempty"`
+	// Run is the run the link reproduces, when it was made from one block (v2).
+	Run *Run `json:"run,omitempty"`
+}
+
+// linkV1 is a Link as format v1 had it: no run.
+type linkV1 struct {
+	Page     string    `json:"page,omitempty"`
+	Blocks   []Block   `json:"blocks,omitempty"`
+	Scenario *Scenario `json:"scenario,omitempty"`
+}
+
+// Run is a block's run to reproduce: the page runs the blocks of Pre, in order, then the block.
+type Run struct {
+	// Index is the block's position among the page's live blocks, from 0.
+	Index int `json:"i"`
+	// Hash identifies the block's documented text, as Block.Hash does.
+	Hash string `json:"h,omitempty"`
+	// Pre are the blocks that run first, in page order: the blocks above that set what the
+	// block needs. Each comes before Index.
+	Pre []int `json:"pre,omitempty"`
 }
 
 // Block is one edited live block.
@@ -164,18 +191,21 @@ func Decode(fragment string, c Compression) (Link, error) {
 	if !strings.HasPrefix(p, "v") || !strings.Contains(p, ".") {
 		return Link{}, errf("", "not a playground link: it should start with %q", Prefix)
 	}
-	if !strings.HasPrefix(p, Prefix) {
+	prefix := Prefix
+	if strings.HasPrefix(p, PrefixV1) {
+		prefix = PrefixV1
+	} else if !strings.HasPrefix(p, Prefix) {
 		v, _, _ := strings.Cut(p, ".")
-		return Link{}, errf("", "the link has format %s, which this version of the playground cannot read (it reads %s)", v, strings.TrimSuffix(Prefix, "."))
+		return Link{}, errf("", "the link has format %s, which this version of the playground cannot read (it reads %s and %s)", v, strings.TrimSuffix(PrefixV1, "."), strings.TrimSuffix(Prefix, "."))
 	}
 	if len(p) > MaxEncoded {
 		return Link{}, errf("", "the link is too long (%d characters; the limit is %d)", len(p), MaxEncoded)
 	}
-	raw, err := enc.DecodeString(p[len(Prefix):])
+	raw, err := enc.DecodeString(p[len(prefix):])
 	if err != nil {
 		var ce base64.CorruptInputError
 		if errors.As(err, &ce) {
-			return Link{}, errf("", "the link is damaged: not base64url at character %d (was it cut or re-encoded?)", len(Prefix)+int(ce))
+			return Link{}, errf("", "the link is damaged: not base64url at character %d (was it cut or re-encoded?)", len(prefix)+int(ce))
 		}
 		return Link{}, errf("", "the link is damaged: %v", err)
 	}
@@ -186,13 +216,20 @@ func Decode(fragment string, c Compression) (Link, error) {
 	if len(js) > MaxJSON {
 		return Link{}, errf("", "the link's state is larger than %d bytes", MaxJSON)
 	}
+	if prefix == PrefixV1 {
+		var l linkV1
+		if err := parseInto(js, &l); err != nil {
+			return Link{}, err
+		}
+		return validated(Link{Page: l.Page, Blocks: l.Blocks, Scenario: l.Scenario})
+	}
 	return parse(js)
 }
 
 // payload extracts the payload from a fragment, "imds=" part, or bare payload.
 func payload(s string) string {
 	s = strings.TrimSpace(strings.TrimPrefix(s, "#"))
-	if strings.HasPrefix(s, Prefix) {
+	if strings.HasPrefix(s, Prefix) || strings.HasPrefix(s, PrefixV1) {
 		return s
 	}
 	for part := range strings.SplitSeq(s, "&") {
@@ -215,50 +252,67 @@ func ParseJSON(js []byte) (Link, error) {
 	return parse(js)
 }
 
-// parse reads the JSON of a link strictly and validates it.
+// parse reads the JSON of a (current) link strictly and validates it.
 func parse(js []byte) (Link, error) {
 	var l Link
-	if err := strictjson.UnmarshalKnown(js, &l); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		var ue *strictjson.UnknownFieldError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			return Link{}, errf(te.Field, "must be a %s, not a JSON %s", jsonType(te.Type.String()), te.Value)
-		case errors.As(err, &te):
-			return Link{}, errf("", "the link's state must be a JSON object, not a JSON %s", te.Value)
-		case errors.As(err, &se):
-			return Link{}, errf("", "the link's state is not valid JSON (at byte %d)", se.Offset)
-		case errors.As(err, &ue):
-			return Link{}, errf(ue.Name, "unknown field")
-		case errors.Is(err, strictjson.ErrTrailingData):
-			return Link{}, errf("", "the link's state has data after its JSON object")
-		}
-		return Link{}, errf("", "the link's state is not valid JSON: %v", err)
+	if err := parseInto(js, &l); err != nil {
+		return Link{}, err
 	}
+	return validated(l)
+}
+
+// validated returns l when it is valid.
+func validated(l Link) (Link, error) {
 	if err := l.Validate(); err != nil {
 		return Link{}, err
 	}
 	return l, nil
 }
 
-// jsonType says a Go type in JSON's words.
+// parseInto reads the JSON of a link strictly into v, a *Link or *linkV1.
+func parseInto(js []byte, v any) error {
+	if err := strictjson.UnmarshalKnown(js, v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		var ue *strictjson.UnknownFieldError
+		switch {
+		case errors.As(err, &te) && te.Field != "":
+			return errf(te.Field, "must be %s, not a JSON %s", jsonType(te.Type.String()), te.Value)
+		case errors.As(err, &te):
+			return errf("", "the link's state must be a JSON object, not a JSON %s", te.Value)
+		case errors.As(err, &se):
+			return errf("", "the link's state is not valid JSON (at byte %d)", se.Offset)
+		case errors.As(err, &ue):
+			return errf(ue.Name, "unknown field")
+		case errors.Is(err, strictjson.ErrTrailingData):
+			return errf("", "the link's state has data after its JSON object")
+		}
+		return errf("", "the link's state is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// jsonType says a Go type in JSON's words, with its article.
 func jsonType(t string) string {
+	list := strings.HasPrefix(strings.TrimLeft(t, "*"), "[]")
 	switch strings.TrimLeft(t, "*[]") {
 	case "bool":
-		return "boolean"
+		return "a boolean"
 	case "int", "int64":
-		return "number"
-	case "string":
-		if strings.HasPrefix(strings.TrimLeft(t, "*"), "[]") {
-			return "array of strings"
+		if list {
+			return "an array of numbers"
 		}
-		return "string"
+		return "a number"
+	case "string":
+		if list {
+			return "an array of strings"
+		}
+		return "a string"
 	}
-	if strings.HasPrefix(t, "[]") {
-		return "array"
+	if list {
+		return "an array"
 	}
-	return "object"
+	return "an object"
 }
 
 var (
@@ -295,8 +349,32 @@ func (l Link) Validate() error {
 			return errf(f+".t", "must be valid UTF-8")
 		}
 	}
+	if r := l.Run; r != nil {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+	}
 	if s := l.Scenario; s != nil {
 		return s.Validate()
+	}
+	return nil
+}
+
+// Validate checks a run: a block index, its hash, and blocks before it in page order.
+func (r Run) Validate() error {
+	if r.Index < 0 || r.Index >= 1000 {
+		return errf("run.i", "must be between 0 and 999, not %d", r.Index)
+	}
+	if r.Hash != "" && !hashRE.MatchString(r.Hash) {
+		return errf("run.h", "must be 1 to 16 lower-case hex digits, not %q", clip(r.Hash))
+	}
+	for i, p := range r.Pre {
+		if p < 0 || p >= r.Index {
+			return errf(fmt.Sprintf("run.pre[%d]", i), "must be a block before block %d, not %d", r.Index, p)
+		}
+		if i > 0 && p <= r.Pre[i-1] {
+			return errf(fmt.Sprintf("run.pre[%d]", i), "blocks must be in page order, each once")
+		}
 	}
 	return nil
 }

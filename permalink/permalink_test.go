@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ type (
 	Link     = permalink.Link
 	Block    = permalink.Block
 	Scenario = permalink.Scenario
+	Run      = permalink.Run
 	Error    = permalink.Error
 )
 
@@ -60,6 +62,8 @@ func TestRoundTrip(t *testing.T) {
 		"ok/page-only":   {Page: "versions"},
 		"ok/version-off": {Scenario: &Scenario{Version: ptr("")}},
 		"ok/linked":      {Scenario: &Scenario{Linked: &[]string{"Profile-1", "Profile-2"}}},
+		"ok/run":         {Page: "identity-token", Run: &Run{Index: 2, Hash: "0a1b2c3d", Pre: []int{0, 1}}},
+		"ok/run-alone":   {Run: &Run{Index: 0}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			enc, err := Encode(l)
@@ -129,10 +133,47 @@ func TestSize(t *testing.T) {
 	}
 }
 
-// deflate encodes raw JSON as a v1 payload, bypassing Encode's validation.
+// deflate encodes raw JSON as a current payload, bypassing Encode's validation.
 func deflate(js []byte) string {
 	z, _ := stdflate.Flate{}.Deflate(js)
 	return Prefix + base64.RawURLEncoding.EncodeToString(z)
+}
+
+// deflateV1 encodes raw JSON as a v1 payload.
+func deflateV1(js []byte) string {
+	return permalink.PrefixV1 + strings.TrimPrefix(deflate(js), Prefix)
+}
+
+// TestDecodeV1: links made by the first version of the playground still open, to the same
+// state. testdata/v1-sample.link is sample() as that version encoded it.
+func TestDecodeV1(t *testing.T) {
+	b, err := os.ReadFile("testdata/v1-sample.link")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(v1, "v1.") {
+		t.Fatalf("the fixture starts with %.4q; want v1.", v1)
+	}
+	got, err := Decode("#" + FragmentKey + v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sample(); !reflect.DeepEqual(got, want) {
+		t.Errorf("the v1 link decodes to %+v; want %+v", got, want)
+	}
+	// Encoding the same state now makes a v2 link to the same state.
+	enc, err := Encode(got)
+	if err != nil || !strings.HasPrefix(enc, Prefix) {
+		t.Fatalf("re-encoded: %q, %v; want a %s link", enc, err, Prefix)
+	}
+	// A v1 payload is read by v1's rules: it has no run.
+	if _, err := Decode(deflateV1([]byte(`{"run":{"i":1}}`))); err == nil || !strings.Contains(err.Error(), "run: unknown field") {
+		t.Errorf("a v1 link with run: got %v; want run refused as an unknown field", err)
+	}
+	if l, err := Decode(deflateV1([]byte(`{"page":"x","blocks":[{"i":0,"t":"echo"}]}`))); err != nil || l.Page != "x" || len(l.Blocks) != 1 {
+		t.Errorf("a small v1 link: got %+v, %v", l, err)
+	}
 }
 
 // failing is a Compression that cannot compress.
@@ -156,8 +197,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"fail/empty", "", "no \"imds=\""},
 		{"fail/heading-anchor", "#try-it", "no \"imds=\""},
 		{"fail/other-key", "#q=v1.abc", "no \"imds=\""},
-		{"fail/no-version", "imds=hello", "should start with \"v1.\""},
-		{"fail/future-version", "#imds=v2.AAAA", "format v2"},
+		{"fail/no-version", "imds=hello", "should start with \"v2.\""},
+		{"fail/future-version", "#imds=v3.AAAA", "format v3, which this version of the playground cannot read (it reads v1 and v2)"},
 		{"fail/bare-future-version", "v9.AAAA", "format v9"},
 		{"fail/not-base64", "#imds=v1.ab$cd", "not base64url at character 5"},
 		{"fail/padding", "#imds=" + good + "==", "not base64url"},
@@ -179,6 +220,12 @@ func TestDecodeRejects(t *testing.T) {
 		{"fail/status", deflate([]byte(`{"scenario": {"status": "paused"}}`)), "scenario.status"},
 		{"fail/version", deflate([]byte(`{"scenario": {"version": "2025-02-30"}}`)), "is not a date"},
 		{"fail/linked-empty-id", deflate([]byte(`{"scenario": {"linked": [""]}}`)), "scenario.linked[0]"},
+		{"fail/run-index", deflate([]byte(`{"run": {"i": 1000}}`)), "run.i: must be between 0 and 999"},
+		{"fail/run-hash", deflate([]byte(`{"run": {"i": 1, "h": "nothex"}}`)), "run.h"},
+		{"fail/run-pre-after", deflate([]byte(`{"run": {"i": 1, "pre": [1]}}`)), "run.pre[0]: must be a block before block 1"},
+		{"fail/run-pre-order", deflate([]byte(`{"run": {"i": 5, "pre": [2, 1]}}`)), "run.pre[1]: blocks must be in page order"},
+		{"fail/run-pre-twice", deflate([]byte(`{"run": {"i": 5, "pre": [2, 2]}}`)), "run.pre[1]"},
+		{"fail/run-pre-type", deflate([]byte(`{"run": {"i": 5, "pre": "0"}}`)), "run.pre: must be an array of numbers"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Decode(tt.in)
@@ -223,7 +270,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add("#" + FragmentKey + good)
 	f.Add("")
 	f.Add("#imds=v1.")
-	f.Add("v2.abc")
+	f.Add("#imds=v2.")
+	f.Add("v3.abc")
+	f.Add(deflateV1([]byte(`{"blocks":[{"i":0,"t":"x"}]}`)))
+	f.Add(deflate([]byte(`{"run":{"i":3,"pre":[0,2]}}`)))
 	f.Add(deflate([]byte(`{"blocks":[{"i":0,"t":"x"}]}`)))
 	f.Fuzz(func(t *testing.T, in string) {
 		l, err := Decode(in)

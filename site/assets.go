@@ -22,6 +22,7 @@ import (
 const (
 	scriptEntry = "web/ts/main.ts"
 	styleEntry  = "web/css/site.css"
+	workerEntry = "web/ts/worker.ts"
 	wasmPkg     = "./wasm"
 )
 
@@ -103,6 +104,53 @@ func formatMessages(msgs []api.Message) string {
 	return strings.Join(parts, "; ")
 }
 
+// bundleWorker builds the engine's worker script: web/ts/worker.ts as a minified classic script
+// (an IIFE: a worker started from a blob: URL on another site cannot import modules relative to
+// anything) after goGlue, the toolchain's wasm_exec.js, which defines the Go class it runs the
+// wasm with. One file, so that an embed starts its worker with one cross-origin fetch.
+func bundleWorker(root string, goGlue []byte) ([]byte, error) {
+	js, err := bundleScript(root, workerEntry, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(bytes.TrimRight(goGlue, "\n"), '\n'), js...), nil
+}
+
+// bundleScript bundles entry (relative to root) into one minified classic script (an IIFE),
+// with the identifiers of define replaced by their JSON values, and returns it unwritten.
+func bundleScript(root, entry string, define map[string]string) ([]byte, error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	res := api.Build(api.BuildOptions{
+		AbsWorkingDir:     absRoot,
+		EntryPoints:       []string{entry},
+		Outdir:            filepath.Join(absRoot, "script-out"), // not written: Write is false
+		Bundle:            true,
+		Write:             false,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		Target:            api.ES2020,
+		Platform:          api.PlatformBrowser,
+		Format:            api.FormatIIFE,
+		Charset:           api.CharsetUTF8,
+		LegalComments:     api.LegalCommentsNone,
+		Define:            define,
+		LogLevel:          api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("site: esbuild %s: %s", entry, formatMessages(res.Errors))
+	}
+	for _, f := range res.OutputFiles {
+		if strings.HasSuffix(f.Path, ".js") {
+			return f.Contents, nil
+		}
+	}
+	return nil, fmt.Errorf("site: esbuild %s: no JS output", entry)
+}
+
 // hashedName is name with a content hash before its extension, in the same
 // style as esbuild's [hash]: 8 characters of base32 over SHA-256.
 func hashedName(name string, data []byte) string {
@@ -142,7 +190,7 @@ func wasmExecJS(ctx context.Context, goCmd string) ([]byte, error) {
 }
 
 // minifyJS minifies a classic script without bundling or lowering it: the
-// toolchain's wasm_exec.js halves in size and keeps its behaviour.
+// toolchain's wasm_exec.js halves in size and keeps its behaviour (and its licence comment).
 func minifyJS(src []byte) ([]byte, error) {
 	res := api.Transform(string(src), api.TransformOptions{
 		Loader:            api.LoaderJS,
@@ -183,38 +231,51 @@ func buildWasm(ctx context.Context, goCmd, root string, level int) (*wasmArtifac
 	if fi, err := os.Stat(filepath.Join(root, "wasm")); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("site: there is no %s package in %s yet; build with SkipWasm to render the pages without the emulator", wasmPkg, root)
 	}
+	wasm, br, err := CompileWasm(ctx, goCmd, root, wasmPkg, level)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w; build with SkipWasm to render the pages without the emulator", err)
+	}
+	return &wasmArtifact{wasm: wasm, brotli: br}, nil
+}
+
+// CompileWasm compiles the Go package pkg (relative to dir) for GOOS=js GOARCH=wasm exactly as
+// the site's engine is compiled (the same flags: stripped, without local paths, wasmGCFlags) and
+// returns the module and its brotli form at level. scripts/budgets builds its floor, the
+// smallest Go program, with it, so that the floor and the engine differ only in their code.
+func CompileWasm(ctx context.Context, goCmd, dir, pkg string, level int) (wasm, br []byte, err error) {
+	if goCmd == "" {
+		goCmd = "go"
+	}
 	tmp, err := os.MkdirTemp("", "imds-wasm-*")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(tmp)
-	out := filepath.Join(tmp, "imds.wasm")
+	out := filepath.Join(tmp, "out.wasm")
 	args := append([]string{"build", "-trimpath", "-ldflags=-s -w"}, wasmGCFlags...)
-	cmd := exec.CommandContext(ctx, goCmd, append(args, "-o", out, wasmPkg)...)
-	cmd.Dir = root
+	cmd := exec.CommandContext(ctx, goCmd, append(args, "-o", out, pkg)...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("site: GOOS=js GOARCH=wasm go build %s failed (%v); build with SkipWasm to render the pages without the emulator:\n%s",
-			wasmPkg, err, strings.TrimSpace(stderr.String()))
+		return nil, nil, fmt.Errorf("site: GOOS=js GOARCH=wasm go build %s failed (%v):\n%s", pkg, err, strings.TrimSpace(stderr.String()))
 	}
-	wasm, err := os.ReadFile(out)
-	if err != nil {
-		return nil, err
+	if wasm, err = os.ReadFile(out); err != nil {
+		return nil, nil, err
 	}
-	var br bytes.Buffer
-	w := brotli.NewWriterLevel(&br, level)
+	var b bytes.Buffer
+	w := brotli.NewWriterLevel(&b, level)
 	if _, err := w.Write(wasm); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &wasmArtifact{wasm: wasm, brotli: br.Bytes()}, nil
+	return wasm, b.Bytes(), nil
 }
 
 // favicon is the site icon: a small SVG, so there is no binary in the tree and

@@ -39,7 +39,8 @@ type Options struct {
 	// pages then carry no imds-wasm meta element, and the runtime stays inert.
 	SkipWasm bool
 
-	// Go is the go command used to compile the wasm and to find wasm_exec.js;
+	// Go is the go command used to compile the wasm and to find the wasm_exec.js
+	// that the engine's worker bundles;
 	// "" means "go" on PATH.
 	Go string
 
@@ -228,11 +229,15 @@ func writeAssets(ctx context.Context, opts Options, stage string, cache *wasmCac
 	if execJS, err = minifyJS(execJS); err != nil {
 		return a, err
 	}
-	name, err := writeHashed(dir, "wasm_exec.js", execJS)
+	worker, err := bundleWorker(opts.Root, execJS)
 	if err != nil {
 		return a, err
 	}
-	a.WasmExec = url(name)
+	name, err := writeHashed(dir, "worker.js", worker)
+	if err != nil {
+		return a, err
+	}
+	a.Worker = url(name)
 
 	if opts.SkipWasm {
 		return a, nil

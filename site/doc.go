@@ -5,8 +5,9 @@
 //
 // [Build] reads the markdown pages from an [fs.FS], renders each through the
 // templ components of package web, bundles web/ts/main.ts and web/css/site.css
-// with esbuild's Go API, compiles ./wasm with GOOS=js GOARCH=wasm, copies the
-// toolchain's wasm_exec.js, and writes everything into one output directory:
+// with esbuild's Go API, compiles ./wasm with GOOS=js GOARCH=wasm, bundles the
+// engine's worker (web/ts/worker.ts after the toolchain's wasm_exec.js), and
+// writes everything into one output directory:
 //
 //	index.html            the overview and the list of pages
 //	<slug>/index.html     one page per content file
@@ -14,9 +15,9 @@
 //	assets/<name>-<hash>  every script, stylesheet, icon and wasm, content-hashed
 //
 // Pages reference assets only by their hashed URLs, so assets can be cached
-// forever and pages not at all. The wasm and wasm_exec.js URLs reach the
-// runtime through <meta name="imds-wasm"> and <meta name="imds-wasm-exec">:
-// the CSP forbids inline scripts, so there is no other channel.
+// forever and pages not at all. The wasm and worker URLs reach the runtime
+// through <meta name="imds-wasm"> and <meta name="imds-worker">: the CSP forbids
+// inline scripts, so there is no other channel.
 //
 // # Markdown
 //

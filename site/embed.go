@@ -3,7 +3,7 @@ package site
 // Embeds: what docs authors put on their own pages.
 //
 //   - /embed.js, at a stable URL, is web/ts/embed.ts bundled as a classic script, with the
-//     hashed URLs of this build's wasm, wasm_exec.js and keys, and its stylesheet
+//     hashed URLs of this build's wasm, engine worker and keys, and its stylesheet
 //     (web/ts/embed.css, which pulls in the site's) as a string it adopts into each shadow root.
 //   - /embed/<slug>/<n>/ is an iframe page for the n-th command block of a page (from 1), with
 //     the page's earlier blocks folded above it to run first; /embed/code/run/?code=… runs any
@@ -78,7 +78,7 @@ const defaultCode = `curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/toke
 // embedAssets is what embed.js needs to know of the build: the web/ts/embedload.ts SiteAssets.
 type embedAssets struct {
 	Wasm     string `json:"wasm"`
-	WasmExec string `json:"wasmExec"`
+	Worker   string `json:"worker"`
 	Keys     string `json:"keys"`
 	WasmSize int64  `json:"wasmSize"`
 }
@@ -140,7 +140,7 @@ func bundleEmbed(root string, a web.Assets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	assets, err := json.Marshal(embedAssets{Wasm: a.Wasm, WasmExec: a.WasmExec, Keys: a.Keys, WasmSize: a.WasmSize})
+	assets, err := json.Marshal(embedAssets{Wasm: a.Wasm, Worker: a.Worker, Keys: a.Keys, WasmSize: a.WasmSize})
 	if err != nil {
 		return nil, err
 	}
@@ -148,35 +148,10 @@ func bundleEmbed(root string, a web.Assets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := api.Build(api.BuildOptions{
-		AbsWorkingDir:     absRoot,
-		EntryPoints:       []string{embedEntry},
-		Outdir:            filepath.Join(absRoot, "embed-js-out"), // not written: Write is false
-		Bundle:            true,
-		Write:             false,
-		MinifyWhitespace:  true,
-		MinifyIdentifiers: true,
-		MinifySyntax:      true,
-		Target:            api.ES2020,
-		Platform:          api.PlatformBrowser,
-		Format:            api.FormatIIFE,
-		Charset:           api.CharsetUTF8,
-		LegalComments:     api.LegalCommentsNone,
-		Define: map[string]string{
-			"__IMDS_EMBED_ASSETS__": string(assets),
-			"__IMDS_EMBED_CSS__":    string(cssJSON),
-		},
-		LogLevel: api.LogLevelSilent,
+	return bundleScript(root, embedEntry, map[string]string{
+		"__IMDS_EMBED_ASSETS__": string(assets),
+		"__IMDS_EMBED_CSS__":    string(cssJSON),
 	})
-	if len(res.Errors) > 0 {
-		return nil, fmt.Errorf("site: esbuild %s: %s", embedEntry, formatMessages(res.Errors))
-	}
-	for _, f := range res.OutputFiles {
-		if strings.HasSuffix(f.Path, ".js") {
-			return f.Contents, nil
-		}
-	}
-	return nil, fmt.Errorf("site: esbuild %s: no JS output", embedEntry)
 }
 
 // brotliSize is the size of b compressed with brotli at level.

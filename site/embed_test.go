@@ -46,7 +46,7 @@ func TestEmbedBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(js)
-	for _, want := range []string{a.Wasm, a.WasmExec, a.Keys, ".imds-root{", "--accent:", "imds-embed:height"} {
+	for _, want := range []string{a.Wasm, a.Worker, a.Keys, ".imds-root{", "--accent:", "imds-embed:height"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("embed.js does not contain %q", want)
 		}
@@ -383,8 +383,8 @@ func TestEmbeddingPage(t *testing.T) {
 		{"ok/embed.js readable anywhere", "/embed.js", "Access-Control-Allow-Origin", "*"},
 		{"ok/embed.js revalidates", "/embed.js", "Cache-Control", "no-cache"},
 		{"ok/embed.js is a script", "/embed.js", "Content-Type", "text/javascript"},
-		{"ok/wasm_exec readable anywhere", res.Assets.WasmExec, "Access-Control-Allow-Origin", "*"},
-		{"ok/assets cached for a year", res.Assets.WasmExec, "Cache-Control", "immutable"},
+		{"ok/worker readable anywhere", res.Assets.Worker, "Access-Control-Allow-Origin", "*"},
+		{"ok/assets cached for a year", res.Assets.Worker, "Cache-Control", "immutable"},
 		{"ok/frame css cached", frameCSSURL(t, out), "Cache-Control", "immutable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/yuin/goldmark/util"
 
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/internal/shvars"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -59,7 +60,10 @@ type renderState struct {
 	file   string            // content file being rendered, for messages
 	urls   map[string]string // content file name → page URL
 	blocks int               // live blocks rendered so far
-	err    error
+	// written are the files the page's live blocks so far write, by place: a later block that
+	// names one needs it (see liveBlock).
+	written map[imds.Place]map[string]bool
+	err     error
 }
 
 func (st *renderState) fail(format string, args ...any) {
@@ -195,7 +199,7 @@ func (r *blockRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, e
 	switch {
 	case ok:
 	case fi.live:
-		c = web.LiveBlock(web.LiveBlockData{Index: r.st.blocks, Place: fi.place, Source: src, Tokens: highlight("sh", src)})
+		c = web.LiveBlock(r.st.liveBlock(fi.place, src))
 		r.st.blocks++
 	default:
 		c = web.CodeBlock(web.CodeBlockData{Lang: fi.lang, Tokens: highlight(fi.lang, src)})
@@ -225,6 +229,35 @@ type rendered struct {
 	ownH1  bool   // the page starts with a level-1 heading
 	h1     string // its text
 	blocks int    // live blocks on the page
+}
+
+// liveBlock describes the page's next live block, with what it needs and provides (package
+// shvars): the variables it reads before setting them, those it sets, and the files it writes
+// or names that an earlier block of the page, at the same place, writes. The runtime runs the
+// blocks above one first when what it needs is missing.
+func (st *renderState) liveBlock(place imds.Place, src string) web.LiveBlockData {
+	u := shvars.Analyze(src, place)
+	if st.written == nil {
+		st.written = map[imds.Place]map[string]bool{}
+	}
+	written := st.written[place]
+	if written == nil {
+		written = map[string]bool{}
+		st.written[place] = written
+	}
+	var filesIn []string
+	for _, f := range u.Names {
+		if written[f] {
+			filesIn = append(filesIn, f)
+		}
+	}
+	for _, f := range u.Writes {
+		written[f] = true
+	}
+	return web.LiveBlockData{
+		Index: st.blocks, Place: place, Source: src, Tokens: highlight("sh", src),
+		Reads: u.Reads, Sets: u.Sets, FilesIn: filesIn, FilesOut: u.Writes,
+	}
 }
 
 // renderMarkdown converts one page's markdown.

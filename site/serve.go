@@ -1,6 +1,7 @@
 package site
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 // NewHandler serves the built site in dir the way Netlify serves the publish
@@ -24,8 +27,11 @@ import (
 // else, and on every response the [[headers]] of cfg for the request path.
 // A nil cfg applies no rules. Dotfiles are never served.
 //
-// When the client accepts brotli and a precompressed name.br sits beside a
-// file, the handler sends that, as a CDN would compress it.
+// Text is compressed as Netlify's CDN compresses it: a response whose type is
+// text (HTML, CSS, JavaScript, JSON, SVG, …) goes out with brotli when the
+// client accepts it, else gzip, else as it is; and when a precompressed
+// name.br sits beside a file (the wasm), a client that accepts brotli gets
+// that, compressed once at the build's level rather than on every request.
 func NewHandler(dir string, cfg *NetlifyConfig) http.Handler {
 	if cfg == nil {
 		cfg = &NetlifyConfig{}
@@ -183,6 +189,13 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string,
 		w.Header().Set("Content-Encoding", "br")
 		w.Header().Add("Vary", "Accept-Encoding")
 		f = br
+	} else if compressible(w.Header().Get("Content-Type")) {
+		w.Header().Add("Vary", "Accept-Encoding")
+		if enc := negotiate(r); enc != "" && r.Header.Get("Range") == "" {
+			cw := &compressWriter{ResponseWriter: w, enc: enc}
+			defer cw.Close()
+			w = cw
+		}
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -200,10 +213,92 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string,
 	}
 }
 
-func acceptsBrotli(r *http.Request) bool {
+// compressible reports whether a content type is text, which a CDN compresses
+// on the fly; images, fonts and the wasm (which has its .br) are left alone.
+func compressible(contentType string) bool {
+	ct, _, _ := strings.Cut(contentType, ";")
+	ct = strings.TrimSpace(strings.ToLower(ct))
+	switch ct {
+	case "application/javascript", "application/json", "application/xml", "image/svg+xml", "application/manifest+json":
+		return true
+	}
+	return strings.HasPrefix(ct, "text/")
+}
+
+// negotiate picks the encoding for a compressible response: "br" when the
+// client accepts brotli, else "gzip" when it accepts gzip, else "".
+func negotiate(r *http.Request) string {
+	if acceptsBrotli(r) {
+		return "br"
+	}
+	if accepts(r, "gzip") {
+		return "gzip"
+	}
+	return ""
+}
+
+// compressLevel is the brotli quality of on-the-fly compression: a middling
+// level, as CDNs use for responses they compress as they send them.
+const compressLevel = 5
+
+// compressWriter compresses the body written through it with enc ("br" or
+// "gzip"). A response that has no body (a 304, a 204) goes out as it is.
+type compressWriter struct {
+	http.ResponseWriter
+	enc         string
+	wroteHeader bool
+	encoding    bool
+	w           io.WriteCloser
+}
+
+// WriteHeader implements http.ResponseWriter: a body to compress has no
+// length known in advance.
+func (c *compressWriter) WriteHeader(code int) {
+	if c.wroteHeader {
+		return
+	}
+	c.wroteHeader = true
+	if code >= 200 && code != http.StatusNoContent && code != http.StatusNotModified {
+		c.encoding = true
+		c.Header().Set("Content-Encoding", c.enc)
+		c.Header().Del("Content-Length")
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (c *compressWriter) Write(b []byte) (int, error) {
+	if !c.wroteHeader {
+		c.WriteHeader(http.StatusOK)
+	}
+	if !c.encoding {
+		return c.ResponseWriter.Write(b)
+	}
+	if c.w == nil {
+		if c.enc == "br" {
+			c.w = brotli.NewWriterLevel(c.ResponseWriter, compressLevel)
+		} else {
+			c.w = gzip.NewWriter(c.ResponseWriter)
+		}
+	}
+	return c.w.Write(b)
+}
+
+// Close ends the compressed stream, if a body was written.
+func (c *compressWriter) Close() error {
+	if c.w == nil {
+		return nil
+	}
+	return c.w.Close()
+}
+
+func acceptsBrotli(r *http.Request) bool { return accepts(r, "br") }
+
+// accepts reports whether Accept-Encoding lists enc without q=0.
+func accepts(r *http.Request, enc string) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) == "br" && strings.ReplaceAll(q, " ", "") != "q=0" {
+		e, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(e) == enc && strings.ReplaceAll(q, " ", "") != "q=0" {
 			return true
 		}
 	}

@@ -2,6 +2,8 @@ package site
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"io/fs"
@@ -13,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
 // repoNetlify parses the repository's netlify.toml.
@@ -29,7 +33,7 @@ func repoNetlify(t *testing.T) *NetlifyConfig {
 	return cfg
 }
 
-const wantCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+const wantCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
 
 func TestNetlifyTOML(t *testing.T) {
 	cfg := repoNetlify(t)
@@ -68,7 +72,7 @@ func TestHeaders(t *testing.T) {
 		{"ok/page", "/first/", 200, map[string]string{"Cache-Control": "no-cache", "Content-Type": "text/html; charset=utf-8"}},
 		{"ok/css", res.Assets.CSS, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "text/css; charset=utf-8"}},
 		{"ok/js", res.Assets.Script, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "text/javascript; charset=utf-8"}},
-		{"ok/wasm_exec", res.Assets.WasmExec, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}},
+		{"ok/worker", res.Assets.Worker, 200, map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}},
 		{"ok/wasm", "/assets/imds-TEST.wasm", 200, map[string]string{"Content-Type": "application/wasm", "Cache-Control": "public, max-age=31536000, immutable", "Content-Length": "8"}},
 		{"ok/redirect to slash", "/first", 301, map[string]string{"Location": "/first/"}},
 		{"fail/missing page", "/no-such-page/", 404, map[string]string{"Content-Type": "text/html; charset=utf-8"}},
@@ -107,6 +111,57 @@ func TestHeaders(t *testing.T) {
 		}
 		if rec.Header().Get("Content-Type") != "application/wasm" {
 			t.Errorf("Content-Type: got %q", rec.Header().Get("Content-Type"))
+		}
+	})
+	// Text is compressed as the CDN compresses it; what is compressed already is not.
+	for _, tc := range []struct {
+		name, path, accept, enc string
+	}{
+		{"ok/page with brotli", "/first/", "gzip, deflate, br", "br"},
+		{"ok/script with gzip", res.Assets.Script, "gzip", "gzip"},
+		{"ok/stylesheet with brotli", res.Assets.CSS, "br;q=1, gzip;q=0.5", "br"},
+		{"ok/404 page with brotli", "/no-such-page/", "br", "br"},
+		{"ok/no encoding accepted", "/first/", "", ""},
+		{"ok/brotli refused", "/first/", "br;q=0, gzip", "gzip"},
+		{"ok/icon is text (SVG)", res.Assets.Icon, "br", "br"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := get(tc.path, "Accept-Encoding", tc.accept)
+			plain := get(tc.path)
+			if got := rec.Header().Get("Content-Encoding"); got != tc.enc {
+				t.Fatalf("GET %s (Accept-Encoding %q): Content-Encoding %q; want %q", tc.path, tc.accept, got, tc.enc)
+			}
+			if !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") {
+				t.Errorf("Vary: got %q; want Accept-Encoding", rec.Header().Get("Vary"))
+			}
+			var body io.Reader = rec.Body
+			switch tc.enc {
+			case "br":
+				body = brotli.NewReader(rec.Body)
+			case "gzip":
+				zr, err := gzip.NewReader(rec.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = zr
+			}
+			got, err := io.ReadAll(body)
+			if err != nil {
+				t.Fatalf("decoding the %s body: %v", tc.enc, err)
+			}
+			if !bytes.Equal(got, plain.Body.Bytes()) || len(got) == 0 {
+				t.Errorf("the decoded body (%d bytes) differs from the plain one (%d bytes)", len(got), plain.Body.Len())
+			}
+			if tc.enc != "" && rec.Header().Get("Content-Length") != "" {
+				t.Errorf("Content-Length %q on a compressed body", rec.Header().Get("Content-Length"))
+			}
+		})
+	}
+	t.Run("ok/not modified has no body", func(t *testing.T) {
+		first := get(res.Assets.CSS)
+		rec := get(res.Assets.CSS, "Accept-Encoding", "br", "If-Modified-Since", first.Header().Get("Last-Modified"))
+		if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("Content-Encoding") != "" {
+			t.Errorf("got %d, %d bytes, encoding %q; want 304, empty, none", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Encoding"))
 		}
 	})
 	t.Run("fail/method", func(t *testing.T) {

@@ -93,7 +93,7 @@ Back to the [overview](/) or [first page](01-first.md).
 `)},
 }
 
-// stubRoot makes a repository root with a tiny runtime entry point and either
+// stubRoot makes a repository root with tiny runtime and worker entry points and either
 // the real stylesheet or a stub one, so builds do not depend on web/ts and
 // golden output does not change with every CSS edit.
 func stubRoot(t *testing.T, realCSS bool) string {
@@ -108,6 +108,7 @@ func stubRoot(t *testing.T, realCSS bool) string {
 	}
 	write(t, filepath.Join(root, styleEntry), css)
 	write(t, filepath.Join(root, scriptEntry), []byte("const ready: boolean = true;\nexport {};\nconsole.log(ready);\n"))
+	write(t, filepath.Join(root, workerEntry), []byte("const worker: boolean = true;\nconsole.log(worker);\n"))
 	return root
 }
 
@@ -208,9 +209,9 @@ func TestBuildTestContent(t *testing.T) {
 	if cur := fixture.Find(second, func(n *html.Node) bool { return fixture.Attr(n, "aria-current") == "page" }); fixture.Attr(cur, "href") != "/second/" {
 		t.Errorf("sidebar does not mark /second/ current")
 	}
-	// SkipWasm: no wasm meta, but wasm_exec is there.
-	if fixture.Meta(second, "imds-wasm") != "" || fixture.Meta(second, "imds-wasm-exec") == "" {
-		t.Errorf("SkipWasm: want imds-wasm-exec and no imds-wasm")
+	// SkipWasm: no wasm meta, but the worker is there.
+	if fixture.Meta(second, "imds-wasm") != "" || fixture.Meta(second, "imds-worker") == "" {
+		t.Errorf("SkipWasm: want imds-worker and no imds-wasm")
 	}
 	index := parseFile(t, filepath.Join(out, "index.html"))
 	if got := len(fixture.FindAll(fixture.Find(index, fixture.TestID("page-list")), fixture.Tag("li"))); got != 2 {
@@ -242,6 +243,31 @@ func TestBuildRealContent(t *testing.T) {
 	}
 	checkSite(t, out, content)
 	t.Logf("%d pages, %d live blocks", len(res.Pages), res.LiveBlocks)
+
+	// What the course's blocks need from the blocks above them, as a reader arriving in the
+	// middle of a page relies on (the browser tests run some of them that way).
+	for _, c := range []struct {
+		page  string
+		block int // from 1
+		attr  string
+		want  string
+	}{
+		{"identity-token", 2, "data-sets", "identity_token"},
+		{"identity-token", 3, "data-reads", "identity_token"},
+		{"certificates", 4, "data-files-in", "sslcert.csr"},
+		{"certificates", 5, "data-reads", "csr identity_token"},
+		{"iam-token", 7, "data-reads", "iam_token"}, // on the instance; the workstation has its own
+	} {
+		doc := parseFile(t, filepath.Join(out, c.page, "index.html"))
+		b := fixture.Find(doc, fixture.ID("block-"+strconv.Itoa(c.block)))
+		if b == nil {
+			t.Errorf("/%s/: no block %d", c.page, c.block)
+			continue
+		}
+		if got := fixture.Attr(b, c.attr); got != c.want {
+			t.Errorf("/%s/ block %d %s: got %q; want %q", c.page, c.block, c.attr, got, c.want)
+		}
+	}
 }
 
 func hasIndex(mds []string) bool {
@@ -344,7 +370,7 @@ func fixedAssets() web.Assets {
 	return web.Assets{
 		CSS:      "/assets/site-TESTTEST.css",
 		Script:   "/assets/main-TESTTEST.js",
-		WasmExec: "/assets/wasm_exec-TESTTEST.js",
+		Worker:   "/assets/worker-TESTTEST.js",
 		Wasm:     "/assets/imds-TESTTEST.wasm",
 		WasmSize: 123,
 		Icon:     "/assets/icon-TESTTEST.svg",
@@ -397,7 +423,7 @@ func checkSite(t *testing.T, out string, content fs.FS) {
 					refs = append(refs, ref{pageURL, v})
 				}
 			}
-			if name := fixture.Attr(n, "name"); n.Data == "meta" && (name == "imds-wasm" || name == "imds-wasm-exec") {
+			if name := fixture.Attr(n, "name"); n.Data == "meta" && (name == "imds-wasm" || name == "imds-worker" || name == "imds-keys") {
 				refs = append(refs, ref{pageURL, fixture.Attr(n, "content")})
 			}
 		})
@@ -438,9 +464,17 @@ func checkHTML(t *testing.T, name string, doc *html.Node) {
 	if h := fixture.Find(doc, fixture.Tag("html")); fixture.Attr(h, "lang") != "en" {
 		t.Errorf("%s: no <html lang=en>", name)
 	}
+	ids := map[string]bool{}
 	fixture.Walk(doc, func(n *html.Node) {
 		if n.Type != html.ElementNode {
 			return
+		}
+		// Ids are link targets (headings, live blocks): two of one would make a link ambiguous.
+		if id := fixture.Attr(n, "id"); id != "" {
+			if ids[id] {
+				t.Errorf("%s: two elements with id %q", name, id)
+			}
+			ids[id] = true
 		}
 		if n.Data == "script" && (fixture.Attr(n, "src") == "" || fixture.Text(n) != "") {
 			t.Errorf("%s: inline <script>", name)

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/imdsplay/imdsplay/internal/shvars"
 )
 
 // Copy as curl: any request a script made (curl's own, ibmcloud's) written back as one curl
@@ -78,7 +80,7 @@ func (q quoter) split(s string) []segment {
 	segs := []segment{{text: s}}
 	for _, name := range q.order {
 		v := q.vars[name]
-		if len(v) < minSubstituted || !keepable(name) {
+		if len(v) < minSubstituted || !shvars.Keepable(name) {
 			continue
 		}
 		var next []segment

@@ -3,13 +3,16 @@
 //
 // # The JavaScript API
 //
-// main registers one object, globalThis.imds, and then waits forever. Every method that does
-// real work returns a Promise and does the work in a goroutine: a js.FuncOf callback runs on the
-// browser's event loop, so one that waited for a JS Promise itself (WebCrypto making a key) would
-// wait forever, while a goroutine that waits hands the thread back.
+// The program runs in a dedicated Web Worker (web/ts/worker.ts), never on the page's thread: the
+// page talks to the worker with messages (web/ts/protocol.ts), and its client (web/ts/client.ts)
+// offers the page the same calls as the API below. main registers one object, globalThis.imds
+// in the worker, and then waits forever. Every method that does real work returns a Promise and
+// does the work in a goroutine: a js.FuncOf callback runs on the worker's event loop, so one
+// that waited for a JS Promise itself (WebCrypto making a key) would wait forever, while a
+// goroutine that waits hands the thread back.
 //
-//	imds.start({keys?: {identity, iam, caRoot, caIntermediate}}) → Promise<{version}>
-//	    Creates the page's one emulator. Each key is an RSA private key as PKCS #8 DER bytes
+//	imds.start({keys?: {identity, iam, caRoot, caIntermediate}}) → Promise<{version, state, now}>
+//	    Creates the page's one emulator, and answers with its first imds.state() and imds.now(). Each key is an RSA private key as PKCS #8 DER bytes
 //	    (Uint8Array or ArrayBuffer), typically made by crypto.subtle.generateKey while the wasm
 //	    was still downloading. Missing keys are made with WebCrypto from Go.
 //	imds.newSession({on: "instance" | "workstation", hops?, group?}) → session
@@ -19,10 +22,20 @@
 //	    how many network hops the session's commands are from the metadata service; without it
 //	    they follow the page's setting (imds.configure({hops})). group ("" for the page's own
 //	    blocks) keeps sets of blocks apart, for embeds.
-//	session.run(script) → Promise<RunResult>
+//	session.run(script, id?) → Promise<RunResult>
 //	    Runs the script. Runs on one session are serialised in call order. Each exchange of the
 //	    result carries curl (the request as a curl command) and curlVars (the same with the
-//	    session's variables in place of their values).
+//	    session's variables in place of their values); set lists the variables the script
+//	    assigns that hold a value after the run (sorted), which the page shows as set by the
+//	    block that ran. id, a string, names the run for cancel. Sessions live as long as the
+//	    engine: the page keeps one engine for the whole visit (client-side navigation), so a
+//	    variable set on one page is there on the next.
+//	imds.cancel(id)
+//	    Stops the run started with that id as Ctrl-C would (exit 130): the shell checks at every
+//	    statement, in awk's and jq's loops and in every builtin's, and lets the event loop run
+//	    every 50 ms even in a busy loop, so the cancel arrives. A run stuck in one long Go call
+//	    (a huge regular expression match) cannot see it: the page then ends the worker and
+//	    starts another from the saved world (web/ts/client.ts).
 //	imds.verifyJWT(token) → Promise<JWTInfo>
 //	    Decodes the token and checks its signature against the emulator's key sets.
 //	imds.parseChain(pem | pem[]) → Promise<ChainInfo>
@@ -30,7 +43,8 @@
 //	imds.now() → number
 //	    The emulator's virtual time in Unix milliseconds (expiry countdowns use it).
 //	imds.warm()
-//	    Pays the shell's one-time costs now; the page calls it while WebCrypto makes its keys.
+//	    Pays one-time costs in the background: the shell's before start, the whole engine's
+//	    after (warm.go). The worker calls it right after it has told the page it is ready.
 //	imds.memStats() → Promise<MemStats>
 //	    Collects garbage and reports the Go heap (memstats_js.go); for tests and the console.
 //
@@ -61,8 +75,9 @@
 //	imds.permalink.encode(link) → Promise<string>, imds.permalink.decode(fragment) → Promise<Link>
 //	    The URL-fragment codec of package permalink: link is {page, blocks: [{i, h, t}],
 //	    scenario: {enabled, protocol, hopLimit, status, hops, defaultProfile, autoLink, linked,
-//	    version}}; encode resolves to "v1.…" (put it after "#imds="), decode takes the fragment
-//	    and rejects a malformed one with a message for the reader. imds.permalink.maxLength and
+//	    version}, run: {i, h, pre: [indexes]}}; encode resolves to "v2.…" (put it after
+//	    "#imds="), decode takes the fragment (v2, or v1 of the first playground) and rejects a
+//	    malformed one with a message for the reader. imds.permalink.maxLength and
 //	    imds.permalink.key ("imds=") are constants. The DEFLATE step is the browser's own
 //	    (CompressionStream "deflate-raw"), not compress/flate, which would cost the wasm 35 KB.
 //

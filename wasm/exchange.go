@@ -23,6 +23,10 @@ type RunResult struct {
 	VirtualMs int64   `json:"virtualMs"`
 	// Place is where the run ran ("instance" or "workstation").
 	Place imds.Place `json:"place"`
+	// Set are the variables the script assigns that hold a value after the run, sorted: the
+	// page shows the block as their setter. A branch that did not run still counts when the
+	// name holds a value from before.
+	Set []string `json:"set"`
 }
 
 // Exchange is one request the script sent and what came back, as the output panel shows it

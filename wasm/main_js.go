@@ -33,16 +33,25 @@ func main() {
 	api.Set("now", js.FuncOf(jsNow))
 	api.Set("warm", js.FuncOf(jsWarm))
 	api.Set("memStats", js.FuncOf(jsMemStats))
+	api.Set("cancel", js.FuncOf(jsCancel))
 	registerWorldAPI(api)
 	js.Global().Set("imds", api)
 	// Keep the Go runtime alive: the API's callbacks run on it.
 	<-make(chan struct{})
 }
 
-// jsWarm implements imds.warm(): the page calls it when it will wait for keys anyway, so that
-// the shell's one-time costs are paid meanwhile (see warm.go). It returns when they are paid.
+// jsWarm implements imds.warm(): it pays one-time costs in the background (see warm.go): the
+// shell's before start, the whole engine's after. The worker calls it once it has told the page
+// that the engine is ready: started from start itself, the first warm-up step would run before
+// start's answer reached the page (Go hands the thread back only when every goroutine waits).
 func jsWarm(js.Value, []js.Value) any {
-	go warmShell()
+	go func() {
+		if e := readyEngine(); e != nil {
+			e.warm()
+			return
+		}
+		warmShell()
+	}()
 	return nil
 }
 
@@ -62,15 +71,13 @@ func jsStart(_ js.Value, args []js.Value) any {
 			}
 			page.err = err
 			close(page.ready)
-			if err == nil {
-				// warm first hands the thread back, so start resolves before it works.
-				go page.engine.warm()
-			}
 		}
 		if page.err != nil {
 			return nil, page.err
 		}
-		return map[string]any{"version": version()}, nil
+		// The state and the clock come with the answer: asked for separately, each call could
+		// wait for a warm-up step (a callback into Go runs whatever goroutine is due first).
+		return map[string]any{"version": version(), "state": page.engine.State(), "now": page.engine.Now().UnixMilli()}, nil
 	})
 }
 
@@ -103,8 +110,8 @@ func keysFromJS(v js.Value) (imds.Keys, error) {
 	return k, nil
 }
 
-// jsNewSession implements imds.newSession({on, hops?, group?}) → {run(script) →
-// Promise<RunResult>}. The session object is returned at once; its runs wait for start. Calls
+// jsNewSession implements imds.newSession({on, hops?, group?}) → {run(script, id?) →
+// Promise<RunResult>}; a run given an id (a string) can be stopped with imds.cancel(id). The session object is returned at once; its runs wait for start. Calls
 // with the same place, hops and group share one shell. An unknown place or bad hops reject
 // each run: a panic here would stop the Go program, and the page with it.
 func jsNewSession(_ js.Value, args []js.Value) any {
@@ -129,11 +136,16 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 	s := js.Global().Get("Object").New()
 	s.Set("on", string(key.Place))
 	s.Set("run", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		script := ""
+		script, id := "", ""
 		if len(args) > 0 {
 			script = args[0].String()
 		}
+		if len(args) > 1 && args[1].Type() == js.TypeString {
+			id = args[1].String()
+		}
+		ctx, done := runs.start(id)
 		return promise(func() (any, error) {
+			defer done()
 			e, err := engine()
 			if err != nil {
 				return nil, err
@@ -142,7 +154,7 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 			if err != nil {
 				return nil, err
 			}
-			return sess.Run(context.Background(), script)
+			return sess.Run(ctx, script)
 		})
 	}))
 	if sessionObjects.m == nil {
@@ -159,6 +171,54 @@ func jsNewSession(_ js.Value, args []js.Value) any {
 var sessionObjects struct {
 	sync.Mutex
 	m map[SessionKey]js.Value
+}
+
+// runs holds the cancel function of every run started with an id (session.run(script, id)),
+// so that imds.cancel(id) can stop it: the page's Stop button.
+var runs runsRegistry
+
+// runsRegistry maps run ids to their cancel functions.
+type runsRegistry struct {
+	sync.Mutex
+	m map[string]context.CancelFunc
+}
+
+// start gives a run its context; with an id, imds.cancel(id) cancels it until done is called.
+func (r *runsRegistry) start(id string) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if id == "" {
+		return ctx, cancel
+	}
+	r.Lock()
+	if r.m == nil {
+		r.m = make(map[string]context.CancelFunc)
+	}
+	r.m[id] = cancel
+	r.Unlock()
+	return ctx, func() {
+		r.Lock()
+		delete(r.m, id)
+		r.Unlock()
+		cancel()
+	}
+}
+
+// jsCancel implements imds.cancel(id): the run started with that id stops as Ctrl-C stops a
+// command (exit 130) at its next checkpoint, which the shell reaches within some 50 ms even in a
+// busy loop (see shell's Limits). It only cancels a context, so it may run on the event loop.
+// An unknown or finished id is ignored.
+func jsCancel(_ js.Value, args []js.Value) any {
+	a := arg0(args)
+	if a.Type() != js.TypeString {
+		return nil
+	}
+	runs.Lock()
+	cancel := runs.m[a.String()]
+	runs.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return nil
 }
 
 // jsVerifyJWT implements imds.verifyJWT(token).
@@ -213,9 +273,10 @@ func jsNow(js.Value, []js.Value) any {
 
 // promise returns a JS Promise settled by f, which runs in its own goroutine. f may wait for JS
 // Promises (WebCrypto, for openssl's keys): blocked, it hands the thread back to the event loop,
-// which a js.FuncOf callback waiting itself could never do. CPU work still holds the page's one
-// thread until it ends; that is wasm, and why warm-ups are scheduled with care (warm.go). A
-// result is handed to JS as the JSON form of the Go value; an error rejects with an Error.
+// which a js.FuncOf callback waiting itself could never do. CPU work still holds the worker's
+// one thread until it ends (the page's stays free); that is wasm, and why warm-ups are
+// scheduled with care (warm.go). A result is handed to JS as the JSON form of the Go value; an
+// error rejects with an Error.
 func promise(f func() (any, error)) js.Value {
 	var handler js.Func
 	handler = js.FuncOf(func(_ js.Value, args []js.Value) any {

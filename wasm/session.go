@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/internal/shvars"
 	"github.com/imdsplay/imdsplay/shell"
 )
 
@@ -48,7 +49,7 @@ func (s *Session) run(ctx context.Context, script string) (RunResult, error) {
 	var stdout, stderr bytes.Buffer
 	start, vstart := time.Now(), s.engine.clock.Now()
 	s.log.take() // a background job of an earlier run may have left some behind
-	s.names.addScript(script)
+	assigned := s.names.addScript(script)
 	exit := s.sh.Run(ctx, script, &stdout, &stderr)
 	r := RunResult{
 		Exit:      exit,
@@ -58,6 +59,7 @@ func (s *Session) run(ctx context.Context, script string) (RunResult, error) {
 		Ms:        float64(time.Since(start).Microseconds()) / 1000,
 		VirtualMs: s.engine.clock.Now().Sub(vstart).Milliseconds(),
 		Place:     s.place,
+		Set:       s.holding(assigned),
 	}
 	// Copy as curl, with the variables as they stand after the run: the script's own (its
 	// token, say) and the presets (the endpoints).
@@ -87,12 +89,23 @@ func (s *Session) Vars() map[string]string {
 func (s *Session) varsLocked(presets bool) map[string]string {
 	names := s.names.list()
 	if presets {
-		names = append(names, presetVars[s.place]...)
+		names = append(names, shvars.Presets(s.place)...)
 	}
 	out := map[string]string{}
 	for _, name := range names {
 		if v := s.sh.Var(name); v != "" && len(v) <= maxVarBytes {
 			out[name] = v
+		}
+	}
+	return out
+}
+
+// holding returns those of names that hold a value the session would keep; s.mu is held.
+func (s *Session) holding(names []string) []string {
+	out := []string{}
+	for _, name := range names {
+		if v := s.sh.Var(name); v != "" && len(v) <= maxVarBytes {
+			out = append(out, name)
 		}
 	}
 	return out

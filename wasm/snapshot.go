@@ -12,9 +12,9 @@ import (
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
-// Memory: what the page saves so that a reload finds the world, and each page its variables,
-// as they were. The page stores the two parts under different keys (the world is shared by
-// every page, variables belong to the page whose blocks set them); see web/ts/memory.ts.
+// Memory: what the page saves so that a reload finds the world and the sessions' variables as
+// they were. The page stores the two parts under different keys, both for the whole site (one
+// instance, one shell session per place for the visit); see web/ts/memory.ts.
 
 // SnapshotVersion is the version of the Snapshot format; Restore refuses any other.
 const SnapshotVersion = 1

@@ -90,24 +90,14 @@ func TestParseSnapshotRejects(t *testing.T) {
 }
 
 func TestVarNames(t *testing.T) {
-	for _, tt := range []struct {
-		script string
-		want   []string
-	}{
-		{`a=1 b=2`, []string{"a", "b"}},
-		{`export TOKEN=$(curl x); declare -x d=1; local l=2`, []string{"TOKEN", "d", "l"}},
-		{`for v in 1 2; do w=$v; done`, []string{"v", "w"}},
-		{`read -r -p "x" first second <<< "a b"`, []string{"first", "second"}},
-		{`read -a arr`, []string{"arr"}},
-		{`printf -v out '%s' x`, []string{"out"}},
-		{`PATH=/x; HOME=/y; RANDOM=3`, nil},
-		{`if [ ; then`, nil}, // does not parse
-	} {
-		var v varNames
-		v.addScript(tt.script)
-		if got := v.list(); !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
-			t.Errorf("%q: got %v; want %v", tt.script, got, tt.want)
-		}
+	var v varNames
+	if got := v.addScript(`a=1 b=2; PATH=/x`); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("addScript: got %v; want [a b]", got)
+	}
+	v.addScript(`if [ ; then`) // does not parse: nothing
+	v.addScript(`for c in 1; do :; done`)
+	if got := v.list(); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("list: got %v; want [a b c]", got)
 	}
 }
 
@@ -116,5 +106,23 @@ func TestAssignScript(t *testing.T) {
 	want := "a='$x `y`'\nb='it'\"'\"'s'\n"
 	if got != want {
 		t.Errorf("got %q; want %q", got, want)
+	}
+}
+
+// TestRunReportsSet: a run names the variables it left holding a value, so that the page can
+// show which block set them; an empty one, a preset read and a managed one are not among them.
+func TestRunReportsSet(t *testing.T) {
+	e, _ := newTestEngine(t)
+	r := run(t, e, imds.OnInstance, `export identity_token=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
+empty=""; PATH=$PATH; for i in 1; do :; done`)
+	if want := []string{"i", "identity_token"}; !slices.Equal(r.Set, want) {
+		t.Errorf("got set %q; want %q", r.Set, want)
+	}
+	if r := run(t, e, imds.OnInstance, `echo "$identity_token" >/dev/null`); len(r.Set) != 0 {
+		t.Errorf("a run that only reads: got set %q; want none", r.Set)
+	}
+	b, _ := json.Marshal(run(t, e, imds.OnInstance, `true`))
+	if !strings.Contains(string(b), `"set":[]`) {
+		t.Errorf("got %s; want an empty set list in the JSON, not null", b)
 	}
 }

@@ -22,15 +22,14 @@ import (
 // warmScript exercises the interpreter, a pipe and jq in a throwaway session without network.
 const warmScript = `x=$(echo '{"a":[1]}' | jq -c '.a | length') && test "$x" = 1`
 
-// Inside wasm Go runs on the page's only thread and, once it has it, keeps it until every
-// goroutine is blocked: a goroutine started from a JS callback finishes its CPU work before the
-// callback's caller runs again. So a warm-up is never free. It is done either while the page
-// waits for something else anyway (WebCrypto making keys on the browser's own threads), or after
-// start has handed the thread back to the page (see yieldToPage), in steps that let a reader's
-// Run in between.
+// Inside wasm Go runs on one thread (the engine worker's) and, once it has it, keeps it until
+// every goroutine is blocked: a goroutine started from a JS callback finishes its CPU work
+// before the callback's caller runs again. So a warm-up is never free: a reader's first Run
+// waits for the step under way. It is done after start has answered (see yieldToPage), in
+// steps that let a reader's Run in between.
 
-// yieldToPage blocks on a timer for a moment, which returns the thread to the page's event loop:
-// pending Promise callbacks run (start's resolution sets data-imds-ready) before Go goes on.
+// yieldToPage blocks on a timer for a moment, which returns the thread to the worker's event
+// loop: pending Promise callbacks run (start's answer goes to the page) before Go goes on.
 func yieldToPage() { time.Sleep(time.Millisecond) }
 
 // shellWarm makes warmShell run once.

@@ -10,7 +10,7 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 // InstancePanel is the console-like view of the emulated instance beside
-// every page. Built pages carry its controls hidden: the runtime
+// every page, with the shell sessions' variables (ts/variables.ts). Built pages carry its controls hidden: the runtime
 // (ts/panel.ts) shows them once the emulator is ready and wires them to
 // imds.configure, so that the panel, the CLI and the VPC API change one
 // world. With JavaScript off only the placeholder shows.
@@ -119,7 +119,7 @@ func InstancePanel() templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</select></fieldset><p class=\"panel-error\" data-testid=\"panel-error\" role=\"alert\"></p><details class=\"panel-section\" data-testid=\"panel-events-section\" open><summary>Activity Tracker <span class=\"panel-count\" data-testid=\"panel-events-count\"></span></summary><ol class=\"panel-events\" data-testid=\"panel-events\" reversed></ol></details> <details class=\"panel-section\" data-testid=\"history-section\"><summary>Requests <span class=\"panel-count\" data-testid=\"history-count\"></span></summary><ol class=\"panel-history\" data-testid=\"history\"></ol></details><div class=\"panel-memory\"><button type=\"button\" data-testid=\"share\">Share this page</button> <input class=\"panel-share-url\" type=\"url\" readonly data-testid=\"share-url\" aria-label=\"Link to this page with your changes\" hidden><p class=\"panel-note\" data-testid=\"share-status\" role=\"status\"></p><button type=\"button\" class=\"panel-reset\" data-testid=\"reset-all\">Reset everything</button><p class=\"panel-note\">Your changes stay in this browser until you reset.</p></div></div></aside>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</select></fieldset><p class=\"panel-error\" data-testid=\"panel-error\" role=\"alert\"></p><details class=\"panel-section\" data-testid=\"vars-section\" open><summary>Variables <span class=\"panel-count\" data-testid=\"vars-count\"></span></summary><div class=\"panel-vars\" data-testid=\"vars\"></div></details> <details class=\"panel-section\" data-testid=\"panel-events-section\" open><summary>Activity Tracker <span class=\"panel-count\" data-testid=\"panel-events-count\"></span></summary><ol class=\"panel-events\" data-testid=\"panel-events\" reversed></ol></details> <details class=\"panel-section\" data-testid=\"history-section\"><summary>Requests <span class=\"panel-count\" data-testid=\"history-count\"></span></summary><ol class=\"panel-history\" data-testid=\"history\"></ol></details><div class=\"panel-memory\"><button type=\"button\" data-testid=\"share\">Share this page</button> <input class=\"panel-share-url\" type=\"url\" readonly data-testid=\"share-url\" aria-label=\"Link to this page with your changes\" hidden><p class=\"panel-note\" data-testid=\"share-status\" role=\"status\"></p><button type=\"button\" class=\"panel-reset\" data-testid=\"reset-all\">Reset everything</button><p class=\"panel-note\">Your changes stay in this browser until you reset.</p></div></div></aside>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -18,6 +18,7 @@ import (
 	"html"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -31,7 +32,7 @@ const SiteTitle = "imdsplay"
 type Assets struct {
 	CSS      string // stylesheet bundle, e.g. /assets/site-AB12CD34.css
 	Script   string // runtime bundle (an ES module), e.g. /assets/main-EF56GH78.js
-	WasmExec string // the Go toolchain's wasm_exec.js
+	Worker   string // the engine's worker: web/ts/worker.ts after the Go toolchain's wasm_exec.js
 	Wasm     string // the emulator compiled to WebAssembly; "" when built without it
 	WasmSize int64  // uncompressed size of Wasm in bytes, for the progress line
 	Keys     string // the emulator's prepared keys (JSON); "" when built without the wasm
@@ -84,7 +85,20 @@ type LiveBlockData struct {
 	Place  imds.Place // where the commands run
 	Source string     // the block's text exactly as written in the markdown
 	Tokens []Token    // Source, highlighted; their texts concatenate to Source
+
+	// What the block needs and provides, for running the blocks above it first (sorted names):
+	Reads    []string // shell variables it reads before setting them
+	Sets     []string // shell variables it sets
+	FilesIn  []string // files it reads that an earlier block of the page writes
+	FilesOut []string // files it writes
 }
+
+// BlockID is the id of live block index (from 0) on its page: "block-1" for the first. A link
+// to /PAGE/#block-N lands on the block.
+func BlockID(index int) string { return "block-" + itoa(index+1) }
+
+// words joins names with spaces, for a data attribute.
+func words(names []string) string { return strings.Join(names, " ") }
 
 // CodeBlockData describes a block that is shown but never run.
 type CodeBlockData struct {

@@ -68,7 +68,7 @@ func render(t *testing.T, c templ.Component) *html.Node {
 }
 
 func testAssets() Assets {
-	return Assets{CSS: "/assets/site-A.css", Script: "/assets/main-B.js", WasmExec: "/assets/wasm_exec-C.js", Wasm: "/assets/imds-D.wasm", WasmSize: 42, Icon: "/assets/icon-E.svg"}
+	return Assets{CSS: "/assets/site-A.css", Script: "/assets/main-B.js", Worker: "/assets/worker-C.js", Wasm: "/assets/imds-D.wasm", WasmSize: 42, Icon: "/assets/icon-E.svg"}
 }
 
 func TestLiveBlock(t *testing.T) {
@@ -125,7 +125,7 @@ func TestLayout(t *testing.T) {
 	if h := byTag(doc, "html"); fixture.Attr(h, "lang") != "en" || fixture.Attr(h, "data-imds-ready") != "" {
 		t.Errorf("<html>: want lang=en and no data-imds-ready (the runtime sets it)")
 	}
-	for name, want := range map[string]string{"imds-wasm": "/assets/imds-D.wasm", "imds-wasm-exec": "/assets/wasm_exec-C.js", "imds-page": "tokens", "description": "About tokens."} {
+	for name, want := range map[string]string{"imds-wasm": "/assets/imds-D.wasm", "imds-worker": "/assets/worker-C.js", "imds-page": "tokens", "description": "About tokens."} {
 		if got := fixture.Meta(doc, name); got != want {
 			t.Errorf("meta %s: got %q; want %q", name, got, want)
 		}

@@ -1,23 +1,35 @@
 //go:build !js
 
-// Command budgets measures the playground against its budgets in headless Chromium on this
-// machine and prints a table:
+// Command budgets measures the playground against its budgets in headless Chromium and prints
+// each as a ratio to a floor measured in the same run, with the absolute times beside them as
+// information: a time measured on one machine does not hold on another, a ratio to what the
+// smallest Go program costs on the same machine at the same moment does.
 //
-//	wasm size, brotli quality 11          ≤ 2.5 MB (also shown: the build's own level, 9)
-//	navigation start → data-imds-ready    ≤ 700 ms (median over -n first visits, and over -n
-//	                                                returning visits that restore a saved world)
-//	first identity token after ready      ≤ 150 ms (median)
-//	certificate flow with rsa:4096        ≤ 3 s    (median; openssl req, token, POST certificates)
+// The floor is the smallest Go program in the browser (testdata/floor: a main that only marks
+// the page ready), built with the engine's toolchain and flags, served by the same server with
+// the same headers from the same build, and loaded the same way (compileStreaming). The budgets:
 //
-// It builds the site (as `imds site build` does) into a temporary directory, serves it with the
-// production headers of netlify.toml, and loads a page -n times in fresh tabs with the HTTP cache
-// disabled, so every load downloads and compiles the wasm as a first visit does. First visits
-// each get a browser context of their own (no saved state); returning visits share one, so the
-// page restores what the previous visit saved before it is ready.
+//	first visit, navigation → ready        ≤ 2.5× the floor's first visit (fresh browser context,
+//	                                        HTTP cache off, floor and playground visits alternating)
+//	page to page, click → next page ready  ≤ 0.3× the floor's first visit (one browser context,
+//	                                        cache on, clicking through the sidebar)
+//	longest task on the page's thread      ≤ 50 ms while a page loads and while a command runs
+//	                                        (Long Tasks API: none at all)
+//	a 10-second busy loop in a block        the page scrolls, draws, and a link to another page works
+//	first identity token after ready       ≤ 150 ms (median)
+//	certificate flow with rsa:4096          ≤ 1.5× a bare WebCrypto rsa:4096 key generation in the
+//	                                        same page, and ≤ 3 s (medians)
+//	Lighthouse Performance (desktop)       ≥ 90 on /, /iam-token/ and /certificates/
+//	wasm size, brotli quality 11            ≤ 2.5 MB
+//
+// "Ready" is the moment a Run works: <html data-imds-ready> on a first visit, and after a click
+// <html data-imds-page-ready="PATH"> with its performance mark "imds-page-ready", which the
+// runtime sets whether the click loaded a new document or swapped the page's content in
+// (web/ts/loader.ts's pageReady).
 //
 // Usage, from the repository root:
 //
-//	go run ./scripts/budgets [-n 7] [-page /identity-token/] [-content content] [-cert=false]
+//	go run ./scripts/budgets [-n 7] [-page /identity-token/] [-cert=false] [-lighthouse=false] [-v]
 //
 // It exits 1 when a budget is exceeded, 2 when it cannot measure.
 package main
@@ -29,61 +41,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/andybalholm/brotli"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 
 	"github.com/imdsplay/imdsplay/site/browsertest"
 )
 
-// tokenScript is the first command of the identity token page.
-const tokenScript = `curl -s -X PUT "http://api.metadata.cloud.ibm.com/instance_identity/v1/token?version=2025-04-22" -H "Metadata-Flavor: ibm" -d '{}'`
-
-// certScript is the seed page's certificate flow: a 4096-bit key and CSR, a token, and the CSR
-// sent to the certificates endpoint.
-const certScript = `openssl req -sha256 -newkey rsa:4096 -subj '/C=US' -out ./sslcert.csr -keyout file.key -nodes
-instance_identity_token=$(curl -s -X PUT "$vpc_metadata_api_endpoint/instance_identity/v1/token?version=2024-11-12" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
-csr=$(awk 'NF {sub(/\r/, ""); printf "%s\\n",$0;}' sslcert.csr)
-curl -s -X POST "$vpc_metadata_api_endpoint/instance_identity/v1/certificates?version=2024-11-12" -H "Authorization: Bearer $instance_identity_token" -d "{\"csr\": \"$csr\"}" | jq -r '.certificates | length'`
-
-// loadTiming is what one page load reports, in ms since navigation start.
-type loadTiming struct {
-	Ready    float64 `json:"ready"`
-	Keys     float64 `json:"keys"`
-	Compiled float64 `json:"compiled"`
-	Started  float64 `json:"started"`
-	// From resource and navigation timing, for -v: when the page's script started the key
-	// file's request, when its response ended, and DOMContentLoaded.
-	KeysRequested float64 `json:"keysRequested"`
-	KeysReceived  float64 `json:"keysReceived"`
-	WasmReceived  float64 `json:"wasmReceived"`
-	DOMReady      float64 `json:"domReady"`
-}
-
-// runTiming is what one scripted run in the page reports.
-type runTiming struct {
-	Ms     float64 `json:"ms"`
-	Exit   int     `json:"exit"`
-	Stdout string  `json:"stdout"`
-	Stderr string  `json:"stderr"`
-}
-
 func main() {
-	n := flag.Int("n", 7, "cold page loads to measure")
-	pagePath := flag.String("page", "", "page to load (default: the first page with live blocks)")
-	root := flag.String("root", ".", "repository root")
-	content := flag.String("content", "", "content directory (default: ROOT/content)")
-	cert := flag.Bool("cert", true, "also measure the rsa:4096 certificate flow")
-	q11 := flag.Bool("q11", true, "compress the wasm at brotli quality 11 (about 30 s on two cores)")
-	verbose := flag.Bool("v", false, "print build and per-run lines")
+	var o options
+	flag.IntVar(&o.n, "n", 7, "first visits of each of the floor and the playground")
+	flag.StringVar(&o.page, "page", "", "page to load (default: the first page with live blocks)")
+	flag.StringVar(&o.root, "root", ".", "repository root")
+	flag.StringVar(&o.content, "content", "", "content directory (default: ROOT/content)")
+	flag.BoolVar(&o.cert, "cert", true, "measure the rsa:4096 certificate flow")
+	flag.BoolVar(&o.busy, "busy", true, "run a 10-second busy loop in a block and watch the page")
+	flag.BoolVar(&o.lighthouse, "lighthouse", true, "run Lighthouse (npm) on three pages")
+	flag.BoolVar(&o.q11, "q11", true, "compress the wasm at brotli quality 11 (about 30 s on two cores)")
+	flag.BoolVar(&o.verbose, "v", false, "print build and per-visit lines")
 	flag.Parse()
-	if err := run(*n, *pagePath, *root, *content, *cert, *q11, *verbose); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "budgets:", err)
 		if errors.Is(err, errOverBudget) {
 			os.Exit(1)
@@ -92,29 +72,42 @@ func main() {
 	}
 }
 
+// options are the command's flags.
+type options struct {
+	n                           int
+	page, root, content         string
+	cert, busy, lighthouse, q11 bool
+	verbose                     bool
+}
+
 // errOverBudget reports that at least one measurement exceeded its budget.
 var errOverBudget = errors.New("over budget")
 
 // run measures and prints the table.
-func run(n int, pagePath, root, content string, cert, q11, verbose bool) error {
+func run(o options) error {
 	chromium, err := browsertest.FindChromium()
 	if err != nil {
 		return fmt.Errorf("%w: install Debian's chromium (apt-get install -y chromium) or set $CHROMIUM", err)
 	}
 	var log io.Writer = io.Discard
-	if verbose {
+	if o.verbose {
 		log = os.Stderr
 	}
-	fmt.Fprintln(os.Stderr, "building the site…")
-	s, err := browsertest.BuildAndServe(context.Background(), browsertest.SiteOptions{Root: root, Content: content, Log: log})
+	loadStart := loadavg()
+	fmt.Fprintln(os.Stderr, "building the site and the floor…")
+	s, err := browsertest.BuildAndServe(context.Background(), browsertest.SiteOptions{Root: o.root, Content: o.content, Log: log})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if pagePath == "" {
-		pagePath = "/"
+	floor, err := writeFloor(context.Background(), o.root, s.Dir, 9)
+	if err != nil {
+		return err
+	}
+	if o.page == "" {
+		o.page = "/"
 		if len(s.Build.Pages) > 1 {
-			pagePath = s.Build.Pages[1]
+			o.page = s.Build.Pages[1]
 		}
 	}
 	bctx, stop, err := browsertest.NewBrowser(chromium)
@@ -122,188 +115,92 @@ func run(n int, pagePath, root, content string, cert, q11, verbose bool) error {
 		return err
 	}
 	defer stop()
+	m := &measurer{browser: bctx, site: s, verbose: o.verbose}
+	var t table
 
-	var ready, returning, tokens, certs []float64
-	var sample loadTiming
-	// First visits: each load in a browser context of its own, so nothing is saved from an
-	// earlier load. Then returning visits: loads in one shared context, after a visit (not
-	// counted) whose token run the page saved, so each restores a saved world first.
-	for i := range 2*n + 1 {
-		first := i < n
-		lt, tok, err := measureLoad(bctx, s.URL+pagePath, first)
+	// First visits, alternating.
+	var floorReady, ready, tokens, longLoad, floorLong []float64
+	for i := range o.n {
+		f, err := m.firstVisit(s.URL+floorPath, false)
 		if err != nil {
-			return fmt.Errorf("run %d: %w", i+1, err)
+			return fmt.Errorf("floor visit %d: %w", i+1, err)
 		}
-		if verbose {
-			kind := "first visit"
-			if !first {
-				kind = "returning"
-			}
-			fmt.Fprintf(os.Stderr, "run %d (%s): DOM %.0f, keys requested %.0f, received %.0f, ready %.0f; wasm received %.0f, compiled %.0f; go started %.0f, ready %.0f ms; first token %.1f ms\n",
-				i+1, kind, lt.DOMReady, lt.KeysRequested, lt.KeysReceived, lt.Keys, lt.WasmReceived, lt.Compiled, lt.Started, lt.Ready, tok)
+		v, err := m.firstVisit(s.URL+o.page, true)
+		if err != nil {
+			return fmt.Errorf("playground visit %d: %w", i+1, err)
 		}
-		switch {
-		case first:
-			ready, tokens = append(ready, lt.Ready), append(tokens, tok)
-			sample = lt
-		case i > n:
-			returning = append(returning, lt.Ready)
+		floorReady, ready = append(floorReady, f.Ready), append(ready, v.Ready)
+		floorLong = append(floorLong, longest(f.Long))
+		tokens, longLoad = append(tokens, v.Token), append(longLoad, longest(v.Long))
+		if o.verbose {
+			fmt.Fprintf(os.Stderr, "visit %d: floor ready %.0f ms; playground %s; first token %.1f ms; long tasks %v\n", i+1, f.Ready, v.steps(), v.Token, v.Long)
 		}
 	}
-	if cert {
-		for i := range min(n, 5) {
-			ms, err := measureCert(bctx, s.URL+pagePath)
-			if err != nil {
-				return fmt.Errorf("certificate run %d: %w", i+1, err)
-			}
-			if verbose {
-				fmt.Fprintf(os.Stderr, "certificate run %d: %.0f ms\n", i+1, ms)
-			}
-			certs = append(certs, ms)
+	floorMed := median(floorReady)
+	t.ratio(fmt.Sprintf("first visit, navigation → ready (%d+%d, alternating)", o.n, o.n), ready, floorReady, 2.5)
+
+	// Page to page.
+	clicks, err := m.pageToPage()
+	if err != nil {
+		return fmt.Errorf("page to page: %w", err)
+	}
+	t.ratioTo(fmt.Sprintf("page to page, click → next page ready (%d clicks)", len(clicks)), clicks, floorMed, "floor's first visit", 0.3)
+
+	t.maxBeside(fmt.Sprintf("longest task on the page's thread while it loads (median of %d)", len(longLoad)), longLoad, floorLong, 50)
+	t.max("first identity token after ready (median)", tokens, 150)
+
+	if o.busy {
+		b, err := m.busyLoop(s.URL + o.page)
+		if err != nil {
+			return fmt.Errorf("busy loop: %w", err)
+		}
+		t.max("longest task while a command runs (10 s busy loop)", []float64{longest(b.Long)}, 50)
+		t.check("…meanwhile the page draws and scrolls", fmt.Sprintf("%.0f frames/s, scrolled %v", b.FPS, b.Scrolled), b.FPS >= 10 && b.Scrolled, "≥ 10 frames/s")
+		t.ratioTo("…and a link to another page works: click → ready", []float64{b.LinkMs}, floorMed, "floor's first visit", 0)
+		t.info("…Stop ends the loop (cancelled in Go)", fmtMs(b.StopMs))
+	}
+
+	if o.cert {
+		flows, keygens, err := m.certificates(s.URL+o.page, min(o.n, 5))
+		if err != nil {
+			return fmt.Errorf("certificate flow: %w", err)
+		}
+		t.ratio(fmt.Sprintf("certificate flow, rsa:4096 (%d runs) vs WebCrypto rsa:4096 keygen", len(flows)), flows, keygens, 1.5)
+		t.max("certificate flow, rsa:4096 (median)", flows, 3000)
+	}
+
+	if o.lighthouse {
+		scores, why := lighthouse(s.URL, []string{"/", "/iam-token/", "/certificates/"}, chromium, o.verbose)
+		if why != "" {
+			t.info("Lighthouse Performance (desktop)", "not measured: "+why)
+		}
+		for _, sc := range scores {
+			t.min(fmt.Sprintf("Lighthouse Performance, desktop, %s (TBT %.0f ms, LCP %.0f ms)", sc.Path, sc.TBT, sc.LCP), sc.Score, 90)
 		}
 	}
 
-	var br11 int64
-	if q11 {
+	if o.q11 {
 		fmt.Fprintln(os.Stderr, "compressing the wasm at brotli quality 11…")
-		if br11, err = brotliSize(filepath.Join(s.Dir, filepath.FromSlash(s.Build.Assets.Wasm))); err != nil {
+		br11, err := brotliSize(filepath.Join(s.Dir, filepath.FromSlash(s.Build.Assets.Wasm)))
+		if err != nil {
 			return err
 		}
+		t.maxMB("wasm, brotli quality 11", br11, 2.5e6)
 	}
-
-	over := false
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "measure\tmedian\tmin\tmax\tbudget\t\t\n")
-	// A line with budget 0 is for information and is not judged.
-	line := func(name string, v []float64, unit string, budget float64) {
-		if len(v) == 0 {
-			return
-		}
-		med := median(v)
-		ok, limit := "ok", fmtUnit(budget, unit)
-		switch {
-		case budget == 0:
-			ok, limit = "", "-"
-		case med > budget:
-			ok, over = "OVER", true
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, fmtUnit(med, unit), fmtUnit(slices.Min(v), unit), fmtUnit(slices.Max(v), unit), limit, ok)
-	}
-	if q11 {
-		line("wasm, brotli quality 11", []float64{float64(br11)}, "MB", 2.5e6)
-	}
-	// The budget is judged at quality 11, what a host that serves the precompressed file sends;
-	// the build writes level 9 (seconds, not half a minute, per rebuild), shown for reference.
-	line("wasm, brotli as built (level 9)", []float64{float64(s.Build.WasmBrotli)}, "MB", 0)
-	line(fmt.Sprintf("navigation → ready (%d first visits)", len(ready)), ready, "ms", 700)
-	line(fmt.Sprintf("  returning visits, saved world restored (%d)", len(returning)), returning, "ms", 700)
-	line("first identity token after ready", tokens, "ms", 150)
-	line(fmt.Sprintf("certificate flow, rsa:4096 (%d runs)", len(certs)), certs, "ms", 3000)
-	tw.Flush()
-	fmt.Printf("\nwasm %s uncompressed; last load: keys ready %.0f ms, wasm compiled %.0f ms, Go started %.0f ms, ready %.0f ms (page %s, chromium %s)\n",
-		fmtUnit(float64(s.Build.WasmBytes), "MB"), sample.Keys, sample.Compiled, sample.Started, sample.Ready, pagePath, chromium)
-	if over {
+	t.info("wasm as built (uncompressed, brotli 9); the floor's", fmt.Sprintf("%s, %s; %s, %s",
+		fmtMB(float64(s.Build.WasmBytes)), fmtMB(float64(s.Build.WasmBrotli)), fmtMB(float64(floor.WasmBytes)), fmtMB(float64(floor.BrotliBytes))))
+	t.info("load average at the start and at the end", loadStart+" → "+loadavg())
+	t.print(os.Stdout)
+	fmt.Printf("\npage %s, chromium %s\n", o.page, chromium)
+	if t.over {
 		return errOverBudget
 	}
 	return nil
 }
 
-// newTab opens a tab with the HTTP cache disabled; with fresh, in a browser context of its own
-// (its own storage, as in a private window).
-func newTab(bctx context.Context, fresh bool) (context.Context, context.CancelFunc, error) {
-	var opts []chromedp.ContextOption
-	if fresh {
-		opts = append(opts, chromedp.WithNewBrowserContext())
-	}
-	ctx, cancel := chromedp.NewContext(bctx, opts...)
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		return nil, nil, err
-	}
-	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
-		cancel()
-		return nil, nil, err
-	}
-	return ctx, cancel, nil
-}
-
-// measureLoad loads url in a new tab (in a fresh browser context when fresh), waits for
-// data-imds-ready and then times the first identity token from inside the page.
-func measureLoad(bctx context.Context, url string, fresh bool) (loadTiming, float64, error) {
-	ctx, cancel, err := newTab(bctx, fresh)
-	if err != nil {
-		return loadTiming{}, 0, err
-	}
-	defer cancel()
-	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
-	defer tcancel()
-	if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
-		return loadTiming{}, 0, err
-	}
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
-		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="loading"]')?.textContent ?? ""`))
-		return loadTiming{}, 0, fmt.Errorf("waiting for data-imds-ready: %w (loading line: %q)", err, state)
-	}
-	lt, err := chromedp.Run(tctx, chromedp.Evaluate[loadTiming](`(() => {
-		const t = (n) => performance.getEntriesByName(n)[0]?.startTime ?? -1;
-		const res = (suffix) => performance.getEntriesByType("resource").find((e) => e.name.endsWith(suffix));
-		const keys = res(".json"), wasm = res(".wasm");
-		const nav = performance.getEntriesByType("navigation")[0];
-		return {ready: t("imds-ready"), keys: t("imds-keys"), compiled: t("imds-wasm-compiled"), started: t("imds-go-started"),
-			keysRequested: keys?.startTime ?? -1, keysReceived: keys?.responseEnd ?? -1, wasmReceived: wasm?.responseEnd ?? -1,
-			domReady: nav?.domContentLoadedEventStart ?? -1};
-	})()`))
-	if err != nil {
-		return loadTiming{}, 0, err
-	}
-	rt, err := runInPage(tctx, tokenScript)
-	if err != nil {
-		return lt, 0, err
-	}
-	if rt.Exit != 0 || !strings.Contains(rt.Stdout, "access_token") {
-		return lt, 0, fmt.Errorf("the token request failed: exit %d, stdout %q, stderr %q", rt.Exit, rt.Stdout, rt.Stderr)
-	}
-	return lt, rt.Ms, nil
-}
-
-// measureCert loads url in a fresh tab and times the certificate flow.
-func measureCert(bctx context.Context, url string) (float64, error) {
-	ctx, cancel, err := newTab(bctx, true)
-	if err != nil {
-		return 0, err
-	}
-	defer cancel()
-	tctx, tcancel := context.WithTimeout(ctx, 90*time.Second)
-	defer tcancel()
-	if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
-		return 0, err
-	}
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
-		return 0, err
-	}
-	rt, err := runInPage(tctx, certScript)
-	if err != nil {
-		return 0, err
-	}
-	if rt.Exit != 0 || strings.TrimSpace(rt.Stdout) != "2" {
-		return 0, fmt.Errorf("the certificate flow failed: exit %d, stdout %q, stderr %q", rt.Exit, rt.Stdout, rt.Stderr)
-	}
-	return rt.Ms, nil
-}
-
-// runInPage runs script in the page's instance session and times it with the page's clock.
-func runInPage(ctx context.Context, script string) (runTiming, error) {
-	return chromedp.Run(ctx, chromedp.Evaluate[runTiming](fmt.Sprintf(`(async () => {
-		const s = imds.newSession({on: "instance"});
-		const t0 = performance.now();
-		const r = await s.run(%q);
-		return {ms: performance.now() - t0, exit: r.exit, stdout: r.stdout, stderr: r.stderr};
-	})()`, script), chromedp.EvalAwaitPromise))
-}
-
 // brotliSize compresses the file at quality 11 with a 16 MiB window (the defaults of the
 // brotli command line tool) and returns the compressed size.
-func brotliSize(name string) (int64, error) {
+func brotliSize(name string) (float64, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return 0, err
@@ -316,7 +213,7 @@ func brotliSize(name string) (int64, error) {
 	if err := w.Close(); err != nil {
 		return 0, err
 	}
-	return int64(n), nil
+	return float64(n), nil
 }
 
 // countWriter counts the bytes written to it.
@@ -328,8 +225,33 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// loadavg is the first three fields of /proc/loadavg, or "?".
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// goEnv asks the go command for one of its settings.
+func goEnv(ctx context.Context, key string) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", key).Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %w", key, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 // median returns the middle value of v (the mean of the two middle values for even lengths).
 func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
 	s := slices.Clone(v)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
@@ -338,13 +260,11 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// fmtUnit formats v in unit ("ms" or "MB", v in bytes for MB).
-func fmtUnit(v float64, unit string) string {
-	if unit == "MB" {
-		return fmt.Sprintf("%.2f MB", v/1e6)
+// longest is the longest of some long tasks, 0 for none.
+func longest(tasks []browsertest.LongTask) float64 {
+	m := 0.0
+	for _, t := range tasks {
+		m = max(m, t.Ms)
 	}
-	if v >= 1000 {
-		return fmt.Sprintf("%.2f s", v/1000)
-	}
-	return fmt.Sprintf("%.0f ms", v)
+	return m
 }

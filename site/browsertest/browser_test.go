@@ -144,7 +144,17 @@ func (tb *tab) open(t *testing.T, path string) string {
 	if resp.Status != 200 {
 		t.Errorf("%s: got status %d; want 200", path, resp.Status)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`))
+		if err == nil {
+			break
+		}
+		// Under load the poll can start in the document being left (about:blank, say), whose
+		// context is gone by its first evaluation: poll again in the new one.
+		if strings.Contains(err.Error(), "Cannot find context with specified id") && ctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		line, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="loading"]')?.textContent ?? "(no loading line)"`))
 		t.Fatalf("%s: data-imds-ready never became true: %v; loading line: %q", path, err, line)
 	}
@@ -179,6 +189,9 @@ func TestPagesLoad(t *testing.T) {
 		csp := tb.open(t, p)
 		if got := directive(csp, "script-src"); got != "script-src 'self' 'wasm-unsafe-eval'" {
 			t.Errorf("%s: got %q in CSP %q; want script-src 'self' 'wasm-unsafe-eval'", p, got, csp)
+		}
+		if got := directive(csp, "worker-src"); got != "worker-src 'self'" {
+			t.Errorf("%s: got %q in CSP %q; want worker-src 'self' (the engine's worker, from /assets/)", p, got, csp)
 		}
 		tb.checkClean(t)
 	}

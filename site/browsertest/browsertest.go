@@ -154,3 +154,21 @@ func NewBrowser(path string) (context.Context, context.CancelFunc, error) {
 	}
 	return ctx, stop, nil
 }
+
+// LongTaskScript records the page's long tasks (Long Tasks API: a task of the page's main thread
+// over 50 ms) from before the page's own scripts run, in window.__longTasks as {start, ms}. It is
+// for AddScriptToEvaluateOnNewDocument; scripts/budgets uses it too.
+const LongTaskScript = `window.__longTasks = [];
+try {
+	new PerformanceObserver((list) => {
+		for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, ms: e.duration});
+	}).observe({type: "longtask", buffered: true});
+} catch (e) {
+	window.__longTasks = null;
+}`
+
+// LongTask is one entry of window.__longTasks, in ms of the page's performance timeline.
+type LongTask struct {
+	Start float64 `json:"start"`
+	Ms    float64 `json:"ms"`
+}

@@ -275,9 +275,9 @@ func TestEmbedFromAnotherOrigin(t *testing.T) {
 		t.Errorf("the embed's CSS reached the host page: %v", styles)
 	}
 
-	// One wasm download for five blocks.
-	wasm := `performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".wasm")).map((e) => e.transferSize)`
-	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm))
+	// One wasm download for five blocks: the engine's worker reports its own downloads.
+	wasm := `__imdsEmbed.engine().then((e) => e.wasmFetches.map((f) => f.transferSize))`
+	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm, chromedp.EvalAwaitPromise))
 	if err != nil || len(sizes) != 1 || sizes[0] == 0 {
 		// Timing-Allow-Origin (netlify.toml) is what lets the host page see a non-zero size.
 		t.Errorf("wasm requests: transfer sizes %v (%v); want exactly one, downloaded", sizes, err)
@@ -288,7 +288,7 @@ func TestEmbedFromAnotherOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEmbedReady(t, ctx, nil, 5)
-	sizes, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm))
+	sizes, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm, chromedp.EvalAwaitPromise))
 	if err != nil || len(sizes) != 1 || sizes[0] != 0 {
 		t.Errorf("wasm on the second visit: transfer sizes %v (%v); want one, from the cache (0 bytes)", sizes, err)
 	}
@@ -456,4 +456,73 @@ func TestEmbedCodePage(t *testing.T) {
 		})
 	}
 	tb.checkClean(t)
+}
+
+// TestEmbedUnderHostCSP puts embed.js on pages of another origin that send a
+// Content-Security-Policy: with the policy the embedding page documents (the site in script-src
+// and connect-src, 'wasm-unsafe-eval', and blob: workers) a block runs, in the engine's worker
+// started from a blob: URL; without blob: in worker-src the block says what to add.
+func TestEmbedUnderHostCSP(t *testing.T) {
+	setup(t)
+	host := newHostServer(t)
+	body := `<!DOCTYPE html><html lang="en"><head><title>A docs site with a policy</title></head><body>
+<pre data-imds>echo "from the worker: $vpc_metadata_api_endpoint"</pre>
+<script src="` + env.site.URL + `/embed.js" defer></script>
+</body></html>`
+	base := "default-src 'self'; script-src 'self' " + env.site.URL + " 'wasm-unsafe-eval'; connect-src 'self' " + env.site.URL
+	for _, tc := range []struct {
+		name, csp, state, want string
+	}{
+		{"ok/the documented policy", base + "; worker-src blob:", "ready", "from the worker: http://api.metadata.cloud.ibm.com"},
+		{"fail/no blob: workers", base, "error", "worker-src"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := host.page("/"+strings.ReplaceAll(tc.name, "/", "-")+".html", tc.csp, body)
+			tb := newFreshTab(t)
+			ctx, cancel := context.WithTimeout(tb.ctx, 120*time.Second)
+			defer cancel()
+			if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+				t.Fatal(err)
+			}
+			state, err := chromedp.Run(ctx, chromedp.Poll[string](`["ready", "error"].includes(document.documentElement.dataset.imdsEmbed) && document.documentElement.dataset.imdsEmbed`))
+			if err != nil {
+				t.Fatalf("the embed's engine never settled: %v", err)
+			}
+			if state != tc.state {
+				status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](inShadow(`sr(0).querySelector('[data-testid="status"]').textContent`)))
+				t.Fatalf("the embed's engine: %s (%q); want %s", state, status, tc.state)
+			}
+			if tc.state == "error" {
+				status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](inShadow(`sr(0).querySelector('[data-testid="status"]').textContent`)))
+				if !strings.Contains(status, tc.want) {
+					t.Errorf("the block says %q; want it to name %s", status, tc.want)
+				}
+				return
+			}
+			if r := runEmbed(t, ctx, nil, 0); r.Exit != "0" || !strings.Contains(r.Text, tc.want) {
+				t.Errorf("got exit %s, %q; want %q", r.Exit, r.Text, tc.want)
+			}
+			// An embedded block stops too: a busy loop, its Stop button.
+			stop := inShadow(`new Promise((resolve) => {
+				const e = sr(0).querySelector('[data-testid="editor"]');
+				e.textContent = "while true; do :; done";
+				e.dispatchEvent(new InputEvent("input", {bubbles: true}));
+				sr(0).querySelector('[data-testid="run"]').click();
+				setTimeout(() => {
+					const o = sr(0).querySelector('[data-testid="output"]');
+					new MutationObserver((_, mo) => {
+						const note = o.querySelector('[data-testid="stopped"]');
+						if (note && sr(0).querySelector('[data-testid="stop"]').hidden) { mo.disconnect(); resolve(note.dataset.stopped); }
+					}).observe(sr(0), {subtree: true, childList: true, attributes: true});
+					sr(0).querySelector('[data-testid="stop"]').click();
+				}, 500);
+			})`)
+			if how, err := chromedp.Run(ctx, chromedp.Evaluate[string](stop, chromedp.EvalAwaitPromise)); err != nil || how != "cancelled" {
+				t.Errorf("stopping an embedded busy loop: %q (%v); want cancelled", how, err)
+			}
+			if v, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations`)); len(v) > 0 {
+				t.Errorf("CSP violations: %q", v)
+			}
+		})
+	}
 }

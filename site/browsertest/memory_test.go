@@ -58,7 +58,7 @@ const (
 type memSample struct {
 	GoHeapAlloc, GoHeapInuse, GoSys int64 // imds.memStats()
 	Goroutines                      int64
-	WasmBytes                       int64 // the WebAssembly.Memory's size
+	WasmBytes                       int64 // the engine's WebAssembly.Memory (in its worker)
 	JSUsed, JSTotal                 int64 // Runtime.getHeapUsage
 	Elements                        int64 // elements in the document
 	Nodes, Listeners                int64 // Memory.getDOMCounters
@@ -129,43 +129,17 @@ func (tb *tab) sampleMemory(t *testing.T) memSample {
 		t.Fatal(err)
 	}
 	m.Nodes, m.Listeners = d.Nodes, d.JsEventListeners
-	m.WasmBytes = tb.wasmMemory(t)
-	c := eval[map[string]int64](t, tb, `({
+	m.WasmBytes = g["wasmBytes"]
+	if m.WasmBytes == 0 {
+		t.Fatalf("imds.memStats() reports no wasm memory: %v", g)
+	}
+	c := eval[map[string]int64](t, tb, `imds.events().then((events) => ({
 		elements: document.getElementsByTagName("*").length,
-		events: imds.events().length,
+		events: events.length,
 		history: document.querySelectorAll('[data-testid="history-item"]').length,
-	})`)
+	}))`)
 	m.Elements, m.Events, m.History = c["elements"], c["events"], c["history"]
 	return m
-}
-
-// wasmMemory is the size of the page's WebAssembly memories, found through the heap (the page
-// keeps its Go instance to itself).
-func (tb *tab) wasmMemory(t *testing.T) int64 {
-	t.Helper()
-	proto, err := chromedp.Call(tb.ctx, cdpruntime.Evaluate, cdpruntime.EvaluateParams{Expression: "WebAssembly.Memory.prototype", ObjectGroup: "imds-memtest"})
-	if err != nil || proto.Result == nil || proto.Result.ObjectID == "" {
-		t.Fatalf("WebAssembly.Memory.prototype: %v", err)
-	}
-	defer chromedp.Call(tb.ctx, cdpruntime.ReleaseObjectGroup, cdpruntime.ReleaseObjectGroupParams{ObjectGroup: "imds-memtest"})
-	found, err := chromedp.Call(tb.ctx, cdpruntime.QueryObjects, cdpruntime.QueryObjectsParams{PrototypeObjectID: proto.Result.ObjectID, ObjectGroup: "imds-memtest"})
-	if err != nil || found.Objects == nil {
-		t.Fatalf("queryObjects(WebAssembly.Memory): %v", err)
-	}
-	yes := true
-	size, err := chromedp.Call(tb.ctx, cdpruntime.CallFunctionOn, cdpruntime.CallFunctionOnParams{
-		FunctionDeclaration: `function() { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }`,
-		ObjectID:            found.Objects.ObjectID,
-		ReturnByValue:       &yes,
-	})
-	if err != nil || size.Result == nil {
-		t.Fatalf("sizing the wasm memory: %v", err)
-	}
-	var n int64
-	if err := json.Unmarshal(size.Result.Value, &n); err != nil || n == 0 {
-		t.Fatalf("wasm memory: got %s (%v); want a size", size.Result.Value, err)
-	}
-	return n
 }
 
 // apiRun is what the page reports of one run through imds.newSession(…).run.
@@ -245,7 +219,7 @@ func TestMemoryFlat(t *testing.T) {
 	started := time.Now()
 	tb := newTab(t)
 	_, _, inst := tb.pickPage(t)
-	if v := eval[int](t, tb, `imds.events().length`); v != 0 {
+	if v := eval[int](t, tb, `imds.events().then((e) => e.length)`); v != 0 {
 		t.Fatalf("a fresh page has %d events; want none", v)
 	}
 	// The page asks for a session per Run: the engine must hand back the one object it made for
@@ -313,9 +287,9 @@ for j in $(seq 1 %d); do curl -s "$vpc_metadata_api_endpoint/metadata/v1/instanc
 	// like the test's, so that the baseline holds the log at its size.
 	fill := `tok=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{}' | jq -r .access_token)
 for i in $(seq 1 500); do curl -s -o /dev/null "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" -H "Authorization: Bearer $tok"; done`
-	for k := 0; eval[int](t, tb, `imds.events().length`) < memEventsKept; k++ {
+	for k := 0; eval[int](t, tb, `imds.events().then((e) => e.length)`) < memEventsKept; k++ {
 		if k == 2*memEventsKept/500 {
-			t.Fatalf("after %d requests the event log holds %d events; want it full at %d", k*500, eval[int](t, tb, `imds.events().length`), memEventsKept)
+			t.Fatalf("after %d requests the event log holds %d events; want it full at %d", k*500, eval[int](t, tb, `imds.events().then((e) => e.length)`), memEventsKept)
 		}
 		if r := tb.runAPI(t, fill); r.Exit != 0 || r.Gets != 500 {
 			t.Fatalf("filling the event log: exit %d, %d reads answered 200; stderr %q", r.Exit, r.Gets, r.Stderr)

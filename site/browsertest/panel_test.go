@@ -294,7 +294,7 @@ curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" -H 
 	tb.checkClean(t)
 }
 
-// TestMemory: a reload keeps the world, the page's edited blocks and its variables; a damaged
+// TestMemory: a reload keeps the world, the page's edited blocks and the variables; a damaged
 // saved entry is ignored with a warning; Reset forgets everything.
 func TestMemory(t *testing.T) {
 	setup(t)
@@ -308,7 +308,7 @@ func TestMemory(t *testing.T) {
 		pageKey += "index"
 	}
 	tb.waitFor(t, "the world saved", `JSON.parse(localStorage.getItem("imdsplay.world") ?? "null")?.world.scenario.instances[0].metadata_service.enabled === false`)
-	tb.waitFor(t, "the variable saved", fmt.Sprintf(`JSON.parse(localStorage.getItem(%q) ?? "null")?.vars?.instance?.remembered === "hello-memory"`, pageKey))
+	tb.waitFor(t, "the variable saved", `JSON.parse(localStorage.getItem("imdsplay.vars") ?? "null")?.vars?.instance?.remembered === "hello-memory"`)
 	edited := tb.editorText(t, i)
 
 	tb.openLive(t, path) // a reload
@@ -374,13 +374,13 @@ func TestPermalink(t *testing.T) {
 	})()`)
 	tb.waitFor(t, "hop limit 5", `imds.state().instance.metadata_service.response_hop_limit === 5`)
 	tb.click(t, "share")
-	tb.waitFor(t, "the link", `document.querySelector('[data-testid="share-url"]').value.includes("#imds=v1.")`)
+	tb.waitFor(t, "the link", `document.querySelector('[data-testid="share-url"]').value.includes("#imds=v2.")`)
 	link := eval[string](t, tb, `document.querySelector('[data-testid="share-url"]').value`)
 	if addr := eval[string](t, tb, `location.href`); addr != link {
 		t.Errorf("the address bar shows %q; want the link %q", addr, link)
 	}
-	if !strings.HasPrefix(link, env.site.URL+path+"#imds=v1.") {
-		t.Fatalf("got link %q; want %s%s#imds=v1.…", link, env.site.URL, path)
+	if !strings.HasPrefix(link, env.site.URL+path+"#imds=v2.") {
+		t.Fatalf("got link %q; want %s%s#imds=v2.…", link, env.site.URL, path)
 	}
 	t.Logf("permalink: %d characters", len(link))
 	// The browser's DEFLATE and Go's compress/flate speak the same format: the link the page
@@ -424,7 +424,7 @@ func TestPermalink(t *testing.T) {
 	}
 
 	// A damaged link: the page opens as documented and says why.
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.site.URL+path+"#imds=v1.not-really-deflate")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.site.URL+path+"#imds=v2.not-really-deflate")); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {

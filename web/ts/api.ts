@@ -1,6 +1,8 @@
-// The JavaScript API that the Go engine (wasm/) registers on globalThis.imds (wasm/doc.go lists
-// it). These types mirror the JSON shapes in wasm/exchange.go, jwt.go, chain.go, state.go,
-// snapshot.go and package permalink: change both sides together.
+// The engine's JavaScript API, on both sides of the worker. Inside the engine's worker the Go
+// program (wasm/) registers GoAPI on globalThis.imds (wasm/doc.go lists it); on the page the
+// client (client.ts) offers ImdsAPI, the same calls with the same meaning, and sets
+// globalThis.imds to it. The data types mirror the JSON shapes in wasm/exchange.go, jwt.go,
+// chain.go, state.go, snapshot.go and package permalink: change both sides together.
 
 /** Where a live block runs: inside the instance, or on the reader's own workstation. */
 export type Place = "instance" | "workstation";
@@ -39,6 +41,15 @@ export interface RunResult {
   virtualMs: number;
   /** Where the run ran. */
   place: Place;
+  /** The variables the script assigns that hold a value after the run, sorted (Go sets it). */
+  set?: string[];
+  /**
+   * Set (by the page's client, never by Go) when the reader stopped the run: "cancelled" when
+   * the command stopped as Ctrl-C stops it (exit 130); "restarted" when it did not give the
+   * engine back, so the worker was ended and a new one restored the world and variables saved
+   * before the run (its output is then lost).
+   */
+  stopped?: "cancelled" | "restarted";
 }
 
 /** A decoded and checked JSON Web Token. Times are Unix milliseconds in the emulator's clock. */
@@ -85,7 +96,16 @@ export interface ChainInfo {
 /** A shell session: one per place per page. Runs are serialised in call order. */
 export interface Session {
   readonly on: Place;
-  run(script: string): Promise<RunResult>;
+  /** Runs script; aborting options.signal stops the run (RunResult.stopped says how). */
+  run(script: string, options?: RunOptions): Promise<RunResult>;
+  /** Whether a run of this session is under way, so that the next one waits for it. */
+  busy(): boolean;
+}
+
+/** Options of Session.run. */
+export interface RunOptions {
+  /** Aborting it stops the run: at once when the command yields, else by restarting the engine. */
+  signal?: AbortSignal;
 }
 
 /** Options of newSession: calls with the same on, hops and group share one shell. */
@@ -173,12 +193,21 @@ export interface LinkScenario {
   version?: string;
 }
 
+/** The run a permalink reproduces: block i (hash h of its documented text), after blocks pre. */
+export interface LinkRun {
+  i: number;
+  h?: string;
+  /** The blocks that run first, in order (indexes on the page). */
+  pre?: number[];
+}
+
 /** What a permalink carries (package permalink's Link). */
 export interface Link {
   page?: string;
   /** Edited blocks: index, hash of the documented text, text. */
   blocks?: { i: number; h?: string; t: string }[];
   scenario?: LinkScenario;
+  run?: LinkRun;
 }
 
 /** The emulator's signing keys as PKCS #8 DER, made ahead with WebCrypto. */
@@ -189,46 +218,76 @@ export interface StartKeys {
   caIntermediate?: ArrayBuffer;
 }
 
-/** globalThis.imds. */
+/** The Go heap after a full collection (wasm/memstats_js.go), and the wasm memory's size. */
+export interface MemStats {
+  heapAlloc: number;
+  heapInuse: number;
+  heapSys: number;
+  sys: number;
+  numGC: number;
+  goroutines: number;
+  /** The WebAssembly memory's size in bytes (added by the worker). */
+  wasmBytes?: number;
+}
+
+/** The permalink codec (package permalink). */
+export interface PermalinkAPI {
+  /** Resolves to "v2.…", to put after "#imds=". */
+  encode(link: Link): Promise<string>;
+  /** Takes a fragment ("#imds=v2.…", or an older v1 one, or the payload); rejects with a message for the reader. */
+  decode(fragment: string): Promise<Link>;
+  readonly maxLength: number;
+  readonly key: string;
+}
+
+/**
+ * globalThis.imds on the page: the engine, running in its worker. What the page reads at once
+ * (state, now) is served from what the worker pushed after the latest change.
+ */
 export interface ImdsAPI {
-  /** Creates the page's emulator; resolves when it can serve. */
-  start(options: { keys?: StartKeys }): Promise<{ version: string }>;
   newSession(options: SessionOptions): Session;
   verifyJWT(token: string): Promise<JWTInfo>;
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   /** The emulator's virtual time, Unix milliseconds. */
   now(): number;
-  /** Pays the shell's one-time costs now: call it while waiting for something else. */
-  warm(): void;
-  /** The instance panel's state; null before start has finished. */
+  /** The instance panel's state as of the latest change. */
   state(): State | null;
   /** Changes the world (and the page settings); rejects naming the field at fault. */
   configure(patch: Patch): Promise<State>;
   /** Activity Tracker events, newest first; at most limit when given. */
-  events(limit?: number): ATEvent[];
+  events(limit?: number): Promise<ATEvent[]>;
   /** cb runs after every change (run finished, configure, restore); returns an unsubscribe function. */
   onChange(cb: (state: State) => void): () => void;
   snapshot(): Promise<Snapshot>;
   restore(snapshot: Snapshot | string): Promise<State>;
-  permalink: {
-    /** Resolves to "v1.…", to put after "#imds=". */
-    encode(link: Link): Promise<string>;
-    /** Takes a fragment ("#imds=v1.…" or the payload); rejects with a message for the reader. */
-    decode(fragment: string): Promise<Link>;
-    readonly maxLength: number;
-    readonly key: string;
-  };
+  permalink: PermalinkAPI;
+  /** Collects garbage in the engine and reports its memory; for tests and the console. */
+  memStats(): Promise<MemStats>;
 }
 
-/** The Go runtime glue that wasm_exec.js defines. */
-export interface GoRuntime {
-  importObject: WebAssembly.Imports;
-  run(instance: WebAssembly.Instance): Promise<void>;
+/** globalThis.imds inside the worker: what the Go program registers (wasm/doc.go). */
+export interface GoAPI {
+  /** Creates the emulator; resolves, with its first state and time, when it can serve. */
+  start(options: { keys?: StartKeys }): Promise<{ version: string; state: State; now: number }>;
+  newSession(options: SessionOptions): { readonly on: Place; run(script: string, id?: string): Promise<RunResult> };
+  /** Stops the run started with that id (exit 130) at its next checkpoint. */
+  cancel(id: string): void;
+  verifyJWT(token: string): Promise<JWTInfo>;
+  parseChain(pems: string | string[]): Promise<ChainInfo>;
+  now(): number;
+  /** Pays one-time costs in the background: the shell's before start, the engine's after. */
+  warm(): void;
+  state(): State | null;
+  configure(patch: Patch): Promise<State>;
+  events(limit?: number): ATEvent[];
+  onChange(cb: (state: State) => void): () => void;
+  snapshot(): Promise<Snapshot>;
+  restore(snapshot: Snapshot | string): Promise<State>;
+  permalink: PermalinkAPI;
+  memStats(): Promise<MemStats>;
 }
 
 declare global {
   // eslint-disable-next-line no-var
   var imds: ImdsAPI | undefined;
-  // eslint-disable-next-line no-var
-  var Go: (new () => GoRuntime) | undefined;
 }

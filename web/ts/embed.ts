@@ -29,7 +29,7 @@
 
 import { EmbedBlock, Runner, type BlockConfig } from "./embedblock";
 import { loadEngine, onProgress, type SiteAssets } from "./embedload";
-import type { Patch } from "./api";
+import type { ImdsAPI, Patch } from "./api";
 
 /** The site's asset paths and the embed's stylesheet, written in by the site build. */
 declare const __IMDS_EMBED_ASSETS__: SiteAssets;
@@ -42,9 +42,11 @@ const HEIGHT_MESSAGE = "imds-embed:height";
 const NAMES = ["on", "session", "service", "protocol", "hop-limit", "hops", "version", "setup"] as const;
 type Name = (typeof NAMES)[number];
 
-/** What a second copy of this script finds on the page. */
+/** What a second copy of this script finds on the page (and a curious reader, in the console). */
 interface Installed {
   scan(root?: ParentNode): void;
+  /** The page's engine, started on first call. */
+  engine(): Promise<ImdsAPI>;
 }
 
 declare global {
@@ -264,7 +266,7 @@ function install(script: HTMLScriptElement | null): void {
     for (const e of Array.from(root.querySelectorAll("pre[data-imds], imds-example"))) mount(e);
   };
 
-  globalThis.__imdsEmbed = { scan };
+  globalThis.__imdsEmbed = { scan, engine };
   sizeFrames(origin);
   if (frame) reportHeight();
   const ready = () => {

@@ -127,18 +127,24 @@ export class Runner {
         return;
       }
       for (const s of this.setups) {
+        if (b.stopping()) break;
         if (s !== b && !s.done && s.host.compareDocumentPosition(b.host) & Node.DOCUMENT_POSITION_FOLLOWING) {
-          await this.exec(api, s);
+          await this.exec(api, s, b.signal());
         }
       }
-      await this.exec(api, b);
+      if (b.stopping()) {
+        renderState(b.out, "error", "Stopped before it ran.");
+        b.busy(false);
+        return;
+      }
+      await this.exec(api, b, b.signal());
     });
     this.chain = job.catch(() => {});
     return job;
   }
 
-  /** Applies b's scenario, runs its script and shows the result in b. */
-  private async exec(api: ImdsAPI, b: EmbedBlock): Promise<void> {
+  /** Applies b's scenario, runs its script and shows the result in b; signal stops the run. */
+  private async exec(api: ImdsAPI, b: EmbedBlock, signal: AbortSignal): Promise<void> {
     b.busy(true);
     try {
       renderState(b.out, "running", "Running…");
@@ -146,7 +152,7 @@ export class Runner {
         if (typeof api.configure !== "function") throw new Error("this emulator cannot set a scenario");
         await api.configure(b.config.patch);
       }
-      const r = await this.session(api, b.config).run(b.script());
+      const r = await this.session(api, b.config).run(b.script(), { signal });
       b.done = true;
       renderResult(b.out, r, b.config.on, api);
       siteLinks(b.out, this.origin);
@@ -164,6 +170,9 @@ export class EmbedBlock {
   private readonly block: HTMLElement;
   private readonly editor: HTMLElement;
   private readonly runButton: HTMLButtonElement;
+  private readonly stopButton: HTMLButtonElement;
+  /** Stops the block's run (its Stop button, Esc); null while it is idle. */
+  private controller: AbortController | null = null;
   private readonly status: HTMLElement;
   private edited = false;
   /** For setup blocks: whether it has run. */
@@ -182,6 +191,8 @@ export class EmbedBlock {
     const place = c.on === "workstation" ? "on your workstation" : "on the instance";
     this.status = el("span", { class: "embed-status", testid: "status", attrs: { role: "status" } });
     this.runButton = el("button", { testid: "run", attrs: { type: "button" } }, "Run");
+    this.stopButton = el("button", { testid: "stop", attrs: { type: "button", title: "Stop the running command (Esc in the editor)" } }, "Stop");
+    this.stopButton.hidden = true;
     const reset = el("button", { testid: "reset", attrs: { type: "button" } }, "Reset");
     this.editor = el("pre", { class: "editor", testid: "editor" }, el("code", {}, ...this.original()));
     this.editor.dataset["source"] = c.text;
@@ -196,6 +207,7 @@ export class EmbedBlock {
         c.label ? el("span", { class: "embed-scenario", testid: "scenario" }, c.label) : null,
         this.status,
         this.runButton,
+        this.stopButton,
         reset,
       ),
       this.editor,
@@ -220,9 +232,13 @@ export class EmbedBlock {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
         if (!this.runButton.disabled) this.start();
+      } else if (ev.key === "Escape" && this.controller) {
+        ev.preventDefault();
+        this.controller.abort();
       }
     });
     this.runButton.addEventListener("click", () => this.start());
+    this.stopButton.addEventListener("click", () => this.controller?.abort());
     reset.addEventListener("click", () => {
       this.editor.replaceChildren(el("code", {}, ...this.original()));
       this.edited = false;
@@ -257,6 +273,16 @@ export class EmbedBlock {
     this.busy(false);
   }
 
+  /** Whether the reader stopped the block's pending run. */
+  stopping(): boolean {
+    return this.controller?.signal.aborted ?? false;
+  }
+
+  /** The signal that stops the block's run (a setup block runs under the signal of the block that needed it). */
+  signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
   /** Shows the engine's loading progress, "" when done. */
   progress(text: string): void {
     this.status.textContent = text;
@@ -265,6 +291,8 @@ export class EmbedBlock {
   /** Marks the block busy or idle. */
   busy(on: boolean): void {
     this.runButton.disabled = on || this.config.errors.length > 0;
+    this.stopButton.hidden = !on;
+    if (!on) this.controller = null;
     if (on) this.block.setAttribute("aria-busy", "true");
     else this.block.removeAttribute("aria-busy");
   }
@@ -272,6 +300,7 @@ export class EmbedBlock {
   /** Runs the block, queued behind the engine's loading if need be. */
   private start(): void {
     if (this.config.errors.length) return;
+    this.controller = new AbortController();
     this.busy(true);
     if (!this.runner.ready) renderState(this.out, "queued", "Queued: the emulator is still loading…");
     void this.runner.run(this);

@@ -1,6 +1,7 @@
 // The panels a reader opens under an output: a decoded JWT and a readable certificate chain.
 
 import type { CertInfo, ChainInfo, ImdsAPI, JWTInfo } from "./api";
+import { everySecond } from "./clock";
 import { el, formatCountdown } from "./dom";
 
 /** A definition list row. */
@@ -15,21 +16,16 @@ function iso(ms: number): string {
 
 /**
  * Starts a countdown in node to the instant exp (Unix ms, emulator time). The emulator's clock
- * can run ahead of the real one (sleep, curl timeouts), so every tick asks it for the time.
+ * can run ahead of the real one (sleep, curl timeouts), so the countdown follows it (clock.ts).
+ * The node is made before it is shown: it is rendered at once and ticks once it is in the page.
  */
 function countdown(node: HTMLElement, expMs: number, now: () => number): void {
-  const tick = () => {
-    if (!node.isConnected) {
-      clearInterval(timer);
-      return;
-    }
+  everySecond(node, () => {
     const left = expMs - now();
     node.dataset["state"] = left > 0 ? "valid" : "expired";
     node.textContent =
       left > 0 ? `Expires in ${formatCountdown(left)} (at ${iso(expMs)})` : `Expired ${formatCountdown(-left)} ago (at ${iso(expMs)})`;
-  };
-  const timer = setInterval(tick, 1000);
-  tick();
+  });
 }
 
 /** Renders a checked token: verdict, expiry countdown, header and claims. */

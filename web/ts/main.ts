@@ -1,34 +1,40 @@
 // The playground's runtime, bundled by the site generator (esbuild) into /assets/main.HASH.js
-// and loaded with defer on every page. The page is complete without it; this makes its command
-// blocks live: it loads the Go engine (wasm/), shows a progress line while it loads, and sets
-// <html data-imds-ready="true"> when the engine is ready.
+// and loaded as an async module on every page. The page is complete without it; this makes its
+// command blocks live.
 //
-// Ready means restored: the saved world and variables (memory.ts) and a shared link's blocks
-// and scenario (share.ts) are in place before the first queued Run goes. The panel (panel.ts)
-// is wired just after.
+// Once per visit (this file): it starts the Go engine (wasm/) in its worker, shows a progress
+// line while it loads, restores memory (memory.ts) and a shared link (share.ts), wires the
+// instance panel, the variables panel and the request history, and sets
+// <html data-imds-ready="true"> when the engine is ready. globalThis.imds is the engine's API
+// on the page (client.ts), for embeds on the page, tests and the console. Ready means restored: the saved world and variables and a shared
+// link's blocks and scenario are in place before the first queued Run goes.
+//
+// Per page (page.ts): the blocks of the page in the document, wired to that one engine; nav.ts
+// swaps pages without reloading, tearing the old page's wiring down and wiring the new one.
 
 import type { ImdsAPI, State } from "./api";
 import { RequestHistory } from "./history";
-import { initLiveBlocks, type LiveBlock } from "./liveblock";
-import { generateKeys, loadEngine, mark, type Progress } from "./loader";
+import { mark } from "./client";
+import { loadEngine, type Progress } from "./loader";
 import { Memory } from "./memory";
+import { initNav } from "./nav";
+import { wirePage, type Page, type Site } from "./page";
 import { initPanel, panelStatus } from "./panel";
 import { openLink, share, sharedFragment } from "./share";
+import { VariablesPanel } from "./variables";
 
-/** Updates the page's loading line, if it has one. */
-function progressLine(): Progress {
-  const line = document.querySelector<HTMLElement>('[data-testid="loading"]');
-  return (state, text) => {
+/** Updates the page's loading line; the latest line is kept for a line not parsed yet. */
+function progressLine(): Progress & { again(): void } {
+  let last: [Parameters<Progress>[0], string] | null = null;
+  const show: Progress = (state, text) => {
+    last = [state, text];
+    const line = document.querySelector<HTMLElement>('[data-testid="loading"]');
     if (!line) return;
     line.dataset["state"] = state;
     line.setAttribute("role", "status");
     line.textContent = text;
   };
-}
-
-/** The page's slug (<meta name="imds-page">), "" on the home page. */
-function pageSlug(): string {
-  return document.querySelector<HTMLMetaElement>('meta[name="imds-page"]')?.content ?? "";
+  return Object.assign(show, { again: () => last && show(...last) });
 }
 
 /** A promise and its resolve/reject, for a value made later. */
@@ -42,101 +48,83 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: un
   return { promise, resolve, reject };
 }
 
-/**
- * Puts memory and a shared link back; resolves to a line for the panel about the link. Without
- * anything saved or shared it does not touch the engine at all.
- */
-async function restore(api: ImdsAPI, slug: string, blocks: LiveBlock[], memory: Memory, fragment: string | null): Promise<string> {
-  if (memory.hasSaved()) await memory.restoreSession(api);
-  if (!fragment) return "";
+/** Opens a shared link into the first page; resolves to a line for the panel about it. */
+async function openShared(api: ImdsAPI, page: Page, memory: Memory, fragment: string): Promise<string> {
   try {
-    const r = await openLink(api, fragment, slug, blocks);
-    memory.saveBlocks(blocks);
+    const r = await openLink(api, fragment, page.slug, page.blocks);
+    memory.saveBlocks(page.slug, page.blocks);
+    if (r.run) {
+      page.runner.offer(r.run.block, r.run.pre);
+      r.run.block.el.scrollIntoView({ block: "start" });
+      r.run.block.focusRun();
+    }
     const n = r.applied === 1 ? "1 edited block" : `${r.applied} edited blocks`;
-    return `Opened from a shared link: ${n} and the instance's settings.${r.missed ? ` ${r.missed} no longer match this page and were left out.` : ""}`;
+    return (
+      `Opened from a shared link: ${n} and the instance's settings.` +
+      (r.missed ? ` ${r.missed} no longer match this page and were left out.` : "") +
+      (r.runMissed ? " The block it ran no longer matches this page." : "")
+    );
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     console.warn(`imdsplay: ${why}`);
-    memory.restoreBlocks(blocks);
+    memory.restoreBlocks(page.slug, page.blocks);
     return `This link could not be opened (${why}); the page shows your own state instead.`;
   }
 }
 
-/**
- * Wires the panel, the version switch and saving to the engine. dirty says a run already
- * finished (before this was wired), so the session is saved now.
- */
-function wire(api: ImdsAPI, slug: string, blocks: LiveBlock[], memory: Memory, status: string, dirty: boolean): void {
-  // The version switch rewrites every block's dates; a change from anywhere (the panel, an
-  // embed, a restored world, a link) lands here.
-  let version = "";
-  const applyVersion = (st: State) => {
-    if (st.version === version) return;
-    version = st.version;
-    for (const b of blocks) b.applyVersion(version);
-    memory.saveBlocks(blocks);
-  };
-  const render = initPanel(document, {
-    api,
-    share: () => share(api, slug, blocks),
-    resetAll: () => {
-      memory.clearAll();
-      location.replace(`${location.pathname}${location.search}`);
-    },
-  });
-  api.onChange((st) => {
-    applyVersion(st);
-    render?.(st);
-    void memory.saveSession(api);
-  });
-  const st = api.state();
-  if (st) applyVersion(st);
-  if (status) panelStatus(document, status);
-  if (dirty) void memory.saveSession(api);
-}
-
-/** Starts everything; keys first, because their generation overlaps the download. */
-function boot(): void {
-  const keys = generateKeys();
-  const progress = progressLine();
-  const engine: Promise<ImdsAPI> = loadEngine(keys, progress);
-  const slug = pageSlug();
-  const memory = new Memory(slug);
+/** Wires the page, once it is parsed, to the engine that is loading. */
+function boot(engine: Promise<ImdsAPI>, progress: ReturnType<typeof progressLine>): void {
+  progress.again();
+  const memory = new Memory();
   const fragment = sharedFragment();
   const ready = deferred<ImdsAPI>();
+  let isReady = false;
+  let dirty = false;
+  let variables: VariablesPanel | null = null;
 
-  let ran = false;
   const historyList = document.querySelector<HTMLElement>('[data-testid="history"]');
-  const requests = historyList
-    ? new RequestHistory(historyList, document.querySelector<HTMLElement>('[data-testid="history-count"]'), ready.promise)
-    : null;
-  const blocks = initLiveBlocks(document, ready.promise, {
-    onEdit: () => memory.saveBlocks(blocks),
-    onResult: (_b, r) => {
-      ran = true;
-      requests?.add(r);
+  const site: Site = {
+    engine: ready.promise,
+    isReady: () => isReady,
+    memory,
+    requests: historyList
+      ? new RequestHistory(historyList, document.querySelector<HTMLElement>('[data-testid="history-count"]'), ready.promise)
+      : null,
+    get variables() {
+      return variables;
+    },
+    ran: () => {
+      dirty = true;
+    },
+  };
+  // A shared link's texts wait for the engine (its codec is Go); memory's go in at once.
+  let page = wirePage(site, document, !fragment);
+  initNav({
+    leave: () => page.teardown(),
+    enter: () => {
+      page = wirePage(site, document, true);
     },
   });
-  // Saved texts go in at once, so the page reads as the reader left it while the engine
-  // loads; a shared link's wait for the engine (its codec is Go).
-  if (!fragment) memory.restoreBlocks(blocks);
 
   engine
     .then(async (api) => {
+      const varsList = document.querySelector<HTMLElement>('[data-testid="vars"]');
+      if (varsList) variables = new VariablesPanel(varsList, document.querySelector<HTMLElement>('[data-testid="vars-count"]'), api);
       let status = "";
       try {
-        status = await restore(api, slug, blocks, memory, fragment);
+        const setBy = await memory.restoreSession(api);
+        if (variables) variables.setBy = setBy;
+        if (fragment) status = await openShared(api, page, memory, fragment);
       } catch (err) {
         console.warn(`imdsplay: restoring the saved state failed: ${err instanceof Error ? err.message : String(err)}`);
       }
+      globalThis.imds = api;
+      isReady = true;
       ready.resolve(api);
       mark("imds-ready");
       document.documentElement.dataset["imdsReady"] = "true";
       progress("ready", "Emulator ready: edit any command and run it.");
-      // The panel reads the engine with synchronous calls, and right after start Go holds the
-      // page's one thread for its warm-up steps (wasm/warm.go): a call made now waits for one.
-      // So the page is ready first, and the panel is wired in a task of its own.
-      setTimeout(() => wire(api, slug, blocks, memory, status, ran), 0);
+      wirePanel(api, () => page, memory, variables, status, dirty);
     })
     .catch((err: unknown) => {
       ready.reject(err);
@@ -145,5 +133,68 @@ function boot(): void {
     });
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot, { once: true });
-else boot();
+/**
+ * Keeps the engine's state in memory and the variables panel, one snapshot at a time: changes
+ * that arrive while a snapshot is taken are folded into one more, so the last state lands.
+ */
+function sessionSync(api: ImdsAPI, memory: Memory, variables: VariablesPanel | null): () => void {
+  let busy = false;
+  let again = false;
+  const sync = async () => {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        const snap = await api.snapshot();
+        memory.save(snap, variables?.setBy ?? {});
+        variables?.render(snap.vars);
+      } while (again);
+    } catch (err) {
+      console.warn(`imdsplay: could not save the session: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      busy = false;
+    }
+  };
+  return () => void sync();
+}
+
+/**
+ * Wires the panel, the version switch and saving to the engine, once per visit; current is the
+ * page shown now. dirty says a run already finished (before this was wired), so the session
+ * is saved now.
+ */
+function wirePanel(api: ImdsAPI, current: () => Page, memory: Memory, variables: VariablesPanel | null, status: string, dirty: boolean): void {
+  const sync = sessionSync(api, memory, variables);
+  // The version switch rewrites every block's dates; a change from anywhere (the panel, an
+  // embed, a restored world, a link) lands here.
+  const render = initPanel(document, {
+    api,
+    share: () => share(api, current().slug, current().blocks),
+    resetAll: () => {
+      memory.clearAll();
+      location.replace(`${location.pathname}${location.search}`);
+    },
+  });
+  api.onChange((st: State) => {
+    current().applyVersion(st.version);
+    render?.(st);
+    sync();
+  });
+  const st = api.state();
+  if (st) current().applyVersion(st.version);
+  if (status) panelStatus(document, status);
+  // The list shows what memory restored (or that there is nothing yet) without waiting for a run.
+  if (dirty || variables) sync();
+}
+
+// The engine starts as soon as this script runs (it is async: before the page is parsed and
+// drawn, if it can), because its loading is what the page waits for; the page is wired once it
+// is parsed.
+const progress = progressLine();
+const engine: Promise<ImdsAPI> = loadEngine(progress);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => boot(engine, progress), { once: true });
+else boot(engine, progress);

@@ -1,24 +1,39 @@
-// Memory: the world, each page's edited blocks and each page's shell variables survive a
-// reload, in localStorage.
+// Memory: the world, the shell sessions' variables (with the block that set each) and each
+// page's edited blocks survive a reload, in localStorage.
 //
 // Keys (each value is a whole JSON document with a format version):
 //   imdsplay.world        {v: 1, savedAt, world: {scenario, clockOffsetMs, hops, version}}
 //                         one for the whole site: every page shows the same instance
-//   imdsplay.page.SLUG    {v: 1, savedAt, page, blocks: [{i, h, t}], vars: {instance, workstation}}
+//   imdsplay.vars         {v: 1, savedAt, vars: {instance, workstation}, setBy: {instance:
+//                         {NAME: {page, title, block?}}, workstation: {…}}}
+//                         one for the whole site: one shell session per place for the visit,
+//                         so a token got on one page is there on the next
+//   imdsplay.page.SLUG    {v: 2, savedAt, page, blocks: [{i, h, t}]}
 //                         one per page: its edited blocks (index, hash of the documented text,
-//                         text) and its sessions' variables
+//                         text). The home page's slug is "" and its key imdsplay.page.index.
+//
+// Version 1 page entries also held the page's variables ({…, vars: {instance, workstation}}).
+// They are still read for their blocks; when no imdsplay.vars exists yet, their variables are
+// merged into it (the most recently saved page wins a name both have, and is named as where the
+// variable was set) and the entries are rewritten as version 2.
 //
 // Two tabs write whole entries, so the last write of each key wins and no entry is ever half of
 // one tab and half of the other. An entry that does not validate (another format version,
 // damaged by hand, an old scenario the core refuses) is ignored with a console warning: the
 // page then starts as documented, never broken. Reset removes every key.
 
-import type { ImdsAPI, Snapshot } from "./api";
+import type { ImdsAPI, Place, Snapshot } from "./api";
 import type { LiveBlock } from "./liveblock";
+import type { SetBy, Setter } from "./variables";
 
 const PREFIX = "imdsplay.";
 const WORLD_KEY = `${PREFIX}world`;
+const VARS_KEY = `${PREFIX}vars`;
+const PAGE_PREFIX = `${PREFIX}page.`;
+/** The format of the world and vars entries, and of the snapshots given to the engine. */
 const FORMAT = 1;
+/** The format of page entries. */
+const PAGE_FORMAT = 2;
 
 /** A saved edited block. */
 export interface SavedBlock {
@@ -36,8 +51,23 @@ interface WorldEntry {
   world: World;
 }
 
-interface PageEntry {
+interface VarsEntry {
   v: typeof FORMAT;
+  savedAt: string;
+  vars: Vars;
+  setBy: SetBy;
+}
+
+interface PageEntry {
+  v: typeof PAGE_FORMAT;
+  savedAt: string;
+  page: string;
+  blocks: SavedBlock[];
+}
+
+/** A version 1 page entry, as read. */
+interface PageEntryV1 {
+  v: 1;
   savedAt: string;
   page: string;
   blocks: SavedBlock[];
@@ -59,6 +89,12 @@ function warn(key: string, why: string): void {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isPlace = (p: string): p is Place => p === "instance" || p === "workstation";
+
+/** The storage key of a page's entry. */
+export function pageKey(slug: string): string {
+  return `${PAGE_PREFIX}${slug || "index"}`;
+}
 
 /** Checks a saved world; returns why it is unusable, or "". */
 function worldProblem(v: unknown): string {
@@ -73,65 +109,69 @@ function worldProblem(v: unknown): string {
   return "";
 }
 
-/** Checks a saved page; returns why it is unusable, or "". */
-function pageProblem(v: unknown, slug: string): string {
+/** Checks variables by place; returns why they are unusable, or "". */
+function varsProblem(vars: unknown, field: string): string {
+  if (!isObject(vars)) return `${field} is not an object`;
+  for (const [place, m] of Object.entries(vars)) {
+    if (!isPlace(place)) return `${field} names an unknown place ${place}`;
+    if (!isObject(m) || !Object.values(m).every((x) => typeof x === "string")) return `${field}.${place} is malformed`;
+  }
+  return "";
+}
+
+/** Checks who set which variable; returns why it is unusable, or "". */
+function setByProblem(v: unknown): string {
+  if (!isObject(v)) return "setBy is not an object";
+  for (const [place, m] of Object.entries(v)) {
+    if (!isPlace(place) || !isObject(m)) return `setBy.${place} is malformed`;
+    for (const s of Object.values(m)) {
+      if (!isObject(s) || typeof s["page"] !== "string" || typeof s["title"] !== "string") return `setBy.${place} has a malformed entry`;
+      if (s["block"] !== undefined && !isInt(s["block"], 1, 1000)) return `setBy.${place} has a malformed block number`;
+    }
+  }
+  return "";
+}
+
+/** Checks a saved vars entry; returns why it is unusable, or "". */
+function varsEntryProblem(v: unknown): string {
   if (!isObject(v)) return "not an object";
   if (v["v"] !== FORMAT) return `format ${String(v["v"])}, not ${FORMAT}`;
+  return varsProblem(v["vars"], "vars") || setByProblem(v["setBy"]);
+}
+
+/** Checks a saved page (version 1 or 2); returns why it is unusable, or "". */
+function pageProblem(v: unknown, slug: string): string {
+  if (!isObject(v)) return "not an object";
+  if (v["v"] !== PAGE_FORMAT && v["v"] !== 1) return `format ${String(v["v"])}, not ${PAGE_FORMAT}`;
   if (v["page"] !== slug) return "it belongs to another page";
   const blocks = v["blocks"];
   if (!Array.isArray(blocks)) return "blocks is not a list";
   for (const b of blocks) {
     if (!isObject(b) || !isInt(b["i"], 0, 999) || typeof b["h"] !== "string" || typeof b["t"] !== "string") return "a block is malformed";
   }
-  const vars = v["vars"];
-  if (!isObject(vars)) return "vars is not an object";
-  for (const [place, m] of Object.entries(vars)) {
-    if (place !== "instance" && place !== "workstation") return `vars names an unknown place ${place}`;
-    if (!isObject(m) || !Object.values(m).every((x) => typeof x === "string")) return `vars.${place} is malformed`;
-  }
-  return "";
+  return v["v"] === 1 ? varsProblem(v["vars"], "vars") : "";
 }
 
-/** The page's memory. */
+/** Reads key as JSON; null when absent or not JSON (warned). */
+function read(key: string): unknown {
+  let raw: string | null = null;
+  try {
+    raw = store()?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    warn(key, "it is not valid JSON");
+    return null;
+  }
+}
+
+/** The site's memory, for every page of the visit. */
 export class Memory {
-  readonly pageKey: string;
-  private page: PageEntry;
   private disabled = false;
-  private saving = false;
-  private again = false;
-
-  constructor(readonly slug: string) {
-    this.pageKey = `${PREFIX}page.${slug || "index"}`;
-    this.page = { v: FORMAT, savedAt: "", page: slug, blocks: [], vars: {} };
-  }
-
-  /** Whether anything is saved for this page or the world (so there is something to restore). */
-  hasSaved(): boolean {
-    try {
-      const s = store();
-      return !!s && (s.getItem(WORLD_KEY) !== null || s.getItem(this.pageKey) !== null);
-    } catch {
-      return false;
-    }
-  }
-
-  /** Reads key as JSON; null when absent or not JSON (warned). */
-  private read(key: string): unknown {
-    const s = store();
-    let raw: string | null = null;
-    try {
-      raw = s?.getItem(key) ?? null;
-    } catch {
-      return null;
-    }
-    if (raw === null) return null;
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      warn(key, "it is not valid JSON");
-      return null;
-    }
-  }
 
   /** Writes a whole entry; a full or unavailable store only costs the memory. */
   private write(key: string, value: unknown): void {
@@ -143,33 +183,47 @@ export class Memory {
     }
   }
 
-  /** The page's saved entry, validated; null when there is none or it is unusable. */
-  private savedPage(): PageEntry | null {
-    const v = this.read(this.pageKey);
+  /** A page's saved entry, validated; null when there is none or it is unusable. */
+  private savedPage(slug: string): PageEntry | PageEntryV1 | null {
+    const key = pageKey(slug);
+    const v = read(key);
     if (v === null) return null;
-    const why = pageProblem(v, this.slug);
+    const why = pageProblem(v, slug);
     if (why) {
-      warn(this.pageKey, why);
+      warn(key, why);
       return null;
     }
-    return v as PageEntry;
+    return v as PageEntry | PageEntryV1;
   }
 
   /**
-   * Puts the page's saved texts back into its blocks (before the engine is ready: only text).
-   * A saved block is applied where the documented text still hashes the same, so that a page
+   * Puts a page's saved texts back into its blocks (before the engine is ready: only text). A
+   * saved block is applied where the documented text still hashes the same, so that a page
    * edited since does not receive a text meant for another block. Returns how many were put back.
    */
-  restoreBlocks(blocks: LiveBlock[]): number {
-    const saved = this.savedPage();
+  restoreBlocks(slug: string, blocks: LiveBlock[]): number {
+    const saved = this.savedPage(slug);
     if (!saved) return 0;
-    this.page = saved;
     return applyBlocks(blocks, saved.blocks).applied;
   }
 
-  /** Restores the world and the page's variables into the engine; a refused part is warned about and skipped. */
-  async restoreSession(api: ImdsAPI): Promise<void> {
-    const w = this.read(WORLD_KEY);
+  /** Saves a page's edited blocks now. */
+  saveBlocks(slug: string, blocks: LiveBlock[]): void {
+    this.write(pageKey(slug), {
+      v: PAGE_FORMAT,
+      savedAt: new Date().toISOString(),
+      page: slug,
+      blocks: blocks.filter((b) => b.edited()).map((b) => ({ i: b.index, h: b.hash, t: b.text() })),
+    } satisfies PageEntry);
+  }
+
+  /**
+   * Restores the world and the variables into the engine; a refused part is warned about and
+   * skipped. Resolves to who set which variable, as saved. Without anything saved it does not
+   * touch the engine at all.
+   */
+  async restoreSession(api: ImdsAPI): Promise<SetBy> {
+    const w = read(WORLD_KEY);
     if (w !== null) {
       const why = worldProblem(w);
       if (why) warn(WORLD_KEY, why);
@@ -181,53 +235,87 @@ export class Memory {
         }
       }
     }
-    const saved = this.page.savedAt ? this.page : this.savedPage();
-    if (saved && Object.keys(saved.vars).length > 0) {
-      try {
-        await api.restore({ v: FORMAT, vars: saved.vars });
-        this.page.vars = saved.vars;
-      } catch (err) {
-        warn(this.pageKey, err instanceof Error ? err.message : String(err));
-      }
+    const saved = this.savedVars();
+    if (!saved || Object.keys(saved.vars).length === 0) return saved?.setBy ?? {};
+    try {
+      await api.restore({ v: FORMAT, vars: saved.vars });
+    } catch (err) {
+      warn(VARS_KEY, err instanceof Error ? err.message : String(err));
     }
+    return saved.setBy;
   }
 
-  /** Saves the page's edited blocks now. */
-  saveBlocks(blocks: LiveBlock[]): void {
-    this.page.blocks = blocks.filter((b) => b.edited()).map((b) => ({ i: b.index, h: b.hash, t: b.text() }));
-    this.page.savedAt = new Date().toISOString();
-    this.write(this.pageKey, this.page);
+  /** The saved variables: imdsplay.vars, or those of version 1 page entries, migrated. */
+  private savedVars(): VarsEntry | null {
+    const v = read(VARS_KEY);
+    if (v !== null) {
+      const why = varsEntryProblem(v);
+      if (!why) return v as VarsEntry;
+      warn(VARS_KEY, why);
+      return null;
+    }
+    return this.migrate();
   }
 
   /**
-   * Saves the world and the page's variables after a change. Calls that arrive while a save is
-   * in progress are folded into one more save, so the last state always lands.
+   * Merges the variables of version 1 page entries into one imdsplay.vars (oldest first, so
+   * the latest value of a name wins) and rewrites those entries without them.
    */
-  async saveSession(api: ImdsAPI): Promise<void> {
-    if (this.disabled) return;
-    if (this.saving) {
-      this.again = true;
-      return;
-    }
-    this.saving = true;
+  private migrate(): VarsEntry | null {
+    const s = store();
+    if (!s) return null;
+    const old: PageEntryV1[] = [];
     try {
-      do {
-        this.again = false;
-        const snap = await api.snapshot();
-        const now = new Date().toISOString();
-        if (snap.world) this.write(WORLD_KEY, { v: FORMAT, savedAt: now, world: snap.world } satisfies WorldEntry);
-        this.page.vars = snap.vars ?? {};
-        this.page.savedAt = now;
-        this.write(this.pageKey, this.page);
-      } while (this.again && !this.disabled);
-    } catch (err) {
-      console.warn(`imdsplay: could not save the session: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      this.saving = false;
+      for (let i = 0; i < s.length; i++) {
+        const key = s.key(i);
+        if (!key?.startsWith(PAGE_PREFIX)) continue;
+        const v = read(key);
+        if (isObject(v) && v["v"] === 1 && typeof v["page"] === "string" && !pageProblem(v, v["page"])) old.push(v as unknown as PageEntryV1);
+      }
+    } catch {
+      return null;
     }
+    if (!old.some((e) => Object.keys(e.vars).length)) return null;
+    old.sort((a, b) => (a.savedAt < b.savedAt ? -1 : a.savedAt > b.savedAt ? 1 : 0));
+    const entry: VarsEntry = { v: FORMAT, savedAt: new Date().toISOString(), vars: {}, setBy: {} };
+    for (const e of old) {
+      for (const [place, m] of Object.entries(e.vars) as [Place, Record<string, string>][]) {
+        const vars = (entry.vars[place] ??= {});
+        const setBy = (entry.setBy[place] ??= {});
+        for (const [name, value] of Object.entries(m)) {
+          vars[name] = value;
+          setBy[name] = { page: e.page, title: "" } satisfies Setter;
+        }
+      }
+    }
+    this.write(VARS_KEY, entry);
+    for (const e of old) this.write(pageKey(e.page), { v: PAGE_FORMAT, savedAt: e.savedAt, page: e.page, blocks: e.blocks } satisfies PageEntry);
+    return entry;
   }
 
-  /** Forgets everything saved, for every page, and saves nothing more from this page. */
+  /** Saves the world and the variables of a snapshot, with who set each variable. */
+  save(snap: Snapshot, setBy: SetBy): void {
+    const now = new Date().toISOString();
+    if (snap.world) this.write(WORLD_KEY, { v: FORMAT, savedAt: now, world: snap.world } satisfies WorldEntry);
+    const vars = snap.vars ?? {};
+    // Nothing to keep and nothing kept: no entry (a fresh page writes none).
+    if (!Object.values(vars).some((m) => m && Object.keys(m).length) && read(VARS_KEY) === null) return;
+    // Only the names that still hold a value keep their setter.
+    const kept: SetBy = {};
+    for (const place of Object.keys(vars) as Place[]) {
+      const by = setBy[place];
+      if (!by) continue;
+      const m: Record<string, Setter> = {};
+      for (const name of Object.keys(vars[place] ?? {})) {
+        const s = by[name];
+        if (s) m[name] = s;
+      }
+      kept[place] = m;
+    }
+    this.write(VARS_KEY, { v: FORMAT, savedAt: now, vars, setBy: kept } satisfies VarsEntry);
+  }
+
+  /** Forgets everything saved, for every page, and saves nothing more. */
   clearAll(): void {
     this.disabled = true;
     const s = store();

@@ -114,9 +114,21 @@ export function renderCurl(x: Exchange): HTMLElement {
   );
 }
 
+/** What a stopped run's output says about how it stopped. */
+const STOPPED: Record<NonNullable<RunResult["stopped"]>, string> = {
+  cancelled: "Stopped, as Ctrl-C stops a command: what it did until then stays done.",
+  restarted:
+    "Stopped. The command did not hand the emulator back, so the emulator was restarted: the instance, the clock and your variables are as they were before this run.",
+};
+
 /** Renders a run's result into the output element, replacing what was there. */
 export function renderResult(out: HTMLElement, r: RunResult, place: Place, api: ImdsAPI): void {
   const parts: HTMLElement[] = [];
+  if (r.stopped) {
+    const note = el("p", { class: "hint", testid: "stopped" }, STOPPED[r.stopped]);
+    note.dataset["stopped"] = r.stopped;
+    parts.push(note);
+  }
   if (r.stdout) parts.push(el("pre", { class: "out-stdout", testid: "stdout" }, r.stdout));
   if (r.stderr) parts.push(el("pre", { class: "out-stderr", testid: "stderr" }, r.stderr));
   parts.push(...inspectors(r.stdout, undefined, api));

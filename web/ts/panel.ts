@@ -175,12 +175,20 @@ export function initPanel(root: ParentNode, deps: PanelDeps): ((st: State) => vo
     renderEvents();
   };
 
+  // Events come from the engine's worker; renders that overlap keep only the latest answer.
+  let eventsAsked = 0;
   const renderEvents = () => {
+    const asked = ++eventsAsked;
     // One more than shown, to know whether there are more.
-    const recent = api.events(MAX_EVENTS + 1);
-    c.events.replaceChildren(...recent.slice(0, MAX_EVENTS).map(renderEvent));
-    if (c.eventsCount) c.eventsCount.textContent = recent.length > MAX_EVENTS ? `(latest ${MAX_EVENTS})` : recent.length ? `(${recent.length})` : "";
-    if (!recent.length) c.events.append(el("li", { class: "panel-note" }, "No events yet: run a block."));
+    api.events(MAX_EVENTS + 1).then(
+      (recent) => {
+        if (asked !== eventsAsked) return;
+        c.events.replaceChildren(...recent.slice(0, MAX_EVENTS).map(renderEvent));
+        if (c.eventsCount) c.eventsCount.textContent = recent.length > MAX_EVENTS ? `(latest ${MAX_EVENTS})` : recent.length ? `(${recent.length})` : "";
+        if (!recent.length) c.events.append(el("li", { class: "panel-note" }, "No events yet: run a block."));
+      },
+      (err: unknown) => console.warn(`imdsplay: reading the events: ${err instanceof Error ? err.message : String(err)}`),
+    );
   };
 
   c.enabled.addEventListener("change", () => configure({ enabled: c.enabled.checked }));

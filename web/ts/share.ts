@@ -1,11 +1,19 @@
 // Permalinks: Share writes the page's edited blocks and the instance's settings into the URL
-// fragment (#imds=v1.…), which browsers never send to a server; opening such a link puts them
+// fragment (#imds=v2.…), which browsers never send to a server; opening such a link puts them
 // back exactly. The codec is Go (package permalink, through imds.permalink): it validates
-// what it reads and says what is wrong with a damaged link.
+// what it reads and says what is wrong with a damaged link; links of format v1 still open.
+//
+// A block's Share makes a link that reproduces that block's run: the link names the block and
+// the blocks above it that it needs (runner.ts plans them as for a fresh session), and carries
+// the edits of exactly those blocks. Opening it does not run anything by itself: the page
+// scrolls to the block and says that Run reproduces the run, which then runs the named blocks
+// first and the block last. A link is someone else's code, and one click is the reader's
+// consent to run it (a loop in it would otherwise start on arrival).
 
 import type { ImdsAPI, Link, LinkScenario, State } from "./api";
 import type { LiveBlock } from "./liveblock";
 import { applyBlocks } from "./memory";
+import { plan } from "./runner";
 
 /** The fragment key of a shared link ("imds="), known before the engine loads. */
 const KEY = "imds=";
@@ -44,13 +52,30 @@ export function linkOf(api: ImdsAPI, slug: string, blocks: LiveBlock[]): Link {
   return link;
 }
 
+/** The URL of the page with a link's payload. */
+async function urlOf(api: ImdsAPI, link: Link): Promise<string> {
+  const payload = await api.permalink.encode(link);
+  return `${location.origin}${location.pathname}${location.search}#${api.permalink.key}${payload}`;
+}
+
 /** Encodes the page into a URL, puts it in the address bar and returns it. Rejects with a message for the reader. */
 export async function share(api: ImdsAPI, slug: string, blocks: LiveBlock[]): Promise<string> {
-  const payload = await api.permalink.encode(linkOf(api, slug, blocks));
-  const url = `${location.origin}${location.pathname}${location.search}#${api.permalink.key}${payload}`;
+  const url = await urlOf(api, linkOf(api, slug, blocks));
   // replaceState: the address bar shows the link without a new history entry or a scroll.
   history.replaceState(history.state, "", url);
   return url;
+}
+
+/**
+ * The link that reproduces b's run: b after the blocks it needs, with their edits, and the
+ * instance's settings. Rejects with a message for the reader.
+ */
+export async function shareRun(api: ImdsAPI, slug: string, blocks: LiveBlock[], b: LiveBlock): Promise<string> {
+  const pre = plan(blocks, b).pre;
+  const link = linkOf(api, slug, [...pre, b]);
+  link.run = { i: b.index, h: b.hash };
+  if (pre.length) link.run.pre = pre.map((p) => p.index);
+  return urlOf(api, link);
 }
 
 /** What opening a link did. */
@@ -58,6 +83,18 @@ export interface Opened {
   applied: number;
   missed: number;
   otherPage: boolean;
+  /** The run the link reproduces, when the page still has its blocks. */
+  run: { block: LiveBlock; pre: LiveBlock[] } | null;
+  /** Whether the link named a run that no longer matches the page. */
+  runMissed: boolean;
+}
+
+/** The block a link names: at its index when the hash matches (or none was kept), else the one with that hash. */
+function findBlock(blocks: LiveBlock[], i: number, h?: string): LiveBlock | undefined {
+  const at = blocks.find((x) => x.index === i && (!h || x.hash === h));
+  if (at || !h) return at;
+  const same = blocks.filter((x) => x.hash === h);
+  return same.length === 1 ? same[0] : undefined;
 }
 
 /**
@@ -70,5 +107,11 @@ export async function openLink(api: ImdsAPI, fragment: string, slug: string, blo
   const res = applyBlocks(blocks, link.blocks ?? []);
   if (link.scenario) await api.configure(link.scenario);
   history.replaceState(history.state, "", `${location.pathname}${location.search}`);
-  return { ...res, otherPage: (link.page ?? "") !== slug };
+  let run: Opened["run"] = null;
+  if (link.run) {
+    const block = findBlock(blocks, link.run.i, link.run.h);
+    const pre = (link.run.pre ?? []).map((i) => blocks.find((x) => x.index === i));
+    if (block && pre.every((p) => p && p.index < block.index)) run = { block, pre: pre as LiveBlock[] };
+  }
+  return { ...res, otherPage: (link.page ?? "") !== slug, run, runMissed: !!link.run && !run };
 }

@@ -45,3 +45,23 @@ export function findCertificates(text: string): string[] {
   const t = text.includes("\\n-----END CERTIFICATE") ? text.replace(/\\n/g, "\n") : text;
   return t.match(CERT_RE) ?? [];
 }
+
+/** A whole value that is a compact JWS. */
+const WHOLE_JWT_RE = /^eyJ[A-Za-z0-9_-]{4,}\.(eyJ[A-Za-z0-9_-]{4,})\.[A-Za-z0-9_-]*$/;
+
+/**
+ * The expiry (exp, as Unix milliseconds) of a value that is a JWT, read without checking the
+ * signature; null when the value is not a JWT or has no numeric exp.
+ */
+export function jwtExpiry(value: string): number | null {
+  const m = WHOLE_JWT_RE.exec(value.trim());
+  if (!m?.[1]) return null;
+  try {
+    const b64 = m[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = new TextDecoder().decode(Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0)));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
