@@ -36,7 +36,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,7 +86,7 @@ type Run struct {
 	heap0    uint64     // the heap when the run started (see baseline)
 	floor    int64      // growth measured by the last forced collection
 	lastHeap atomic.Int64
-	sample   []metrics.Sample
+	sampler  heapSampler
 }
 
 // pollEvery is how many steps (Tick) pass between two checkpoints: gojq makes one per
@@ -119,8 +118,7 @@ func Start(parent context.Context, l Limits) (*Run, context.Context) {
 // newRun makes a run without its timer and watchdog.
 func newRun(parent context.Context, l Limits) *Run {
 	ctx, cancel := context.WithCancelCause(parent)
-	r := &Run{lim: l, ctx: ctx, cancel: cancel,
-		sample: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}}
+	r := &Run{lim: l, ctx: ctx, cancel: cancel, sampler: newHeapSampler()}
 	if l.Memory > 0 {
 		r.heap0 = r.baseline() // before the deadline is set: a collection here is not the run's time
 		r.lastHeap.Store(time.Now().UnixNano())
@@ -256,8 +254,7 @@ func (r *Run) checkHeap() {
 	runtime.GC()
 	// What the collection found live: the objects sampled now would include what other
 	// goroutines of the run (a pipeline) allocated while it went on.
-	metrics.Read(r.sample)
-	used = int64(value(r.sample[1])) - int64(r.heap0)
+	used = int64(r.sampler.liveAfterGC()) - int64(r.heap0)
 	if used > r.lim.Memory {
 		r.Stop(&Error{Memory, "it used more than " + Bytes(r.lim.Memory) + " of memory"})
 		return
@@ -267,29 +264,19 @@ func (r *Run) checkHeap() {
 
 // heap samples the bytes in heap objects, garbage included.
 func (r *Run) heap() uint64 {
-	metrics.Read(r.sample[:1])
-	return value(r.sample[0])
+	return r.sampler.objects()
 }
 
 // baseline is the heap the run starts from. Garbage left by earlier work would later be
 // collected and hide as much of the run's own growth, so when there is a lot of it (more than a
 // quarter of the limit since the last collection) it is collected first.
 func (r *Run) baseline() uint64 {
-	metrics.Read(r.sample)
-	objects, live := value(r.sample[0]), value(r.sample[1])
+	objects, live := r.sampler.objects(), r.sampler.live()
 	if objects > live+uint64(r.lim.Memory/4) {
 		runtime.GC()
-		metrics.Read(r.sample)
-		return value(r.sample[1])
+		return r.sampler.liveAfterGC()
 	}
 	return objects
-}
-
-func value(s metrics.Sample) uint64 {
-	if s.Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return s.Value.Uint64()
 }
 
 // pollCtx is the run's context as handed out. Its Err is a checkpoint (Poll) and its Done a
