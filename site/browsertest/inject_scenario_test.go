@@ -208,7 +208,7 @@ func TestInjectedScenarioNamesStayText(t *testing.T) {
 
 	// The saved world, restored on load.
 	entry := eval[string](t, tb, fmt.Sprintf(markupWorldJS, jsArg(nameMarkup)))
-	eval[chromedp.Void](t, tb, fmt.Sprintf(`localStorage.setItem("imdsplay.world", %s)`, jsArg(entry)))
+	tb.putStored(t, map[string]string{"imdsplay.world": entry})
 	tb.openLive(t, path)
 	if got := eval[string](t, tb, `imds.state().instance.name`); got != nameMarkup.Instance {
 		t.Fatalf("after a reload the instance is named %q; want the saved world's %q", got, nameMarkup.Instance)
@@ -306,11 +306,11 @@ func TestInjectedScenarioNamesStayText(t *testing.T) {
 	// and the page starts as documented.
 	warnings := tb.watchWarnings(t)
 	field := `<img src=x onerror="window.__pwned='field'">`
-	eval[chromedp.Void](t, tb, fmt.Sprintf(`(() => {
+	tb.putStored(t, map[string]string{"imdsplay.world": eval[string](t, tb, fmt.Sprintf(`(() => {
 		const e = JSON.parse(localStorage.getItem("imdsplay.world"));
 		e.world.scenario[%s] = 1;
-		localStorage.setItem("imdsplay.world", JSON.stringify(e));
-	})()`, jsArg(field)))
+		return JSON.stringify(e);
+	})()`, jsArg(field)))})
 	tb.openLive(t, path)
 	if got := eval[string](t, tb, `document.querySelector('[data-testid="panel-name"]').textContent`); got != "my-virtual-server-2" {
 		t.Errorf("with a refused saved world the panel shows %q; want the documented my-virtual-server-2", got)

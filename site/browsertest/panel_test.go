@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
@@ -89,6 +90,29 @@ func (tb *tab) forget(t *testing.T) {
 	}
 	if _, err := chromedp.Call(tb.ctx, storage.ClearDataForOrigin, storage.ClearDataForOriginParams{Origin: env.site.URL, StorageTypes: "local_storage"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// putStored writes the site's localStorage entries from a page of the site whose scripts are
+// off. A live page saves its session whenever a snapshot finishes, so an entry written from a
+// live page can be saved over before the next load reads it.
+func (tb *tab) putStored(t *testing.T, entries map[string]string) {
+	t.Helper()
+	scripts := func(off bool) {
+		if _, err := chromedp.Call(tb.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	scripts(true)
+	defer scripts(false)
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(env.site.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range entries {
+		eval[chromedp.Void](t, tb, fmt.Sprintf(`localStorage.setItem(%s, %s)`, jsArg(k), jsArg(v)))
 	}
 }
 
@@ -334,7 +358,7 @@ func TestMemory(t *testing.T) {
 	other.checkClean(t)
 
 	// A damaged entry is ignored: the page starts as documented, with a warning, not an error.
-	eval[chromedp.Void](t, tb, fmt.Sprintf(`localStorage.setItem("imdsplay.world", "{not json"); localStorage.setItem(%q, JSON.stringify({v: 1, page: %q, blocks: "nope", vars: {}}))`, pageKey, slug))
+	tb.putStored(t, map[string]string{"imdsplay.world": "{not json", pageKey: fmt.Sprintf(`{"v": 1, "page": %q, "blocks": "nope", "vars": {}}`, slug)})
 	tb.openLive(t, path)
 	if got := tb.editorText(t, i); got != eval[string](t, tb, fmt.Sprintf(`document.querySelector(%q).querySelector('[data-testid="editor"]').dataset.source`, blockSel(i))) {
 		t.Errorf("with a damaged saved page, block %d shows %q; want the documented text", i, got)
