@@ -33,6 +33,7 @@ var (
 	csv     = "id,name,size\n2,beta,20\n1,alpha,100\n3,gamma,3\n"
 	numbers = "10\n9\n-2\n1.5\n  7\nabc\n-0\n0\n1e3\n"
 	words   = "one two\nthree\n\nfour  five six\n"
+	fruit   = "pear 3 x\napple 10 y\nfig 3 a\nApple 2 b\n_under 1 c\nkiwi 4 d\nplum 5 e\n"
 )
 
 var coreutilsCases = []tooltest.Case{
@@ -151,6 +152,24 @@ var coreutilsCases = []tooltest.Case{
 	{Name: "fail/grep-missing-file", Args: cmd("grep", "x", "nope")},
 	{Name: "fail/grep-unknown-option", Args: cmd("grep", "--bogus", "x")},
 	{Name: "fail/grep-no-pattern", Args: cmd("grep")},
+	// grep's context: -A, -B, -C and -NUM, "-" after context lines' numbers, "--" between groups.
+	{Name: "ok/grep-after-context", Args: cmd("grep", "-A1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-before-context-numbered", Args: cmd("grep", "-n", "-B1", "-i", "apple"), Stdin: fruit},
+	{Name: "ok/grep-context-groups", Args: cmd("grep", "-C1", "-e", "pear", "-e", "plum"), Stdin: fruit},
+	{Name: "ok/grep-context-zero-separates", Args: cmd("grep", "-A0", "-e", "pear", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-explicit-wins", Args: cmd("grep", "-A", "0", "-C", "1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-context-digits", Args: cmd("grep", "-1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-context-overlapping", Args: cmd("grep", "-A1", "-e", "fig", "-e", "Apple"), Stdin: fruit},
+	{Name: "ok/grep-context-invert", Args: cmd("grep", "-v", "-A1", "[0-9] [a-c]"), Stdin: fruit},
+	{Name: "ok/grep-context-only-matching", Args: cmd("grep", "-o", "-A1", "-e", "pear", "-e", "fig", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-count", Args: cmd("grep", "-c", "-A1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-context-files", Args: cmd("grep", "-A1", "plum", "a", "b"), Files: map[string]string{"a": fruit, "b": fruit}},
+	{Name: "ok/grep-context-group-separator", Args: cmd("grep", "--group-separator=XX", "-A0", "-e", "pear", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-no-group-separator", Args: cmd("grep", "--no-group-separator", "-A0", "-e", "pear", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-long-abbreviated", Args: cmd("grep", "--after=+1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-invert-only-matching", Args: cmd("grep", "-ov", "a"), Stdin: fruit},
+	{Name: "fail/grep-context-not-a-number", Args: cmd("grep", "-A", "1x", "fig"), Stdin: fruit},
+	{Name: "fail/grep-context-negative", Args: cmd("grep", "-B", "-1", "fig"), Stdin: fruit},
 	{Name: "ok/sed-substitute-global", Args: cmd("sed", "s/a/A/g"), Stdin: table},
 	{Name: "ok/sed-print-line", Args: cmd("sed", "-n", "2p"), Stdin: table},
 	{Name: "ok/sed-delete-regex", Args: cmd("sed", "/apple/d"), Stdin: table},
