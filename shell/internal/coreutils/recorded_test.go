@@ -33,6 +33,7 @@ var (
 	csv     = "id,name,size\n2,beta,20\n1,alpha,100\n3,gamma,3\n"
 	numbers = "10\n9\n-2\n1.5\n  7\nabc\n-0\n0\n1e3\n"
 	words   = "one two\nthree\n\nfour  five six\n"
+	ten     = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"
 	fruit   = "pear 3 x\napple 10 y\nfig 3 a\nApple 2 b\n_under 1 c\nkiwi 4 d\nplum 5 e\n"
 )
 
@@ -179,6 +180,25 @@ var coreutilsCases = []tooltest.Case{
 	{Name: "ok/sed-two-expressions", Args: cmd("sed", "-e", "s/a/1/", "-e", "s/p/2/"), Stdin: table},
 	{Name: "ok/sed-nth-match", Args: cmd("sed", "s/p/P/2"), Stdin: "apple pie\n"},
 	{Name: "fail/sed-unknown-command", Args: cmd("sed", "k"), Stdin: table},
+	// GNU's addresses: addr,+N, addr,~N, first~step and 0,/regex/.
+	{Name: "ok/sed-range-plus", Args: cmd("sed", "-n", "/3/,+2p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-restarts", Args: cmd("sed", "-n", "/[27]/,+1p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-zero", Args: cmd("sed", "-n", "3,+0p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-past-end", Args: cmd("sed", "-n", "8,+5p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-delete", Args: cmd("sed", "2,+2d"), Stdin: ten},
+	{Name: "ok/sed-range-plus-negated", Args: cmd("sed", "-n", "2,+1!p"), Stdin: ten},
+	{Name: "ok/sed-range-multiple", Args: cmd("sed", "-n", "5,~4p"), Stdin: ten},
+	{Name: "ok/sed-range-multiple-from-one", Args: cmd("sed", "-n", "4,~4p"), Stdin: ten},
+	{Name: "ok/sed-range-multiple-zero", Args: cmd("sed", "-n", "2,~p"), Stdin: ten},
+	{Name: "ok/sed-step", Args: cmd("sed", "-n", "0~3p"), Stdin: ten},
+	{Name: "ok/sed-step-zero", Args: cmd("sed", "-n", "2~0p"), Stdin: ten},
+	{Name: "ok/sed-step-range", Args: cmd("sed", "-n", "0~2,/5/p"), Stdin: ten},
+	{Name: "ok/sed-zero-regex", Args: cmd("sed", "-n", "0,/1/p"), Stdin: ten},
+	{Name: "ok/sed-one-regex", Args: cmd("sed", "-n", "1,/1/p"), Stdin: ten},
+	{Name: "ok/sed-range-backwards", Args: cmd("sed", "-n", "3,1p"), Stdin: ten},
+	{Name: "fail/sed-plus-first", Args: cmd("sed", "-n", "+12p"), Stdin: ten},
+	{Name: "fail/sed-zero-line", Args: cmd("sed", "-n", "0,5p"), Stdin: ten},
+	{Name: "fail/sed-zero-alone", Args: cmd("sed", "-n", "0p"), Stdin: ten},
 	{Name: "fail/sed-unterminated", Args: cmd("sed", "s/a/b"), Stdin: table},
 
 	// files and small commands
