@@ -34,6 +34,7 @@ var (
 	numbers = "10\n9\n-2\n1.5\n  7\nabc\n-0\n0\n1e3\n"
 	words   = "one two\nthree\n\nfour  five six\n"
 	ten     = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"
+	tree    = map[string]string{"a": "", "b.txt": "", ".hidden": "", "d/x": "", "d/.y": "", "e/z": ""}
 	fruit   = "pear 3 x\napple 10 y\nfig 3 a\nApple 2 b\n_under 1 c\nkiwi 4 d\nplum 5 e\n"
 )
 
@@ -200,6 +201,15 @@ var coreutilsCases = []tooltest.Case{
 	{Name: "fail/sed-zero-line", Args: cmd("sed", "-n", "0,5p"), Stdin: ten},
 	{Name: "fail/sed-zero-alone", Args: cmd("sed", "-n", "0p"), Stdin: ten},
 	{Name: "fail/sed-unterminated", Args: cmd("sed", "s/a/b"), Stdin: table},
+
+	// ls into a pipe: one name a line (GNU ls makes columns only for a terminal).
+	{Name: "ok/ls-into-a-pipe", Args: cmd("ls"), Files: tree},
+	{Name: "ok/ls-one-per-line", Args: cmd("ls", "-1", "d"), Files: tree},
+	{Name: "ok/ls-all", Args: cmd("ls", "-a", "d"), Files: tree},
+	{Name: "ok/ls-almost-all", Args: cmd("ls", "-A"), Files: tree},
+	{Name: "ok/ls-files-then-directories", Args: cmd("ls", "e", "d", "b.txt", "a"), Files: tree},
+	{Name: "ok/ls-one-directory-of-two-operands", Args: cmd("ls", "nope", "d"), Files: tree},
+	{Name: "fail/ls-missing", Args: cmd("ls", "nope"), Files: tree},
 
 	// files and small commands
 	{Name: "ok/basename", Args: cmd("basename", "/a/b/c.txt", ".txt")},
