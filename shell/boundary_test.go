@@ -11,9 +11,10 @@ import (
 	"testing"
 )
 
-// tooltest runs the real tools beside the builtins, for tests only; it is the one package below
-// shell/ allowed processes and real files, and only _test.go files may import it.
-const tooltest = "internal/tooltest"
+// tooltestDir holds tooltest, which runs the real tools beside the builtins, for tests only; it
+// is the one package below shell/ allowed processes and real files, and only _test.go files may
+// import it.
+const tooltestDir = "internal/tooltest"
 
 // TestBoundaries keeps the shell's own code away from the host: no processes, no sockets, no
 // real files, no syscall/js (the wasm package owns the JavaScript boundary). Third-party
@@ -37,7 +38,7 @@ func TestBoundaries(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == "testdata" || path == tooltest) {
+		if d.IsDir() && (d.Name() == "testdata" || path == tooltestDir) {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -50,7 +51,7 @@ func TestBoundaries(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
-			if strings.HasSuffix(p, "/"+tooltest) {
+			if strings.HasSuffix(p, "/"+tooltestDir) {
 				t.Errorf("%s imports %s: it runs the real tools, for _test.go files only", path, p)
 			}
 			if why, ok := banned[p]; ok {

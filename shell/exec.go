@@ -63,6 +63,8 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 	cmds["which"] = s.which
 	cmds[shellOnly+"type"] = s.typeCommand
 	cmds[shellOnly+"command"] = s.commandV
+	cmds[pipeCmd] = s.pipeStatus
+	cmds[timeCmd] = s.timeCommand
 	return cmds
 }
 
@@ -116,6 +118,7 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 		env.Args = append([]string{strings.TrimPrefix(name, shellOnly)}, args[1:]...)
 	}
 	status := runCommand(env, f)
+	s.status.ran(name)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -206,8 +209,9 @@ func (s *Session) script(ctx context.Context, hc interp.HandlerContext, src []by
 		return interp.ExitStatus(1)
 	}
 	unescapeAssignments(file.Stmts)
+	s.instrument(file.Stmts)
 	r, err := interp.New(append(s.handlers(),
-		interp.Env(expand.ListEnviron(environ(hc.Env)...)),
+		interp.Env(withPipeStatus{expand.ListEnviron(environ(hc.Env)...), &s.status}),
 		setDir(hc.Dir),
 		interp.Params(append(opts, append([]string{"--"}, params...)...)...),
 		interp.StdIO(stdin(hc.Stdin), hc.Stdout, hc.Stderr),
@@ -448,6 +452,7 @@ func (s *Session) commandV(e *builtin.Env) int {
 func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 	limit.Pace() // every simple command, so that busy shell loops stay interruptible in wasm
 	s.checkVars(ctx)
+	s.status.ran(args[0])
 	switch {
 	case args[0] == "type" && s.runner.Funcs["type"] == nil:
 		return append([]string{shellOnly + "type"}, args[1:]...), nil

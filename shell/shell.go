@@ -190,6 +190,7 @@ type Session struct {
 	discard    bool
 
 	varsChecked atomic.Int64 // when checkVars last ran, in Unix nanoseconds
+	status      statuses     // PIPESTATUS and time (status.go)
 }
 
 var errInterrupted = errors.New("interrupted")
@@ -261,7 +262,7 @@ func New(cfg Config) *Session {
 	}
 	sort.Strings(pairs)
 	r, err := interp.New(append(s.handlers(),
-		interp.Env(expand.ListEnviron(pairs...)),
+		interp.Env(withPipeStatus{expand.ListEnviron(pairs...), &s.status}),
 		setDir(s.home),
 		interp.StdIO(nil, io.Discard, io.Discard),
 	)...)
@@ -413,6 +414,7 @@ func (s *Session) run(ctx context.Context, stmts []*syntax.Stmt, stdout, stderr 
 		return 1
 	}
 	unescapeAssignments(stmts)
+	s.instrument(stmts)
 	run, ctx := limit.Start(ctx, s.limits())
 	defer run.End()
 	out := &terminal{w: stdout, run: run}
@@ -652,6 +654,9 @@ type terminal struct {
 func (t *terminal) Write(p []byte) (int, error) {
 	if err := t.run.Err(); err != nil {
 		return 0, err
+	}
+	if isHiddenTrace(p) {
+		return len(p), nil
 	}
 	if err := t.run.Wrote(len(p)); err != nil {
 		return 0, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,7 +126,7 @@ func tee(e *builtin.Env) int {
 
 // lsOptions is one ls command line.
 type lsOptions struct {
-	long, all, one bool
+	long, all, almostAll, one bool
 }
 
 func ls(o Options) builtin.Func {
@@ -133,7 +134,7 @@ func ls(o Options) builtin.Func {
 		lo := lsOptions{one: !e.StdoutIsTerminal}
 		names, err := builtin.Parse(builtin.GNU, append([]builtin.Option{
 			{Short: 'l', Flag: builtin.Set(&lo.long)}, {Short: 'a', Long: "all", Flag: builtin.Set(&lo.all)},
-			{Short: 'A', Long: "almost-all", Flag: builtin.Ignore}, {Short: '1', Flag: builtin.Set(&lo.one)},
+			{Short: 'A', Long: "almost-all", Flag: builtin.Set(&lo.almostAll)}, {Short: '1', Flag: builtin.Set(&lo.one)},
 			{Short: 'h', Long: "human-readable", Flag: builtin.Ignore},
 		}, builtin.Refused("d/directory R/recursive t S r/reverse")...), e.Args[1:])
 		if err != nil {
@@ -142,26 +143,35 @@ func ls(o Options) builtin.Func {
 		if len(names) == 0 {
 			names = []string{"."}
 		}
+		// As GNU ls: the operands that do not exist are reported first, then the files are
+		// listed together, then each directory under its name when there are several operands.
 		status := 0
-		var out strings.Builder
-		for i, n := range names {
+		var files []fs.FileInfo
+		var dirs []string
+		for _, n := range names {
 			fi, err := e.FS.Stat(e.Path(n))
-			if err != nil {
+			switch {
+			case err != nil:
 				fmt.Fprintf(e.Stderr, "ls: cannot access '%s': %s\n", n, builtin.Reason(err))
 				status = 2
-				continue
+			case fi.IsDir():
+				dirs = append(dirs, n)
+			default:
+				files = append(files, named{fi, n})
 			}
-			infos := []fs.FileInfo{named{fi, n}}
-			if fi.IsDir() {
-				if len(names) > 1 {
-					if i > 0 {
-						out.WriteString("\n")
-					}
-					fmt.Fprintf(&out, "%s:\n", n)
+		}
+		slices.SortStableFunc(files, func(a, b fs.FileInfo) int { return strings.Compare(a.Name(), b.Name()) })
+		slices.Sort(dirs)
+		var out strings.Builder
+		lo.write(&out, files, o.User)
+		for i, n := range dirs {
+			if len(names) > 1 {
+				if i > 0 || len(files) > 0 {
+					out.WriteString("\n")
 				}
-				infos = lo.dir(e, &out, e.Path(n))
+				fmt.Fprintf(&out, "%s:\n", n)
 			}
-			lo.write(&out, infos, o.User)
+			lo.write(&out, lo.dir(e, &out, e.Path(n)), o.User)
 		}
 		e.Stdout.Write([]byte(out.String()))
 		return status
@@ -171,9 +181,17 @@ func ls(o Options) builtin.Func {
 // dir lists a directory's entries, and with -l writes the "total" line first.
 func (lo lsOptions) dir(e *builtin.Env, out *strings.Builder, p string) []fs.FileInfo {
 	var infos []fs.FileInfo
+	if lo.all {
+		// -a lists the directory itself and its parent first, as every directory has them.
+		for _, n := range []string{".", ".."} {
+			if fi, err := e.FS.Stat(path.Join(p, n)); err == nil {
+				infos = append(infos, named{fi, n})
+			}
+		}
+	}
 	ents, _ := e.FS.ReadDir(p)
 	for _, d := range ents {
-		if !lo.all && strings.HasPrefix(d.Name(), ".") {
+		if !lo.all && !lo.almostAll && strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
 		inf, _ := d.Info()

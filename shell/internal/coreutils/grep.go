@@ -1,8 +1,11 @@
 package coreutils
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
@@ -60,12 +63,62 @@ func compileRegexp(pat string, extended, fixed, icase, word, line bool) (*regexp
 	return regexp.Compile(pat)
 }
 
-// grepOptions is one grep command line: the flags by long name, and the patterns of -e.
+// grepOptions is one grep command line: the flags by long name, the patterns of -e, and the
+// context to print around selected lines.
 type grepOptions struct {
 	f        map[string]bool
 	patterns []string
 	res      []*regexp.Regexp
 	withName bool
+
+	// before and after are -B and -A, -1 when not given; context is -C (or -NUM), which
+	// stands in for whichever of the two is not given, in any order.
+	before, after, context int
+	separator              string // --group-separator, "--" by default
+	noSeparator            bool
+	used                   bool // a line has been printed, from any file: the next group is separated
+}
+
+// contextLength reads a context length as GNU grep does (xstrtoimax): blanks and a sign may
+// lead, a value too large is the largest, and a negative one or any other text is refused.
+func contextLength(dst *int) func(string) error {
+	return func(v string) error {
+		s := strings.TrimLeft(v, " \t\n\v\f\r")
+		s = strings.TrimPrefix(s, "+")
+		if s == "" || strings.Trim(s, "0123456789") != "" {
+			return fmt.Errorf("%s: invalid context length argument", v)
+		}
+		n, err := strconv.Atoi(s)
+		if errors.Is(err, strconv.ErrRange) {
+			n = math.MaxInt
+		}
+		*dst = n
+		return nil
+	}
+}
+
+// contextShorthand rewrites grep's -NUM (the same as --context=NUM) into its long form; words
+// that are the values of options are left alone.
+func contextShorthand(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...)
+		case a == "-e" || a == "-f" || a == "-m" || a == "-A" || a == "-B" || a == "-C":
+			out = append(out, a)
+			if i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			continue
+		case len(a) > 1 && a[0] == '-' && strings.Trim(a[1:], "0123456789") == "":
+			a = "--context=" + a[1:]
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func (g *grepOptions) table() []builtin.Option {
@@ -73,9 +126,14 @@ func (g *grepOptions) table() []builtin.Option {
 		"E/extended-regexp F/fixed-strings G/basic-regexp w/word-regexp x/line-regexp l/files-with-matches "+
 		"h/no-filename H/with-filename s/no-messages P/perl-regexp a/text", func(_ byte, name string) { g.f[name] = true })
 	t = append(t, builtin.Option{Short: 'y', Flag: func() { g.f["ignore-case"] = true }}) // an obsolete -i
-	t = append(t, builtin.Refused("r/recursive R f/file A/after-context B/before-context C/context m/max-count L/files-without-match z/null-data")...)
+	t = append(t, builtin.Refused("r/recursive R f/file m/max-count L/files-without-match z/null-data")...)
 	return append(t,
 		builtin.Option{Short: 'e', Long: "regexp", Value: builtin.Add(&g.patterns)},
+		builtin.Option{Short: 'A', Long: "after-context", Value: contextLength(&g.after)},
+		builtin.Option{Short: 'B', Long: "before-context", Value: contextLength(&g.before)},
+		builtin.Option{Short: 'C', Long: "context", Value: contextLength(&g.context)},
+		builtin.Option{Long: "group-separator", Value: builtin.Str(&g.separator)},
+		builtin.Option{Long: "no-group-separator", Flag: builtin.Set(&g.noSeparator)},
 		builtin.Option{Long: "color", Optional: true, Value: builtin.IgnoreValue}, builtin.Option{Long: "colour", Optional: true, Value: builtin.IgnoreValue},
 	)
 }
@@ -91,10 +149,22 @@ func grepUsage(e *builtin.Env, msg string) int {
 }
 
 func grep(e *builtin.Env) int {
-	g := &grepOptions{f: map[string]bool{}}
-	rest, err := builtin.Parse(builtin.GNU, g.table(), e.Args[1:])
+	g := &grepOptions{f: map[string]bool{}, before: -1, after: -1, context: -1, separator: "--"}
+	rest, err := builtin.Parse(builtin.GNU, g.table(), contextShorthand(e.Args[1:]))
+	var u *builtin.UsageError
+	if errors.As(err, &u) && u.Problem == builtin.Invalid {
+		// A bad context length is reported alone, without the usage lines.
+		fmt.Fprintf(e.Stderr, "grep: %v\n", u.Err)
+		return 2
+	}
 	if err != nil {
 		return grepUsage(e, builtin.GNUMessage("grep", err))
+	}
+	if g.before < 0 {
+		g.before = g.context
+	}
+	if g.after < 0 {
+		g.after = g.context
 	}
 	if len(g.patterns) == 0 {
 		if len(rest) == 0 {
@@ -145,41 +215,66 @@ func grep(e *builtin.Env) int {
 	return 0
 }
 
-// file greps one input into out and reports whether any line was selected.
+// file greps one input into out and reports whether any line was selected. Around selected
+// lines it prints -B and -A lines of context (separated by "-" where a selected line has ":"),
+// and a separator line before each group that does not follow the last line printed, in this
+// file or, for the first group of a file, in an earlier one; with -o, context lines count as
+// printed but show nothing, as in GNU grep.
 func (g *grepOptions) file(out *strings.Builder, name string, data []byte) bool {
 	label := name
 	if name == "-" {
 		label = "(standard input)"
 	}
+	quiet := g.f["quiet"] || g.f["silent"] || g.f["count"] || g.f["files-with-matches"]
+	grouped := (g.before >= 0 || g.after >= 0) && !g.noSeparator
+	last := -1   // the last line printed in this file
+	pending := 0 // lines of after-context still to print
 	count := 0
-	for i, l := range lines(string(data)) {
+	ls := lines(string(data))
+	emit := func(i int, sep string, hits [][]int) {
+		if grouped && g.used && i != last+1 {
+			out.WriteString(g.separator + "\n")
+		}
+		g.used, last = true, i
+		prefix := ""
+		if g.withName {
+			prefix += label + sep
+		}
+		if g.f["line-number"] {
+			prefix += strconv.Itoa(i+1) + sep
+		}
+		switch {
+		case !g.f["only-matching"]:
+			out.WriteString(prefix + ls[i] + "\n")
+		case sep == ":" && !g.f["invert-match"]:
+			for _, h := range hits {
+				if h[1] > h[0] {
+					out.WriteString(prefix + ls[i][h[0]:h[1]] + "\n")
+				}
+			}
+		}
+	}
+	for i, l := range ls {
 		var hits [][]int
 		for _, re := range g.res {
 			hits = append(hits, re.FindAllStringIndex(l, -1)...)
 		}
 		if (len(hits) > 0) == g.f["invert-match"] {
+			if pending > 0 && !quiet {
+				emit(i, "-", nil)
+				pending--
+			}
 			continue
 		}
 		count++
-		if g.f["quiet"] || g.f["silent"] || g.f["count"] || g.f["files-with-matches"] {
+		if quiet {
 			continue
 		}
-		prefix := ""
-		if g.withName {
-			prefix += label + ":"
+		for j := max(last+1, i-max(g.before, 0)); j < i; j++ {
+			emit(j, "-", nil)
 		}
-		if g.f["line-number"] {
-			prefix += fmt.Sprintf("%d:", i+1)
-		}
-		if !g.f["only-matching"] || g.f["invert-match"] {
-			out.WriteString(prefix + l + "\n")
-			continue
-		}
-		for _, h := range hits {
-			if h[1] > h[0] {
-				out.WriteString(prefix + l[h[0]:h[1]] + "\n")
-			}
-		}
+		emit(i, ":", hits)
+		pending = max(g.after, 0)
 	}
 	switch {
 	case g.f["files-with-matches"] && count > 0:

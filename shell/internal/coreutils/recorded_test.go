@@ -33,6 +33,9 @@ var (
 	csv     = "id,name,size\n2,beta,20\n1,alpha,100\n3,gamma,3\n"
 	numbers = "10\n9\n-2\n1.5\n  7\nabc\n-0\n0\n1e3\n"
 	words   = "one two\nthree\n\nfour  five six\n"
+	ten     = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n"
+	tree    = map[string]string{"a": "", "b.txt": "", ".hidden": "", "d/x": "", "d/.y": "", "e/z": ""}
+	fruit   = "pear 3 x\napple 10 y\nfig 3 a\nApple 2 b\n_under 1 c\nkiwi 4 d\nplum 5 e\n"
 )
 
 var coreutilsCases = []tooltest.Case{
@@ -151,6 +154,24 @@ var coreutilsCases = []tooltest.Case{
 	{Name: "fail/grep-missing-file", Args: cmd("grep", "x", "nope")},
 	{Name: "fail/grep-unknown-option", Args: cmd("grep", "--bogus", "x")},
 	{Name: "fail/grep-no-pattern", Args: cmd("grep")},
+	// grep's context: -A, -B, -C and -NUM, "-" after context lines' numbers, "--" between groups.
+	{Name: "ok/grep-after-context", Args: cmd("grep", "-A1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-before-context-numbered", Args: cmd("grep", "-n", "-B1", "-i", "apple"), Stdin: fruit},
+	{Name: "ok/grep-context-groups", Args: cmd("grep", "-C1", "-e", "pear", "-e", "plum"), Stdin: fruit},
+	{Name: "ok/grep-context-zero-separates", Args: cmd("grep", "-A0", "-e", "pear", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-explicit-wins", Args: cmd("grep", "-A", "0", "-C", "1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-context-digits", Args: cmd("grep", "-1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-context-overlapping", Args: cmd("grep", "-A1", "-e", "fig", "-e", "Apple"), Stdin: fruit},
+	{Name: "ok/grep-context-invert", Args: cmd("grep", "-v", "-A1", "[0-9] [a-c]"), Stdin: fruit},
+	{Name: "ok/grep-context-only-matching", Args: cmd("grep", "-o", "-A1", "-e", "pear", "-e", "fig", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-count", Args: cmd("grep", "-c", "-A1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-context-files", Args: cmd("grep", "-A1", "plum", "a", "b"), Files: map[string]string{"a": fruit, "b": fruit}},
+	{Name: "ok/grep-context-group-separator", Args: cmd("grep", "--group-separator=XX", "-A0", "-e", "pear", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-no-group-separator", Args: cmd("grep", "--no-group-separator", "-A0", "-e", "pear", "-e", "kiwi"), Stdin: fruit},
+	{Name: "ok/grep-context-long-abbreviated", Args: cmd("grep", "--after=+1", "fig"), Stdin: fruit},
+	{Name: "ok/grep-invert-only-matching", Args: cmd("grep", "-ov", "a"), Stdin: fruit},
+	{Name: "fail/grep-context-not-a-number", Args: cmd("grep", "-A", "1x", "fig"), Stdin: fruit},
+	{Name: "fail/grep-context-negative", Args: cmd("grep", "-B", "-1", "fig"), Stdin: fruit},
 	{Name: "ok/sed-substitute-global", Args: cmd("sed", "s/a/A/g"), Stdin: table},
 	{Name: "ok/sed-print-line", Args: cmd("sed", "-n", "2p"), Stdin: table},
 	{Name: "ok/sed-delete-regex", Args: cmd("sed", "/apple/d"), Stdin: table},
@@ -160,7 +181,35 @@ var coreutilsCases = []tooltest.Case{
 	{Name: "ok/sed-two-expressions", Args: cmd("sed", "-e", "s/a/1/", "-e", "s/p/2/"), Stdin: table},
 	{Name: "ok/sed-nth-match", Args: cmd("sed", "s/p/P/2"), Stdin: "apple pie\n"},
 	{Name: "fail/sed-unknown-command", Args: cmd("sed", "k"), Stdin: table},
+	// GNU's addresses: addr,+N, addr,~N, first~step and 0,/regex/.
+	{Name: "ok/sed-range-plus", Args: cmd("sed", "-n", "/3/,+2p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-restarts", Args: cmd("sed", "-n", "/[27]/,+1p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-zero", Args: cmd("sed", "-n", "3,+0p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-past-end", Args: cmd("sed", "-n", "8,+5p"), Stdin: ten},
+	{Name: "ok/sed-range-plus-delete", Args: cmd("sed", "2,+2d"), Stdin: ten},
+	{Name: "ok/sed-range-plus-negated", Args: cmd("sed", "-n", "2,+1!p"), Stdin: ten},
+	{Name: "ok/sed-range-multiple", Args: cmd("sed", "-n", "5,~4p"), Stdin: ten},
+	{Name: "ok/sed-range-multiple-from-one", Args: cmd("sed", "-n", "4,~4p"), Stdin: ten},
+	{Name: "ok/sed-range-multiple-zero", Args: cmd("sed", "-n", "2,~p"), Stdin: ten},
+	{Name: "ok/sed-step", Args: cmd("sed", "-n", "0~3p"), Stdin: ten},
+	{Name: "ok/sed-step-zero", Args: cmd("sed", "-n", "2~0p"), Stdin: ten},
+	{Name: "ok/sed-step-range", Args: cmd("sed", "-n", "0~2,/5/p"), Stdin: ten},
+	{Name: "ok/sed-zero-regex", Args: cmd("sed", "-n", "0,/1/p"), Stdin: ten},
+	{Name: "ok/sed-one-regex", Args: cmd("sed", "-n", "1,/1/p"), Stdin: ten},
+	{Name: "ok/sed-range-backwards", Args: cmd("sed", "-n", "3,1p"), Stdin: ten},
+	{Name: "fail/sed-plus-first", Args: cmd("sed", "-n", "+12p"), Stdin: ten},
+	{Name: "fail/sed-zero-line", Args: cmd("sed", "-n", "0,5p"), Stdin: ten},
+	{Name: "fail/sed-zero-alone", Args: cmd("sed", "-n", "0p"), Stdin: ten},
 	{Name: "fail/sed-unterminated", Args: cmd("sed", "s/a/b"), Stdin: table},
+
+	// ls into a pipe: one name a line (GNU ls makes columns only for a terminal).
+	{Name: "ok/ls-into-a-pipe", Args: cmd("ls"), Files: tree},
+	{Name: "ok/ls-one-per-line", Args: cmd("ls", "-1", "d"), Files: tree},
+	{Name: "ok/ls-all", Args: cmd("ls", "-a", "d"), Files: tree},
+	{Name: "ok/ls-almost-all", Args: cmd("ls", "-A"), Files: tree},
+	{Name: "ok/ls-files-then-directories", Args: cmd("ls", "e", "d", "b.txt", "a"), Files: tree},
+	{Name: "ok/ls-one-directory-of-two-operands", Args: cmd("ls", "nope", "d"), Files: tree},
+	{Name: "fail/ls-missing", Args: cmd("ls", "nope"), Files: tree},
 
 	// files and small commands
 	{Name: "ok/basename", Args: cmd("basename", "/a/b/c.txt", ".txt")},

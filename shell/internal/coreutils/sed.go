@@ -11,11 +11,18 @@ import (
 )
 
 // sed implements the commonly pasted subset: s///[gpiN], d, p, q, y///, = with line-number,
-// $ and /regex/ addresses (and ranges), -n, -e, -E/-r and -i.
+// $ and /regex/ addresses, GNU's first~step, and ranges (also GNU's addr,+N, addr,~N and
+// 0,/regex/), -n, -e, -E/-r and -i.
 
+// sedAddr is one address. A second address may also be +N or ~N (GNU): the range ends N lines
+// after the line that started it, or at the next line whose number is a multiple of N.
 type sedAddr struct {
-	line int // 0: none; -1: last line
+	line int // -1: the last line; 0 is valid only as 0,/regex/
 	re   *regexp.Regexp
+	// step makes first~step (GNU): every step-th line from line; 0 means line alone.
+	step      int
+	stepped   bool
+	plus, mod bool // +N and ~N, N in line
 }
 
 type sedCmd struct {
@@ -30,6 +37,7 @@ type sedCmd struct {
 	from    []rune
 	to      []rune
 	inRange bool
+	end     int // the last line of an active range whose end is a line number
 }
 
 type sedParser struct {
@@ -82,13 +90,15 @@ func (p *sedParser) addr() (*sedAddr, error) {
 		p.i++
 		return &sedAddr{line: -1}, nil
 	case c >= '0' && c <= '9':
-		j := p.i
-		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
-			j++
+		a := &sedAddr{line: p.number()}
+		if p.i < len(p.s) && p.s[p.i] == '~' {
+			p.i++
+			a.step, a.stepped = p.number(), true
 		}
-		n, _ := strconv.Atoi(p.s[p.i:j])
-		p.i = j
-		return &sedAddr{line: n}, nil
+		return a, nil
+	case c == '+' || c == '~':
+		p.i++
+		return &sedAddr{line: p.number(), plus: c == '+', mod: c == '~'}, nil
 	case c == '/':
 		p.i++
 		re, err := p.delimited('/')
@@ -102,6 +112,17 @@ func (p *sedParser) addr() (*sedAddr, error) {
 		return &sedAddr{re: r}, nil
 	}
 	return nil, nil
+}
+
+// number reads a decimal number, 0 when there is none (GNU reads "2,~p" as 2,~0).
+func (p *sedParser) number() int {
+	j := p.i
+	for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
+		j++
+	}
+	n, _ := strconv.Atoi(p.s[p.i:j])
+	p.i = j
+	return n
 }
 
 func parseSed(script string, ere bool) ([]*sedCmd, error) {
@@ -118,6 +139,9 @@ func parseSed(script string, ere bool) ([]*sedCmd, error) {
 		var err error
 		if cmd.a1, err = p.addr(); err != nil {
 			return nil, err
+		}
+		if a := cmd.a1; a != nil && (a.plus || a.mod) {
+			return nil, fmt.Errorf("-e expression #1, char %d: invalid usage of +N or ~N as first address", p.i)
 		}
 		if cmd.a1 != nil && p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
@@ -137,6 +161,13 @@ func parseSed(script string, ere bool) ([]*sedCmd, error) {
 		}
 		cmd.op = p.s[p.i]
 		p.i++
+		if a := cmd.a1; a != nil && a.line == 0 && a.re == nil && !a.stepped {
+			// 0 only starts a range that a regex may end on the first line already.
+			if cmd.a2 == nil || cmd.a2.re == nil {
+				return nil, fmt.Errorf("-e expression #1, char %d: invalid usage of line address 0", p.i)
+			}
+			cmd.inRange = true
+		}
 		switch cmd.op {
 		case 'd', 'p', 'q', '=':
 		case 's':
@@ -236,11 +267,30 @@ func (c *sedCmd) matches(a *sedAddr, n int, last bool, line string) bool {
 	switch {
 	case a.re != nil:
 		return a.re.MatchString(line)
+	case a.stepped && a.step > 0:
+		return n >= a.line && (n-a.line)%a.step == 0
 	case a.line == -1:
 		return last
 	default:
 		return a.line == n
 	}
+}
+
+// rangeEnd is the last line of a range that a2 ends by number and that starts at line n; a
+// result not after n makes the range that one line. A regex or $ ends a range by matching
+// (ok false).
+func rangeEnd(a2 *sedAddr, n int) (end int, ok bool) {
+	switch {
+	case a2.plus:
+		return n + a2.line, true
+	case a2.mod && a2.line <= 0:
+		return n, true
+	case a2.mod:
+		return (n/a2.line + 1) * a2.line, true
+	case a2.re == nil && a2.line >= 0:
+		return a2.line, true
+	}
+	return 0, false
 }
 
 func (c *sedCmd) selected(n int, last bool, line string) bool {
@@ -252,13 +302,14 @@ func (c *sedCmd) selected(n int, last bool, line string) bool {
 		sel = c.matches(c.a1, n, last, line)
 	case c.inRange:
 		sel = true
-		if c.matches(c.a2, n, last, line) || c.a2.re == nil && c.a2.line > 0 && n >= c.a2.line {
+		if _, byNumber := rangeEnd(c.a2, n); byNumber && n >= c.end || !byNumber && c.matches(c.a2, n, last, line) {
 			c.inRange = false
 		}
 	default:
 		if c.matches(c.a1, n, last, line) {
 			sel = true
-			c.inRange = !(c.a2.re == nil && c.a2.line > 0 && c.a2.line <= n)
+			end, byNumber := rangeEnd(c.a2, n)
+			c.inRange, c.end = !byNumber || end > n, end
 		}
 	}
 	return sel != c.negate

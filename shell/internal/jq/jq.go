@@ -182,7 +182,9 @@ func (o *options) compile(e *builtin.Env, src string, in *inputs) (*gojq.Code, b
 	query, err := gojq.Parse(src)
 	var code *gojq.Code
 	if err == nil {
+		nameKeys(query)
 		code, err = gojq.Compile(query,
+			gojq.WithFunction(keyIndexError, 1, 1, indexError),
 			gojq.WithVariables(append([]string{"$ENV", "$__loc__"}, o.names...)),
 			gojq.WithEnvironLoader(func() []string { return e.Environ }),
 			gojq.WithFunction("debug", 0, 0, func(v any, _ []any) any {

@@ -24,9 +24,6 @@ const (
 	token  = `{"access_token":"abc.def.ghi","created_at":"2026-09-01T10:00:00Z","expires_in":300}`
 	nested = `{"a":{"b":[1,2,{"c":null}]},"d":"x"}`
 	// usage17 is what jq 1.7 prints after a command-line error (1.6 names stedolan.github.io).
-	// noKey: jq names the key it could not index with ('… with string "a"'); gojq's error does
-	// not carry it.
-	noKey   = "gojq's error does not carry the key"
 	usage17 = "Use jq --help for help with command-line options,\nor see the jq manpage, or online docs  at https://jqlang.github.io/jq\n"
 )
 
@@ -70,12 +67,22 @@ var jqCases = []tooltest.Case{
 	{Name: "fail/parse-error-truncated", Args: jq(".a"), Stdin: `{"a":1`,
 		Version: "jq 1.6 prints 'parse error: …' without the 'jq: ' prefix",
 		Want:    tooltest.Result{Stderr: "jq: parse error: Unfinished JSON term at EOF at line 1, column 6\n", Status: 2}},
-	{Name: "fail/runtime-error", Args: jq(".a"), Stdin: `"s"`, Differs: noKey,
-		Want: tooltest.Result{Stderr: "jq: error (at <stdin>:0): Cannot index string with string\n", Status: 5}},
-	{Name: "fail/runtime-error-index-array", Args: jq(".a"), Stdin: `[1]`, Differs: noKey,
-		Want: tooltest.Result{Stderr: "jq: error (at <stdin>:0): Cannot index array with string\n", Status: 5}},
-	{Name: "fail/runtime-error-then-go-on", Args: jq(".a"), Stdin: `"s" {"a":1}`, Differs: noKey,
-		Want: tooltest.Result{Stdout: "1\n", Stderr: "jq: error (at <stdin>:0): Cannot index string with string\n"}},
+	{Name: "fail/runtime-error", Args: jq(".a"), Stdin: `"s"`},
+	{Name: "fail/runtime-error-index-array", Args: jq(".a"), Stdin: `[1]`},
+	{Name: "fail/runtime-error-then-go-on", Args: jq(".a"), Stdin: `"s" {"a":1}`},
+	// Every way of spelling the key names it in the error; a key of 30 bytes or more is left out.
+	{Name: "fail/index-error-names-the-key-in-a-path", Args: jq(".a.b"), Stdin: `{"a":"s"}`},
+	{Name: "fail/index-error-names-the-key-quoted", Args: jq(`."a b"`), Stdin: `[1]`},
+	{Name: "fail/index-error-names-the-key-bracketed", Args: jq(`.[0]["name"]`), Stdin: `[[1]]`},
+	{Name: "fail/index-error-names-the-key-interpolated", Args: jq(`."\("na")me"`), Stdin: `true`},
+	{Name: "fail/index-error-names-the-key-of-a-variable", Args: jq("--arg", "k", "name", ".[$k]"), Stdin: `1`},
+	{Name: "fail/index-error-names-the-key-of-a-shorthand", Args: jq("-c", "{name, status}"), Stdin: `[1]`},
+	{Name: "fail/index-error-names-the-key-in-a-function", Args: jq("def f: .x; f"), Stdin: `[1]`},
+	{Name: "fail/index-error-long-key-unnamed", Args: jq(".abcdefghijabcdefghijabcdefghij"), Stdin: `[1]`},
+	{Name: "ok/index-error-caught", Args: jq("try .a catch ."), Stdin: `[1]`},
+	{Name: "ok/index-error-suppressed", Args: jq("-c", "[.[] | .a?]"), Stdin: `[1, {"a": 2}]`},
+	{Name: "ok/index-paths-still-paths", Args: jq("-c", `path(.a.b), (.a.b = 2), del(.a."b"), (.["a"].b |= . + 1), ([paths])`), Stdin: `{"a":{"b":1}}`},
+	{Name: "ok/index-generated-keys", Args: jq("-c", `[.[("a","b")]]`), Stdin: `{"a":1,"b":2}`},
 	{Name: "fail/runtime-error-index-number", Args: jq(".[0]"), Stdin: `{}`},
 	{Name: "fail/compile-error", Args: jq("-n", ".a["),
 		Version: "gojq's parser words syntax errors unlike jq's (1.7.1: 'syntax error, unexpected end of file (Unix shell quoting issues?)', 1.6 otherwise again); the shape and status are jq's",

@@ -1,6 +1,6 @@
 // Package openssl is the shell's openssl, the OpenSSL 3.0 subset the identity-certificate flow
 // needs: req (new key and CSR, -subj, -key, -x509, -text, -noout), genrsa, rsa, x509 (-text,
-// -subject, -dates …), verify (-CAfile, -untrusted) and rand, built on crypto/x509 and printing
+// -subject, -dates, -ext …), verify (-CAfile, -untrusted) and rand, built on crypto/x509 and printing
 // text in openssl's layout. Keys come from a key source, so the browser build can generate RSA
 // keys with WebCrypto instead of Go's slow-in-wasm keygen.
 package openssl
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +140,11 @@ func parse(e *builtin.Env, prog string, table []builtin.Option, list []string) (
 			msg = fmt.Sprintf(w, name)
 		}
 	}
-	fmt.Fprintf(e.Stderr, "%s: %s\n%s: Use -help for summary.\n", prog, msg, prog)
+	fmt.Fprintf(e.Stderr, "%s: %s\n", prog, msg)
+	if !(prog == "genrsa" && u.Problem == builtin.Unknown) {
+		// genrsa alone gives up on a cipher it cannot fetch without pointing to -help.
+		fmt.Fprintf(e.Stderr, "%s: Use -help for summary.\n", prog)
+	}
 	return nil, false
 }
 
@@ -211,13 +216,16 @@ func keyPEM(k *rsa.PrivateKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
 
+// genrsa makes an RSA key. OpenSSL 3.0 prints its progress only with -verbose (req always
+// does), between a line naming the size and one naming the public exponent.
 func (t *Tool) genrsa(e *builtin.Env, list []string) int {
 	out, bits := "", 2048
+	var verbose, traditional bool
 	rest, ok := parse(e, "genrsa", append([]builtin.Option{
 		{Long: "out", Value: builtin.Str(&out)},
-		{Long: "f4", Flag: builtin.Ignore}, {Long: "F4", Flag: builtin.Ignore}, {Long: "3", Flag: builtin.Ignore},
-		{Long: "traditional", Flag: builtin.Ignore}, {Long: "quiet", Flag: builtin.Ignore},
-	}, builtin.Refused("aes128 aes192 aes256 des3 passout")...), list)
+		{Long: "f4", Flag: builtin.Ignore}, {Long: "F4", Flag: builtin.Ignore},
+		{Long: "verbose", Flag: builtin.Set(&verbose)}, {Long: "traditional", Flag: builtin.Set(&traditional)},
+	}, builtin.Refused("3 aes128 aes192 aes256 des3 passout primes")...), list)
 	if !ok {
 		return 1
 	}
@@ -234,13 +242,24 @@ func (t *Tool) genrsa(e *builtin.Env, list []string) int {
 			return 1
 		}
 	}
+	if verbose {
+		fmt.Fprintf(e.Stderr, "Generating RSA key with %d bits\n", bits)
+	}
 	k, err := t.newKey(e, bits)
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "genrsa: key generation failed: %v\n", err)
 		return 1
 	}
-	progress(e, k)
-	return writeOutput(e, "genrsa", out, string(keyPEM(k)), 0o600, 0)
+	if verbose {
+		progress(e, k)
+		// BN_bn2hex: whole bytes, upper case.
+		fmt.Fprintf(e.Stderr, "e is %d (0x%X)\n", k.E, big.NewInt(int64(k.E)).Bytes())
+	}
+	key := keyPEM(k)
+	if traditional {
+		key = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	}
+	return writeOutput(e, "genrsa", out, string(key), 0o600, 0)
 }
 
 func (t *Tool) rsa(e *builtin.Env, prog string, list []string) int {

@@ -111,21 +111,26 @@ var extKeyUsageNames = map[x509.ExtKeyUsage]string{
 }
 
 var (
-	oidSKI  = asn1.ObjectIdentifier{2, 5, 29, 14}
-	oidKU   = asn1.ObjectIdentifier{2, 5, 29, 15}
-	oidSAN  = asn1.ObjectIdentifier{2, 5, 29, 17}
-	oidBC   = asn1.ObjectIdentifier{2, 5, 29, 19}
-	oidAKI  = asn1.ObjectIdentifier{2, 5, 29, 35}
-	oidEKU  = asn1.ObjectIdentifier{2, 5, 29, 37}
-	oidCRL  = asn1.ObjectIdentifier{2, 5, 29, 31}
-	oidAIA  = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}
-	oidPol  = asn1.ObjectIdentifier{2, 5, 29, 32}
-	extName = map[string]string{
-		oidSKI.String(): "X509v3 Subject Key Identifier", oidKU.String(): "X509v3 Key Usage",
-		oidSAN.String(): "X509v3 Subject Alternative Name", oidBC.String(): "X509v3 Basic Constraints",
-		oidAKI.String(): "X509v3 Authority Key Identifier", oidEKU.String(): "X509v3 Extended Key Usage",
-		oidCRL.String(): "X509v3 CRL Distribution Points", oidAIA.String(): "Authority Information Access",
-		oidPol.String(): "X509v3 Certificate Policies",
+	oidSKI = asn1.ObjectIdentifier{2, 5, 29, 14}
+	oidKU  = asn1.ObjectIdentifier{2, 5, 29, 15}
+	oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidBC  = asn1.ObjectIdentifier{2, 5, 29, 19}
+	oidAKI = asn1.ObjectIdentifier{2, 5, 29, 35}
+	oidEKU = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidCRL = asn1.ObjectIdentifier{2, 5, 29, 31}
+	oidAIA = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 1}
+	oidPol = asn1.ObjectIdentifier{2, 5, 29, 32}
+	// extNames are OpenSSL's long names (printed) and short names (what x509 -ext takes).
+	extNames = map[string]struct{ long, short string }{
+		oidSKI.String(): {"X509v3 Subject Key Identifier", "subjectKeyIdentifier"},
+		oidKU.String():  {"X509v3 Key Usage", "keyUsage"},
+		oidSAN.String(): {"X509v3 Subject Alternative Name", "subjectAltName"},
+		oidBC.String():  {"X509v3 Basic Constraints", "basicConstraints"},
+		oidAKI.String(): {"X509v3 Authority Key Identifier", "authorityKeyIdentifier"},
+		oidEKU.String(): {"X509v3 Extended Key Usage", "extendedKeyUsage"},
+		oidCRL.String(): {"X509v3 CRL Distribution Points", "crlDistributionPoints"},
+		oidAIA.String(): {"Authority Information Access", "authorityInfoAccess"},
+		oidPol.String(): {"X509v3 Certificate Policies", "certificatePolicies"},
 	}
 )
 
@@ -147,12 +152,13 @@ func sanText(dns, emails []string, ips []net.IP, uris []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// extensionsText prints the X509v3 extensions of a certificate (or, with csr, a request).
-func extensionsText(c *x509.Certificate, indent string) string {
+// extensionsText prints exts, X509v3 extensions of c (a certificate or, see csrText, a
+// request), each name at indent and its value four spaces further in.
+func extensionsText(c *x509.Certificate, exts []pkix.Extension, indent string) string {
 	var b strings.Builder
-	for _, ext := range c.Extensions {
-		name, ok := extName[ext.Id.String()]
-		if !ok {
+	for _, ext := range exts {
+		name := extNames[ext.Id.String()].long
+		if name == "" {
 			name = ext.Id.String()
 		}
 		crit := ""
@@ -231,7 +237,7 @@ func certText(c *x509.Certificate) string {
 	b.WriteString(publicKeyText(c.PublicKey, "            "))
 	if len(c.Extensions) > 0 {
 		b.WriteString("        X509v3 extensions:\n")
-		b.WriteString(extensionsText(c, "            "))
+		b.WriteString(extensionsText(c, c.Extensions, "            "))
 	}
 	fmt.Fprintf(&b, "    Signature Algorithm: %s\n", sigAlgName(c.SignatureAlgorithm))
 	b.WriteString("    Signature Value:\n")
@@ -257,7 +263,7 @@ func csrText(r *x509.CertificateRequest) string {
 		for _, ext := range r.Extensions {
 			fillFromExtension(c, ext)
 		}
-		b.WriteString(extensionsText(c, "            "))
+		b.WriteString(extensionsText(c, c.Extensions, "            "))
 	}
 	fmt.Fprintf(&b, "    Signature Algorithm: %s\n", sigAlgName(r.SignatureAlgorithm))
 	b.WriteString("    Signature Value:\n")
