@@ -389,6 +389,20 @@ type ServeOptions struct {
 	Config string
 	// Interval is how often sources are checked for changes; 0 means 500ms.
 	Interval time.Duration
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound every
+	// connection as the fields of [http.Server] do, so that a client that
+	// trickles its request, never reads its answer or keeps an idle
+	// connection open cannot hold a descriptor for long. 0 means 10s, 30s,
+	// 2m (the wasm, several MB, must fit) and 60s.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+// withDefault returns d, or def when d is 0.
+func withDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // Serve builds the site, serves it with the headers and redirects of
@@ -437,7 +451,13 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 			return err
 		}
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: withDefault(opts.ReadHeaderTimeout, 10*time.Second),
+		ReadTimeout:       withDefault(opts.ReadTimeout, 30*time.Second),
+		WriteTimeout:      withDefault(opts.WriteTimeout, 2*time.Minute),
+		IdleTimeout:       withDefault(opts.IdleTimeout, time.Minute),
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	watching := "; not watching for changes"

@@ -2,12 +2,16 @@ package site
 
 import (
 	"bufio"
+	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // publishFixture is a small publish directory whose files say what they are, with
@@ -293,4 +297,54 @@ func FuzzServePath(f *testing.F) {
 		}
 		checkSecurityHeaders(t, "GET "+target, rec)
 	})
+}
+
+// TestServeTimeouts holds connections open the ways that starve a server of descriptors
+// (an idle keep-alive connection, a request line with no end, a body that never comes)
+// and checks that Serve closes each: the read returns once the server hangs up, long
+// before the test's own deadline.
+func TestServeTimeouts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ServeOptions{Listener: ln, Out: publishFixture(t), Root: t.TempDir(), Config: "../netlify.toml", NoBuild: true,
+			ReadHeaderTimeout: timeout, ReadTimeout: timeout, WriteTimeout: 10 * timeout, IdleTimeout: timeout})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	for _, tc := range []struct{ name, send, answer string }{
+		{"fail/idle keep-alive connection", "GET /overview/ HTTP/1.1\r\nHost: x\r\n\r\n", "page:overview"},
+		{"fail/request headers never end", "GET /overview/ HTTP/1.1\r\nHost: x\r\n", ""},
+		{"fail/body never comes", "GET /overview/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nabc", "page:overview"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := io.WriteString(c, tc.send); err != nil {
+				t.Fatal(err)
+			}
+			// The test's deadline is 50 times the server's: reaching it means the server
+			// never hung up.
+			_ = c.SetReadDeadline(time.Now().Add(50 * timeout))
+			got, err := io.ReadAll(c)
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("the connection is still open after %v (read %d bytes)", 50*timeout, len(got))
+			}
+			if !strings.Contains(string(got), tc.answer) {
+				t.Errorf("got %q; want an answer containing %q", got, tc.answer)
+			}
+		})
+	}
 }
