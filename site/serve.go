@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,7 +26,10 @@ import (
 // directory: files by path, /dir/ from dir/index.html, /name from name.html,
 // /dir redirected to /dir/, the [[redirects]] of cfg, 404.html for anything
 // else, and on every response the [[headers]] of cfg for the request path.
-// A nil cfg applies no rules. Dotfiles are never served.
+// A nil cfg applies no rules. The request path is cleaned once ([CleanPath])
+// and that one path chooses the headers, the file and any redirect; a
+// redirect never leads to another host. Dotfiles are never served, nor
+// anything a symlink reaches outside dir.
 //
 // Text is compressed as Netlify's CDN compresses it: a response whose type is
 // text (HTML, CSS, JavaScript, JSON, SVG, …) goes out with brotli when the
@@ -69,42 +73,67 @@ func (a *atomicConfig) Store(c *NetlifyConfig) {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := h.cfg.Load()
+	// One path decides everything: the headers, the file and any redirect.
+	// Choosing them from different spellings of the path is how a page came to
+	// be served with another path's headers.
+	p := CleanPath(r.URL.Path)
+	rp := rulePath(p)
+	for k, v := range cfg.HeadersFor(rp) {
+		w.Header()[k] = v
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	p := r.URL.Path
-	if !strings.HasPrefix(p, "/") {
+
+	if rd, to := cfg.matchRedirect(rp, true); rd != nil {
+		h.redirect(w, r, rd, to)
+		return
+	}
+	f := h.find(p, acceptsBrotli(r))
+	switch {
+	case f.file != nil:
+		h.serveFile(w, r, f, http.StatusOK)
+		return
+	case f.isDir:
+		target := (&url.URL{Path: p + "/", RawQuery: r.URL.RawQuery}).String()
+		sendRedirect(w, r, target, http.StatusMovedPermanently)
+		return
+	}
+	if rd, to := cfg.matchRedirect(rp, false); rd != nil {
+		h.redirect(w, r, rd, to)
+		return
+	}
+	h.notFound(w, r)
+}
+
+// CleanPath is the one normalisation of a request path that [NewHandler]
+// applies before it chooses the file, the headers and any redirect: p is the
+// decoded path (net/url has already turned %2F into /), dot segments are
+// resolved, runs of slashes become one, and a trailing slash is kept. The
+// result always starts with exactly one "/".
+func CleanPath(p string) string {
+	if p == "" || p[0] != '/' {
 		p = "/" + p
 	}
-	for k, v := range cfg.HeadersFor(p) {
-		w.Header()[k] = v
+	c := path.Clean(p)
+	if c != "/" && strings.HasSuffix(p, "/") {
+		c += "/"
 	}
+	return c
+}
 
-	if rd, to := cfg.matchRedirect(p, true); rd != nil {
-		h.redirect(w, r, rd, to)
-		return
-	}
-	name, isDir := h.lookup(p)
-	switch {
-	case name != "":
-		h.serveFile(w, r, name, http.StatusOK)
-		return
-	case isDir:
-		target := p + "/"
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery
-		}
-		http.Redirect(w, r, target, http.StatusMovedPermanently)
-		return
-	}
-	if rd, to := cfg.matchRedirect(p, false); rd != nil {
-		h.redirect(w, r, rd, to)
-		return
-	}
-	if name, _ := h.lookup("/404.html"); name != "" {
-		h.serveFile(w, r, name, http.StatusNotFound)
+// rulePath spells a cleaned path as it goes on the wire, percent-encoded, for
+// matching against netlify.toml's rules: that is how Netlify's matcher sees a
+// URL's path, and it keeps control characters (which a pattern's "*" does not
+// match) out of it.
+func rulePath(clean string) string { return (&url.URL{Path: clean}).EscapedPath() }
+
+// notFound serves the site's 404 page, or a plain 404 if the build has none.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	if f := h.find("/404.html", acceptsBrotli(r)); f.file != nil {
+		h.serveFile(w, r, f, http.StatusNotFound)
 		return
 	}
 	http.NotFound(w, r)
@@ -114,81 +143,115 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) redirect(w http.ResponseWriter, r *http.Request, rd *Redirect, to string) {
 	switch rd.Status {
 	case http.StatusOK, http.StatusNotFound:
-		if name, _ := h.lookup(to); name != "" {
-			h.serveFile(w, r, name, rd.Status)
+		if u, err := url.PathUnescape(to); err == nil {
+			to = u
+		}
+		if f := h.find(CleanPath(to), acceptsBrotli(r)); f.file != nil {
+			h.serveFile(w, r, f, rd.Status)
 			return
 		}
 		http.NotFound(w, r)
 	default:
-		http.Redirect(w, r, to, rd.Status)
+		sendRedirect(w, r, to, rd.Status)
 	}
 }
 
-// lookup maps a URL path to a file name under h.dir ("" if none), and reports
-// whether the path names a directory without its trailing slash.
-func (h *handler) lookup(p string) (name string, isDir bool) {
-	clean := path.Clean(p)
-	for _, seg := range strings.Split(clean, "/") {
+// sendRedirect answers with a redirect to target, which is either a path on
+// this host or the absolute URL a rule names. A target that starts with "/"
+// but that a browser would read as another host ("//host", "/\host") is
+// refused with a 404 rather than sent.
+func sendRedirect(w http.ResponseWriter, r *http.Request, target string, status int) {
+	if strings.HasPrefix(target, "/") && len(target) > 1 && (target[1] == '/' || target[1] == '\\') {
+		http.NotFound(w, r)
+		return
+	}
+	http.Redirect(w, r, target, status)
+}
+
+// found is what a cleaned request path names in the publish directory.
+type found struct {
+	name  string   // the file's slash-separated path, "" if none
+	file  *os.File // the file, open; nil if none
+	br    *os.File // its precompressed name.br twin, if asked for and present
+	isDir bool     // the path names a directory with a page, without its trailing slash
+}
+
+// find maps a cleaned URL path to a file of the build and opens it (and its
+// .br twin when withBrotli). Every name is resolved through an [os.Root]: a
+// symlink in the publish directory that points out of it names nothing.
+// Dotfiles name nothing either.
+func (h *handler) find(p string, withBrotli bool) found {
+	for _, seg := range strings.Split(p, "/") {
 		if strings.HasPrefix(seg, ".") {
-			return "", false
+			return found{}
 		}
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	stat := func(rel string) (fs.FileInfo, bool) {
-		fi, err := os.Stat(filepath.Join(h.dir, filepath.FromSlash(rel)))
-		return fi, err == nil
+	root, err := os.OpenRoot(h.dir)
+	if err != nil {
+		return found{}
 	}
-	if strings.HasSuffix(p, "/") {
-		if fi, ok := stat(path.Join(clean, "index.html")); ok && fi.Mode().IsRegular() {
-			return path.Join(clean, "index.html"), false
+	defer root.Close()
+	rel := func(name string) string {
+		if name = strings.Trim(name, "/"); name == "" {
+			return "."
 		}
-		return "", false
+		return name
 	}
-	if fi, ok := stat(clean); ok {
-		if fi.IsDir() {
-			_, hasIndex := stat(path.Join(clean, "index.html"))
-			return "", hasIndex
+	regular := func(name string) bool {
+		fi, err := root.Stat(rel(name))
+		return err == nil && fi.Mode().IsRegular()
+	}
+	name := ""
+	switch dir := strings.TrimSuffix(p, "/"); {
+	case strings.HasSuffix(p, "/"):
+		if regular(dir + "/index.html") {
+			name = dir + "/index.html"
 		}
-		if fi.Mode().IsRegular() {
-			return clean, false
+	case regular(p):
+		name = p
+	default:
+		if fi, err := root.Stat(rel(p)); err == nil && fi.IsDir() {
+			return found{isDir: regular(p + "/index.html")}
+		}
+		if regular(p + ".html") {
+			name = p + ".html"
 		}
 	}
-	if fi, ok := stat(clean + ".html"); ok && fi.Mode().IsRegular() {
-		return clean + ".html", false
+	if name == "" {
+		return found{}
 	}
-	return "", false
+	f, err := root.Open(rel(name))
+	if err != nil {
+		return found{}
+	}
+	res := found{name: name, file: f}
+	if withBrotli {
+		if b, err := root.Open(rel(name) + ".br"); err == nil {
+			res.br = b
+		}
+	}
+	return res
 }
 
-// serveFile sends one file with the given status. Content-Type comes from the
-// extension unless a header rule already set it.
-func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string, status int) {
+// serveFile sends a file found by find with the given status, and closes it.
+// Content-Type comes from the extension unless a header rule already set it.
+func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, fd found, status int) {
+	f := fd.file
+	defer f.Close()
 	if w.Header().Get("Content-Type") == "" {
-		ct := mime.TypeByExtension(path.Ext(name))
+		ct := mime.TypeByExtension(path.Ext(fd.name))
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
 		w.Header().Set("Content-Type", ct)
 	}
-	h.mu.RLock()
-	f, err := os.Open(filepath.Join(h.dir, filepath.FromSlash(name)))
-	var br *os.File
-	if err == nil && acceptsBrotli(r) {
-		if b, err := os.Open(filepath.Join(h.dir, filepath.FromSlash(name)+".br")); err == nil {
-			br = b
-		}
-	}
-	h.mu.RUnlock()
-	if err != nil {
-		http.Error(w, "cannot open "+name, http.StatusInternalServerError)
-		return
-	}
-	defer f.Close()
-	if br != nil {
-		defer br.Close()
+	if fd.br != nil {
+		defer fd.br.Close()
 		w.Header().Set("Content-Encoding", "br")
 		w.Header().Add("Vary", "Accept-Encoding")
-		f = br
+		f = fd.br
 	} else if compressible(w.Header().Get("Content-Type")) {
 		w.Header().Add("Vary", "Accept-Encoding")
 		if enc := negotiate(r); enc != "" && r.Header.Get("Range") == "" {
@@ -199,7 +262,7 @@ func (h *handler) serveFile(w http.ResponseWriter, r *http.Request, name string,
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		http.Error(w, "cannot stat "+name, http.StatusInternalServerError)
+		http.Error(w, "cannot stat "+fd.name, http.StatusInternalServerError)
 		return
 	}
 	if status == http.StatusOK {
@@ -326,6 +389,20 @@ type ServeOptions struct {
 	Config string
 	// Interval is how often sources are checked for changes; 0 means 500ms.
 	Interval time.Duration
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound every
+	// connection as the fields of [http.Server] do, so that a client that
+	// trickles its request, never reads its answer or keeps an idle
+	// connection open cannot hold a descriptor for long. 0 means 10s, 30s,
+	// 2m (the wasm, several MB, must fit) and 60s.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+// withDefault returns d, or def when d is 0.
+func withDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // Serve builds the site, serves it with the headers and redirects of
@@ -374,7 +451,13 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 			return err
 		}
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: withDefault(opts.ReadHeaderTimeout, 10*time.Second),
+		ReadTimeout:       withDefault(opts.ReadTimeout, 30*time.Second),
+		WriteTimeout:      withDefault(opts.WriteTimeout, 2*time.Minute),
+		IdleTimeout:       withDefault(opts.IdleTimeout, time.Minute),
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	watching := "; not watching for changes"
