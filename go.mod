@@ -59,3 +59,5 @@ tool (
 	github.com/a-h/templ/cmd/templ
 	golang.org/x/perf/cmd/benchstat
 )
+
+replace github.com/itchyny/gojq => ./third_party/gojq
