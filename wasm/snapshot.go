@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"sort"
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
@@ -41,6 +41,18 @@ type SessionVars struct {
 	Place imds.Place        `json:"on"`
 	Hops  int               `json:"hops,omitempty"`
 	Vars  map[string]string `json:"vars"`
+}
+
+// byKey orders sessions by group, place and hops. It is a sort.Interface rather than a
+// slices.SortFunc: a struct's instantiation of the generic sort costs the wasm ~19 KB of code,
+// sort.Sort is there already.
+type byKey []SessionVars
+
+func (s byKey) Len() int      { return len(s) }
+func (s byKey) Swap(i, j int) { s[i], s[j] = s[j], s[i] }
+func (s byKey) Less(i, j int) bool {
+	a, b := s[i], s[j]
+	return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Place, b.Place), cmp.Compare(a.Hops, b.Hops)) < 0
 }
 
 // WorldSnapshot is the shared part: the scenario document, how far the virtual clock was
@@ -78,9 +90,7 @@ func (e *Engine) Snapshot() (Snapshot, error) {
 			snap.Sessions = append(snap.Sessions, SessionVars{Group: k.Group, Place: k.Place, Hops: k.Hops, Vars: vars})
 		}
 	}
-	slices.SortFunc(snap.Sessions, func(a, b SessionVars) int {
-		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Place, b.Place), cmp.Compare(a.Hops, b.Hops))
-	})
+	sort.Sort(byKey(snap.Sessions))
 	return snap, nil
 }
 
