@@ -167,26 +167,19 @@ func (e *encoder) encodeArray(vs []any) {
 
 func (e *encoder) encodeObject(vs map[string]any) {
 	e.w.WriteByte('{')
-	type keyVal struct {
-		key string
-		val any
+	// Patched for imdsplay (see PATCH.md): sorts the keys, not key-value pairs.
+	keys := make([]string, 0, len(vs))
+	for k := range vs {
+		keys = append(keys, k)
 	}
-	kvs := make([]keyVal, len(vs))
-	var i int
-	for k, v := range vs {
-		kvs[i] = keyVal{k, v}
-		i++
-	}
-	slices.SortFunc(kvs, func(x, y keyVal) int {
-		return strings.Compare(x.key, y.key)
-	})
-	for i, kv := range kvs {
+	slices.Sort(keys)
+	for i, k := range keys {
 		if i > 0 {
 			e.w.WriteByte(',')
 		}
-		e.encodeString(kv.key)
+		e.encodeString(k)
 		e.w.WriteByte(':')
-		e.encode(kv.val)
+		e.encode(vs[k])
 	}
 	e.w.WriteByte('}')
 }

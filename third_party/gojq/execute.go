@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 	"slices"
-	"strings"
 )
 
 func (env *env) execute(bc *Code, v any, vars ...any) Iter {
@@ -292,15 +291,16 @@ loop:
 				if len(v) == 0 {
 					break loop
 				}
-				xs = make([]pathValue, len(v))
-				var i int
-				for k, v := range v {
-					xs[i] = pathValue{path: k, value: v}
-					i++
+				// Patched for imdsplay (see PATCH.md): sorts the keys, not path-value pairs.
+				keys := make([]string, 0, len(v))
+				for k := range v {
+					keys = append(keys, k)
 				}
-				slices.SortFunc(xs, func(x, y pathValue) int {
-					return strings.Compare(x.path.(string), y.path.(string))
-				})
+				slices.Sort(keys)
+				xs = make([]pathValue, len(keys))
+				for i, k := range keys {
+					xs[i] = pathValue{path: k, value: v[k]}
+				}
 			case Iter:
 				if w, ok := v.Next(); ok {
 					env.push(v)
