@@ -61,3 +61,5 @@ tool (
 )
 
 replace github.com/itchyny/gojq => ./third_party/gojq
+replace mvdan.cc/sh/v3 => ./third_party/sh
+replace github.com/benhoyt/goawk => ./third_party/goawk
