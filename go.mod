@@ -59,3 +59,7 @@ tool (
 	github.com/a-h/templ/cmd/templ
 	golang.org/x/perf/cmd/benchstat
 )
+
+replace github.com/itchyny/gojq => ./third_party/gojq
+replace mvdan.cc/sh/v3 => ./third_party/sh
+replace github.com/benhoyt/goawk => ./third_party/goawk

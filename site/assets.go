@@ -23,6 +23,7 @@ const (
 	scriptEntry = "web/ts/main.ts"
 	styleEntry  = "web/css/site.css"
 	workerEntry = "web/ts/worker.ts"
+	bootEntry   = "web/ts/boot.ts"
 	wasmPkg     = "./wasm"
 )
 

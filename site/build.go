@@ -239,6 +239,15 @@ func writeAssets(ctx context.Context, opts Options, stage string, cache *wasmCac
 	}
 	a.Worker = url(name)
 
+	boot, err := bundleScript(opts.Root, bootEntry, nil)
+	if err != nil {
+		return a, err
+	}
+	if name, err = writeHashed(dir, "boot.js", boot); err != nil {
+		return a, err
+	}
+	a.Boot = url(name)
+
 	if opts.SkipWasm {
 		return a, nil
 	}

@@ -93,7 +93,7 @@ Back to the [overview](/) or [first page](01-first.md).
 `)},
 }
 
-// stubRoot makes a repository root with tiny runtime and worker entry points and either
+// stubRoot makes a repository root with tiny runtime, worker and boot entry points and either
 // the real stylesheet or a stub one, so builds do not depend on web/ts and
 // golden output does not change with every CSS edit.
 func stubRoot(t *testing.T, realCSS bool) string {
@@ -109,6 +109,7 @@ func stubRoot(t *testing.T, realCSS bool) string {
 	write(t, filepath.Join(root, styleEntry), css)
 	write(t, filepath.Join(root, scriptEntry), []byte("const ready: boolean = true;\nexport {};\nconsole.log(ready);\n"))
 	write(t, filepath.Join(root, workerEntry), []byte("const worker: boolean = true;\nconsole.log(worker);\n"))
+	write(t, filepath.Join(root, bootEntry), []byte("const boot: boolean = true;\nconsole.log(boot);\n"))
 	return root
 }
 
@@ -370,6 +371,7 @@ func fixedAssets() web.Assets {
 	return web.Assets{
 		CSS:      "/assets/site-TESTTEST.css",
 		Script:   "/assets/main-TESTTEST.js",
+		Boot:     "/assets/boot-TESTTEST.js",
 		Worker:   "/assets/worker-TESTTEST.js",
 		Wasm:     "/assets/imds-TESTTEST.wasm",
 		WasmSize: 123,

@@ -44,7 +44,9 @@ var bannedInWasm = []string{
 
 // osExecImporters are the only packages allowed to bring os/exec into the wasm build: the shell
 // interpreter and awk import it for their default way of running programs, which our shell
-// replaces with its builtins. No package of this module may import it.
+// replaces with its builtins; their patched copies in third_party keep the code that starts
+// processes out of the js build (TestWasmLinksNoProcessStart). No package of this module may
+// import it.
 var osExecImporters = []string{
 	"mvdan.cc/sh/v3/interp",
 	"mvdan.cc/sh/v3/internal",
@@ -256,5 +258,41 @@ func TestBanned(t *testing.T) {
 		if got := banned(path); got != want {
 			t.Errorf("banned(%q) = %v; want %v", path, got, want)
 		}
+	}
+}
+
+// TestWasmLinksNoProcessStart fails when the linked wasm can reach os/exec's Cmd.Start: a
+// browser starts no process, and the patched copies of mvdan.cc/sh and goawk in third_party
+// (their PATCH.md) keep that code out of the module, where it cost 8 KB of the brotli budget.
+// It reads the linker's dependency edges (-dumpdep), so it links the wasm once (~20 s).
+func TestWasmLinksNoProcessStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("links the wasm")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	cmd := exec.Command(goBin, "build", "-ldflags=-dumpdep", "-o", filepath.Join(t.TempDir(), "w.wasm"), ".")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	var out bytes.Buffer
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out.String())
+	}
+	reached := map[string]bool{}
+	for line := range strings.Lines(out.String()) {
+		if from, to, ok := strings.Cut(strings.TrimSpace(line), " -> "); ok {
+			reached[to] = true
+			if strings.HasPrefix(to, "os/exec.") && !strings.HasPrefix(from, "os/exec.") && to != "os/exec..inittask" {
+				t.Errorf("%s reaches %s", from, to)
+			}
+		}
+	}
+	if len(reached) < 1000 {
+		t.Fatalf("the linker printed %d dependency edges; -dumpdep's format may have changed", len(reached))
+	}
+	if reached["os/exec.(*Cmd).Start"] {
+		t.Errorf("os/exec.(*Cmd).Start is linked into the wasm")
 	}
 }

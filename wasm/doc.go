@@ -69,9 +69,11 @@
 //	    changed the world, and made events), configure, restore.
 //	imds.snapshot() → Promise<Snapshot>
 //	    {v: 1, world: {scenario, clockOffsetMs, hops, version}, vars: {instance: {name: value},
-//	    workstation: {...}}}: the world and the page sessions' variables.
+//	    workstation: {...}}, sessions: [{group?, on, hops?, vars}]}: the world, the page
+//	    sessions' variables, and the other sessions' (an embed's groups, fixed hops), which a
+//	    restarted worker gets back and the page's memory does not keep.
 //	imds.restore(snapshot | json) → Promise<State>
-//	    Puts back a snapshot or either of its parts; a damaged one rejects and changes nothing.
+//	    Puts back a snapshot or any of its parts; a damaged one rejects and changes nothing.
 //	imds.permalink.encode(link) → Promise<string>, imds.permalink.decode(fragment) → Promise<Link>
 //	    The URL-fragment codec of package permalink: link is {page, blocks: [{i, h, t}],
 //	    scenario: {enabled, protocol, hopLimit, status, hops, defaultProfile, autoLink, linked,

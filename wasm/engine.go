@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -119,17 +120,11 @@ func (e *Engine) SessionFor(k SessionKey) (*Session, error) {
 	return s, nil
 }
 
-// pageSessions returns the page's own sessions (group "", following the page's hops) by place.
-func (e *Engine) pageSessions() map[imds.Place]*Session {
+// allSessions returns a copy of the engine's sessions by key.
+func (e *Engine) allSessions() map[SessionKey]*Session {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := map[imds.Place]*Session{}
-	for k, s := range e.sessions {
-		if k.Group == "" && k.Hops == 0 {
-			out[k.Place] = s
-		}
-	}
-	return out
+	return maps.Clone(e.sessions)
 }
 
 // get performs a GET on the emulator's handler directly (not through a place's network, so that

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
@@ -26,6 +28,31 @@ type Snapshot struct {
 	World *WorldSnapshot `json:"world,omitempty"`
 	// Vars are the page sessions' variables, by place ("instance", "workstation").
 	Vars map[imds.Place]map[string]string `json:"vars,omitempty"`
+	// Sessions are the variables of the engine's other sessions: an embed's named groups of
+	// blocks and the sessions that fix their hops. A restarted engine gets them back (the
+	// page's client restores its worker from the latest snapshot); the page's memory keeps
+	// only Vars, the sessions of the site's own blocks.
+	Sessions []SessionVars `json:"sessions,omitempty"`
+}
+
+// SessionVars are one session's variables, with what names the session (see SessionKey).
+type SessionVars struct {
+	Group string            `json:"group,omitempty"`
+	Place imds.Place        `json:"on"`
+	Hops  int               `json:"hops,omitempty"`
+	Vars  map[string]string `json:"vars"`
+}
+
+// byKey orders sessions by group, place and hops. It is a sort.Interface rather than a
+// slices.SortFunc: a struct's instantiation of the generic sort costs the wasm ~19 KB of code,
+// sort.Sort is there already.
+type byKey []SessionVars
+
+func (s byKey) Len() int      { return len(s) }
+func (s byKey) Swap(i, j int) { s[i], s[j] = s[j], s[i] }
+func (s byKey) Less(i, j int) bool {
+	a, b := s[i], s[j]
+	return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Place, b.Place), cmp.Compare(a.Hops, b.Hops)) < 0
 }
 
 // WorldSnapshot is the shared part: the scenario document, how far the virtual clock was
@@ -37,7 +64,7 @@ type WorldSnapshot struct {
 	Version       string          `json:"version"`
 }
 
-// Snapshot captures the world and the page sessions' variables. It waits for running runs.
+// Snapshot captures the world and every session's variables. It waits for running runs.
 func (e *Engine) Snapshot() (Snapshot, error) {
 	sc, err := json.Marshal(e.emu.Scenario())
 	if err != nil {
@@ -53,11 +80,17 @@ func (e *Engine) Snapshot() (Snapshot, error) {
 		},
 		Vars: map[imds.Place]map[string]string{},
 	}
-	for place, s := range e.pageSessions() {
-		if vars := s.Vars(); len(vars) > 0 {
-			snap.Vars[place] = vars
+	for k, s := range e.allSessions() {
+		vars := s.Vars()
+		switch {
+		case len(vars) == 0:
+		case k.Group == "" && k.Hops == 0:
+			snap.Vars[k.Place] = vars
+		default:
+			snap.Sessions = append(snap.Sessions, SessionVars{Group: k.Group, Place: k.Place, Hops: k.Hops, Vars: vars})
 		}
 	}
+	sort.Sort(byKey(snap.Sessions))
 	return snap, nil
 }
 
@@ -92,6 +125,17 @@ func ParseSnapshot(b []byte) (Snapshot, error) {
 			return snap, fmt.Errorf("restore: vars: unknown place %q", place)
 		}
 	}
+	for i, sv := range snap.Sessions {
+		if sv.Place != imds.OnInstance && sv.Place != imds.OnWorkstation {
+			return snap, fmt.Errorf("restore: sessions[%d].on: unknown place %q", i, sv.Place)
+		}
+		if sv.Hops < 0 || sv.Hops > MaxHops {
+			return snap, fmt.Errorf("restore: sessions[%d].hops: must be absent or between 1 and %d, not %d", i, MaxHops, sv.Hops)
+		}
+		if sv.Group == "" && sv.Hops == 0 {
+			return snap, fmt.Errorf("restore: sessions[%d]: the page's own session goes in vars", i)
+		}
+	}
 	return snap, nil
 }
 
@@ -119,6 +163,13 @@ func (e *Engine) Restore(ctx context.Context, snap Snapshot) (State, error) {
 		s, err := e.Session(place)
 		if err == nil {
 			err = s.SetVars(ctx, vars)
+		}
+		errs = append(errs, err)
+	}
+	for _, sv := range snap.Sessions {
+		s, err := e.SessionFor(SessionKey{Group: sv.Group, Place: sv.Place, Hops: sv.Hops})
+		if err == nil {
+			err = s.SetVars(ctx, sv.Vars)
 		}
 		errs = append(errs, err)
 	}

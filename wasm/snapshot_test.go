@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -62,6 +63,65 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 }
 
+// TestSnapshotSessions: the other sessions' variables (an embed's named groups, a session that
+// fixes its hops) are in the snapshot too, apart from the page's own, and come back on a fresh
+// engine: what a worker restarted after a Stop restores.
+func TestSnapshotSessions(t *testing.T) {
+	a, _ := newTestEngine(t)
+	runIn := func(e *Engine, k SessionKey, script string) RunResult {
+		t.Helper()
+		s, err := e.SessionFor(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Run(t.Context(), script)
+		if err != nil || r.Exit != 0 {
+			t.Fatalf("%q: exit %d, %v, stderr %q", script, r.Exit, err, r.Stderr)
+		}
+		return r
+	}
+	group := SessionKey{Group: "docs-a", Place: imds.OnInstance}
+	hops := SessionKey{Place: imds.OnInstance, Hops: 3}
+	run(t, a, imds.OnInstance, `page=own`)
+	runIn(a, group, `grouped=yes`)
+	runIn(a, hops, `far=away`)
+	snap, err := a.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.Vars[imds.OnInstance]; len(got) != 1 || got["page"] != "own" {
+		t.Errorf("the page's own variables: got %v; want only page", got)
+	}
+	want := []SessionVars{
+		{Place: imds.OnInstance, Hops: 3, Vars: map[string]string{"far": "away"}},
+		{Group: "docs-a", Place: imds.OnInstance, Vars: map[string]string{"grouped": "yes"}},
+	}
+	if !reflect.DeepEqual(snap.Sessions, want) {
+		t.Errorf("sessions: got %+v; want %+v", snap.Sessions, want)
+	}
+	b, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := ParseSnapshot(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := newTestEngine(t)
+	if _, err := e.Restore(t.Context(), parsed); err != nil {
+		t.Fatal(err)
+	}
+	if r := runIn(e, group, `echo "$grouped $page"`); r.Stdout != "yes \n" {
+		t.Errorf("the group's session after a restore: got %q; want its own variable and not the page's", r.Stdout)
+	}
+	if r := runIn(e, hops, `echo "$far"`); r.Stdout != "away\n" {
+		t.Errorf("the hops session after a restore: got %q", r.Stdout)
+	}
+	if r := run(t, e, imds.OnInstance, `echo "$page $grouped"`); r.Stdout != "own \n" {
+		t.Errorf("the page's session after a restore: got %q", r.Stdout)
+	}
+}
+
 func TestParseSnapshotRejects(t *testing.T) {
 	e, _ := newTestEngine(t)
 	before, _ := json.Marshal(e.State())
@@ -72,6 +132,9 @@ func TestParseSnapshotRejects(t *testing.T) {
 		{"fail/hops", `{"v":1,"world":{"scenario":{},"hops":99,"clockOffsetMs":0,"version":""}}`, "hops"},
 		{"fail/no-scenario", `{"v":1,"world":{"hops":1,"clockOffsetMs":0,"version":""}}`, "scenario"},
 		{"fail/place", `{"v":1,"vars":{"mars":{}}}`, "mars"},
+		{"fail/session-place", `{"v":1,"sessions":[{"group":"g","on":"mars","vars":{}}]}`, "sessions[0].on"},
+		{"fail/session-hops", `{"v":1,"sessions":[{"on":"instance","hops":65,"vars":{}}]}`, "sessions[0].hops"},
+		{"fail/session-page", `{"v":1,"sessions":[{"on":"instance","vars":{}}]}`, "goes in vars"},
 		{"fail/scenario", `{"v":1,"world":{"scenario":{"account_id":"x"},"hops":1,"clockOffsetMs":0,"version":""}}`, "world.scenario"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

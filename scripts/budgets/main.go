@@ -30,6 +30,7 @@
 // Usage, from the repository root:
 //
 //	go run ./scripts/budgets [-n 7] [-page /identity-token/] [-cert=false] [-lighthouse=false] [-v]
+//	go run ./scripts/budgets -trace visit.json   # one first visit, traced, for DevTools
 //
 // It exits 1 when a budget is exceeded, 2 when it cannot measure.
 package main
@@ -62,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.lighthouse, "lighthouse", true, "run Lighthouse (npm) on three pages")
 	flag.BoolVar(&o.q11, "q11", true, "compress the wasm at brotli quality 11 (about 30 s on two cores)")
 	flag.BoolVar(&o.verbose, "v", false, "print build and per-visit lines")
+	flag.StringVar(&o.trace, "trace", "", "only trace one first visit of the page into this file (Chrome's JSON trace format)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "budgets:", err)
@@ -78,6 +80,7 @@ type options struct {
 	page, root, content         string
 	cert, busy, lighthouse, q11 bool
 	verbose                     bool
+	trace                       string
 }
 
 // errOverBudget reports that at least one measurement exceeded its budget.
@@ -116,6 +119,9 @@ func run(o options) error {
 	}
 	defer stop()
 	m := &measurer{browser: bctx, site: s, verbose: o.verbose}
+	if o.trace != "" {
+		return m.traceVisit(s.URL+o.page, o.trace)
+	}
 	var t table
 
 	// First visits, alternating.
@@ -133,7 +139,9 @@ func run(o options) error {
 		floorLong = append(floorLong, longest(f.Long))
 		tokens, longLoad = append(tokens, v.Token), append(longLoad, longest(v.Long))
 		if o.verbose {
-			fmt.Fprintf(os.Stderr, "visit %d: floor ready %.0f ms; playground %s; first token %.1f ms; long tasks %v\n", i+1, f.Ready, v.steps(), v.Token, v.Long)
+			fmt.Fprintf(os.Stderr, "visit %d: floor ready %.0f ms; playground %s; first token %.0f ms (the run itself %.0f ms); long tasks %v\n", i+1, f.Ready, v.steps(), v.Token, v.TokenGo, v.Long)
+			fmt.Fprintf(os.Stderr, "  files: playground %v; floor %v\n", v.Files, f.Files)
+			fmt.Fprintf(os.Stderr, "  long frames: playground %v; floor %v\n", v.Frames, f.Frames)
 		}
 	}
 	floorMed := median(floorReady)

@@ -38,10 +38,13 @@ type measurer struct {
 
 // visit is what one first visit reports, in ms since navigation start.
 type visit struct {
-	Ready float64                `json:"ready"`
-	Marks map[string]float64     `json:"marks"`
-	Long  []browsertest.LongTask `json:"long"`
-	Token float64                `json:"-"`
+	Ready   float64                `json:"ready"`
+	Marks   map[string]float64     `json:"marks"`
+	Long    []browsertest.LongTask `json:"long"`
+	Frames  []longFrame            `json:"frames"`
+	Files   []string               `json:"files"` // the page's scripts and styles: requested → received (ms)
+	Token   float64                `json:"-"`
+	TokenGo float64                `json:"-"`
 }
 
 // steps lists a playground visit's boot marks, for -v.
@@ -75,7 +78,7 @@ func (m *measurer) tab() (context.Context, context.CancelFunc, error) {
 		_, err = chromedp.Call(ctx, network.Disable, cdp.Empty{})
 	}
 	if err == nil {
-		_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.LongTaskScript})
+		_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: browsertest.LongTaskScript + "\n" + framesScript})
 	}
 	if err != nil {
 		cancel()
@@ -84,11 +87,49 @@ func (m *measurer) tab() (context.Context, context.CancelFunc, error) {
 	return ctx, cancel, nil
 }
 
-// readVisitJS reads a visit's marks and long tasks.
+// framesScript records the long animation frames (Long Animation Frames API) in
+// window.__longFrames, each as what -v prints: when, how long, how much of it was style and
+// layout, and its longest scripts by source and function. A long task says that the thread was
+// busy; its frame says with what.
+const framesScript = `window.__longFrames = [];
+try {
+	new PerformanceObserver((list) => {
+		for (const e of list.getEntries()) {
+			const render = e.renderStart ? e.startTime + e.duration - e.renderStart : 0;
+			const scripts = e.scripts.filter((s) => s.duration >= 5).map((s) =>
+				Math.round(s.duration) + " ms " + (s.sourceURL.split("/").pop() || s.invoker) + ":" + (s.sourceFunctionName || s.invoker) +
+				(s.forcedStyleAndLayoutDuration >= 5 ? " (forced style/layout " + Math.round(s.forcedStyleAndLayoutDuration) + " ms)" : ""));
+			window.__longFrames.push({start: e.startTime, ms: e.duration, render, scripts});
+		}
+	}).observe({type: "long-animation-frame", buffered: true});
+} catch (e) {
+	window.__longFrames = null;
+}`
+
+// longFrame is one entry of window.__longFrames.
+type longFrame struct {
+	Start   float64  `json:"start"`
+	Ms      float64  `json:"ms"`
+	Render  float64  `json:"render"`
+	Scripts []string `json:"scripts"`
+}
+
+// String is the frame as -v prints it.
+func (f longFrame) String() string {
+	s := fmt.Sprintf("at %.0f: %.0f ms, style/layout/paint %.0f ms", f.Start, f.Ms, f.Render)
+	if len(f.Scripts) > 0 {
+		s += "; " + strings.Join(f.Scripts, ", ")
+	}
+	return "[" + s + "]"
+}
+
+// readVisitJS reads a visit's marks, long tasks and long frames.
 const readVisitJS = `(() => {
 	const marks = {};
 	for (const e of performance.getEntriesByType("mark")) marks[e.name] = e.startTime;
-	return {ready: marks["imds-ready"] ?? -1, marks, long: window.__longTasks ?? []};
+	const files = performance.getEntriesByType("resource").filter((e) => /\.(js|css)$/.test(e.name)).map((e) =>
+		e.name.split("/").pop().replace(/-[A-Z0-9]{8}\./, ".") + " " + Math.round(e.startTime) + "→" + Math.round(e.responseEnd));
+	return {ready: marks["imds-ready"] ?? -1, marks, long: window.__longTasks ?? [], frames: window.__longFrames ?? [], files};
 })()`
 
 // firstVisit loads url in a fresh browser context (an empty cache) and waits for
@@ -115,8 +156,10 @@ func (m *measurer) firstVisit(url string, engine bool) (visit, error) {
 	if rt.Exit != 0 || !strings.Contains(rt.Stdout, "access_token") {
 		return v, fmt.Errorf("the token request failed: exit %d, stdout %q, stderr %q", rt.Exit, rt.Stdout, rt.Stderr)
 	}
-	v.Token = rt.Ms
-	return v, nil
+	v.Token, v.TokenGo = rt.Ms, rt.GoMs
+	// The frames the page drew meanwhile too: what the first token waited for.
+	v.Frames, err = chromedp.Run(tctx, chromedp.Evaluate[[]longFrame](`window.__longFrames ?? []`))
+	return v, err
 }
 
 // open loads url in the tab and waits until it is ready (<html data-imds-ready>).
@@ -134,6 +177,7 @@ func open(ctx context.Context, url string) error {
 // runTiming is what one scripted run in the page reports.
 type runTiming struct {
 	Ms     float64 `json:"ms"`
+	GoMs   float64 `json:"goMs"` // the run itself, as the engine timed it (the rest is waiting)
 	Exit   int     `json:"exit"`
 	Stdout string  `json:"stdout"`
 	Stderr string  `json:"stderr"`
@@ -145,7 +189,7 @@ func runInPage(ctx context.Context, script string) (runTiming, error) {
 		const s = imds.newSession({on: "instance"});
 		const t0 = performance.now();
 		const r = await s.run(%q);
-		return {ms: performance.now() - t0, exit: r.exit, stdout: r.stdout, stderr: r.stderr};
+		return {ms: performance.now() - t0, goMs: r.ms, exit: r.exit, stdout: r.stdout, stderr: r.stderr};
 	})()`, script), chromedp.EvalAwaitPromise))
 }
 

@@ -118,6 +118,11 @@ func TestStop(t *testing.T) {
 		t.Fatalf("setting up: exit %s, output %q", r.Exit, r.Text)
 	}
 	eval[chromedp.Void](t, tb, `imds.configure({hopLimit: 3}).then(() => undefined)`)
+	// And a variable in an embed's named group of blocks, which the page's memory does not keep.
+	const group = `imds.newSession({on: "instance", group: "docs-a"})`
+	if r := eval[blockResult](t, tb, group+`.run("grouped=kept").then((r) => ({exit: String(r.exit), text: r.stderr}))`); r.Exit != "0" {
+		t.Fatalf("setting up the group's session: exit %s, %q", r.Exit, r.Text)
+	}
 
 	for _, tc := range []struct {
 		name, script, how string
@@ -192,6 +197,9 @@ func TestStop(t *testing.T) {
 			}
 			if ok := eval[bool](t, tb, fmt.Sprintf(`imds.verifyJWT(%q).then((j) => j.signatureValid)`, token)); !ok {
 				t.Errorf("a token issued before the Stop no longer verifies")
+			}
+			if got := eval[string](t, tb, group+`.run('echo "$grouped"').then((r) => r.stdout)`); got != "kept\n" {
+				t.Errorf("the embed group's variable after Stop: got %q; want %q", got, "kept\n")
 			}
 		})
 	}

@@ -178,6 +178,8 @@ export interface Snapshot {
   v: 1;
   world?: { scenario: unknown; clockOffsetMs: number; hops: number; version: string };
   vars?: Partial<Record<Place, Record<string, string>>>;
+  /** The other sessions' variables (an embed's groups, fixed hops): what a restarted worker restores. */
+  sessions?: { group?: string; on: Place; hops?: number; vars: Record<string, string> }[];
 }
 
 /** The scenario settings a permalink carries: the Patch fields a reader changes from the panel. */

@@ -32,6 +32,7 @@ import type {
   StartKeys,
   State,
 } from "./api";
+import type { EarlyWorker } from "./early";
 import type { BootTimes, FromWorker, ToWorker, WasmFetch } from "./protocol";
 
 /**
@@ -52,6 +53,8 @@ export interface EngineOptions {
   wasmSize: number;
   /** Starts a worker running worker.ts (see spawnWorker). */
   spawn(): Promise<Worker>;
+  /** A worker already started and booted for this engine (early.ts), taken over by the first boot. */
+  early?: EarlyWorker | null;
   /** Receives progress lines while the engine loads. */
   progress?(text: string): void;
 }
@@ -158,30 +161,42 @@ export class EngineClient implements ImdsAPI {
     return c;
   }
 
-  /** Starts a worker and boots it, fresh or (restore set) restored. */
+  /** Starts a worker and boots it, fresh or (restore set) restored; the first boot may take over an early one. */
   private async boot(restore: Snapshot | undefined): Promise<void> {
-    this.worker = await this.opts.spawn();
+    const early = this.opts.early;
+    this.opts.early = null;
+    this.worker = early ? early.worker : await this.opts.spawn();
     const w = this.worker;
     const booted = new Promise<void>((resolve, reject) => (this.bootWaiter = { resolve, reject }));
-    w.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
-      if (w === this.worker) this.onMessage(ev.data);
-    });
-    w.addEventListener("error", (ev: ErrorEvent) => {
+    const onError = (ev: ErrorEvent) => {
       if (w !== this.worker) return;
       ev.preventDefault();
       // Before the first message, a refused script (CSP) shows only as this event.
       this.failed(new Error(ev.message || cspWorkerMessage));
-    });
-    const msg: ToWorker = {
-      t: "boot",
-      wasm: this.opts.wasm,
-      wasmSize: this.opts.wasmSize,
-      keysURL: this.opts.keysURL,
-      ...(this.keys ? { keys: this.keys } : {}),
-      ...(this.module ? { module: this.module } : {}),
-      ...(restore ? { restore } : {}),
     };
-    w.postMessage(msg);
+    w.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
+      if (w === this.worker) this.onMessage(ev.data);
+    });
+    w.addEventListener("error", onError);
+    if (early) {
+      // Its boot message went with it; what it said since is replayed in order.
+      early.release();
+      for (const b of early.backlog.splice(0)) {
+        if ("msg" in b) this.onMessage(b.msg);
+        else onError(b.error);
+      }
+    } else {
+      const msg: ToWorker = {
+        t: "boot",
+        wasm: this.opts.wasm,
+        wasmSize: this.opts.wasmSize,
+        keysURL: this.opts.keysURL,
+        ...(this.keys ? { keys: this.keys } : {}),
+        ...(this.module ? { module: this.module } : {}),
+        ...(restore ? { restore } : {}),
+      };
+      w.postMessage(msg);
+    }
     await booted;
   }
 

@@ -1,21 +1,13 @@
 // Loading the engine for the site's own pages: its worker (worker.ts, which brings the Go glue)
 // from <meta name="imds-worker">, and inside it the wasm and the emulator's keys, fetched at once
-// so that the slowest of them alone decides when the page is live.
+// so that the slowest of them alone decides when the page is live. The worker is normally
+// started already, by the page's first script (boot.ts, early.ts); this takes it over.
 
 import { EngineClient, mark, spawnWorker } from "./client";
+import { canRunEngine, engineFiles, startEarly } from "./early";
 
 /** Receives progress lines while loading. */
 export type Progress = (state: "loading" | "ready" | "error", text: string) => void;
-
-/** Reads a <meta name=NAME> content attribute. */
-function meta(name: string): string | null {
-  return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content || null;
-}
-
-/** An absolute URL for a page-relative one ("" stays ""): the worker resolves nothing itself. */
-function abs(url: string | null): string {
-  return url ? new URL(url, location.href).href : "";
-}
 
 /** Puts a boot's steps on the page's performance timeline, for scripts/budgets. */
 export function markBoot(engine: EngineClient): void {
@@ -35,19 +27,18 @@ export function markBoot(engine: EngineClient): void {
  * error when the page has no engine to load or loading fails.
  */
 export async function loadEngine(progress: Progress): Promise<EngineClient> {
-  const wasm = meta("imds-wasm");
-  const worker = meta("imds-worker");
-  if (!wasm || !worker) throw new Error("this page does not name the emulator's files");
-  if (typeof WebAssembly !== "object" || !("compileStreaming" in WebAssembly) || typeof Worker !== "function") {
-    throw new Error("this browser cannot run WebAssembly in a worker");
-  }
+  const files = engineFiles();
+  if (!files) throw new Error("this page does not name the emulator's files");
+  if (!canRunEngine()) throw new Error("this browser cannot run WebAssembly in a worker");
   progress("loading", "Loading the emulator…");
-  mark("imds-engine-start");
+  const early = startEarly("runtime");
+  mark("imds-engine-start", early?.started);
   const engine = await EngineClient.start({
-    wasm: abs(wasm),
-    keysURL: abs(meta("imds-keys")),
-    wasmSize: Number(meta("imds-wasm-size") ?? 0),
-    spawn: () => spawnWorker(worker),
+    wasm: files.wasm,
+    keysURL: files.keysURL,
+    wasmSize: files.wasmSize,
+    spawn: () => spawnWorker(files.worker),
+    early,
     progress: (text) => progress("loading", text),
   });
   markBoot(engine);

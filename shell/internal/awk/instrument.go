@@ -55,9 +55,9 @@ func instrument(src []byte, prog *parser.Program) (out []byte, ok bool) {
 		}
 		return min(lines[line-1]+col-1, len(src))
 	}
-	var edits []edit
-	open := func(at int) { edits = append(edits, edit{at, false, "{" + pollCall + ";"}) }
-	shut := func(at int) { edits = append(edits, edit{at, true, "}"}) }
+	var edits []*edit
+	open := func(at int) { edits = append(edits, &edit{at, false, "{" + pollCall + ";"}) }
+	shut := func(at int) { edits = append(edits, &edit{at, true, "}"}) }
 	ok = true
 	visit := func(v reflect.Value) {
 		switch v.Type().Name() {
@@ -75,9 +75,9 @@ func instrument(src []byte, prog *parser.Program) (out []byte, ok bool) {
 			body := v.FieldByName("Body")
 			switch {
 			case at < len(src) && src[at] == '{':
-				edits = append(edits, edit{at + 1, false, pollCall + ";"})
+				edits = append(edits, &edit{at + 1, false, pollCall + ";"})
 			case at < len(src) && src[at] == ';':
-				edits = append(edits, edit{at, false, "{" + pollCall + "}"})
+				edits = append(edits, &edit{at, false, "{" + pollCall + "}"})
 			case body.Len() == 1:
 				open(at)
 				shut(offset(body.Index(0).Elem().Elem().FieldByName("End")))
@@ -97,7 +97,7 @@ func instrument(src []byte, prog *parser.Program) (out []byte, ok bool) {
 				ok = false
 				return
 			}
-			edits = append(edits, edit{at + 1, false, pollCall + ";"})
+			edits = append(edits, &edit{at + 1, false, pollCall + ";"})
 		}
 	}
 	walk(reflect.ValueOf(prog.ResolvedProgram.Program), visit)
@@ -114,9 +114,11 @@ type edit struct {
 	text  string
 }
 
-// applyEdits inserts the edits into src in order of position.
-func applyEdits(src []byte, edits []edit) []byte {
-	slices.SortStableFunc(edits, func(a, b edit) int {
+// applyEdits inserts the edits into src in order of position. They are pointers so that the
+// sort shares its instantiation with the other pointer sorts in the wasm (a struct shape costs
+// ~8 KB of code there).
+func applyEdits(src []byte, edits []*edit) []byte {
+	slices.SortStableFunc(edits, func(a, b *edit) int {
 		if a.at != b.at {
 			return a.at - b.at
 		}

@@ -299,13 +299,19 @@ func (f *FS) ReadDir(p string) ([]fs.DirEntry, error) {
 	if !n.dir {
 		return nil, perr("readdir", p, ENOTDIR)
 	}
-	var out []fs.DirEntry
-	for q, c := range f.nodes {
+	// Sorting the paths rather than the entries reuses the wasm's string sort: a sort of an
+	// interface slice is its own instantiation there (~19 KB of code).
+	var names []string
+	for q := range f.nodes {
 		if q != "/" && path.Dir(q) == p {
-			out = append(out, fs.FileInfoToDirEntry(info(q, c)))
+			names = append(names, q)
 		}
 	}
-	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	slices.Sort(names)
+	out := make([]fs.DirEntry, len(names))
+	for i, q := range names {
+		out[i] = fs.FileInfoToDirEntry(info(q, f.nodes[q]))
+	}
 	return out, nil
 }
 

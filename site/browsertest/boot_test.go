@@ -1,0 +1,41 @@
+//go:build !js
+
+package browsertest
+
+import "testing"
+
+// bootJS reports how a first visit started its engine: when (the mark imds-engine-start), when
+// the page was parsed (DOMContentLoaded), and how many times it fetched the worker's script and
+// the wasm.
+const bootJS = `(() => {
+	const start = performance.getEntriesByName("imds-engine-start")[0]?.startTime ?? -1;
+	const nav = performance.getEntriesByType("navigation")[0];
+	const workers = performance.getEntriesByType("resource").filter((e) => /\/assets\/worker-[^/]*\.js$/.test(e.name)).length;
+	return {start, parsed: nav.domContentLoadedEventStart, workers, wasm: imds.wasmFetches.length, by: globalThis.__imdsEarlyWorker?.by ?? ""};
+})()`
+
+// TestEngineStartsFirst checks that a page starts its engine's worker from its first script,
+// before the page is even parsed (the runtime's module runs later; early.ts), and that the
+// module takes that worker over rather than starting a second one.
+func TestEngineStartsFirst(t *testing.T) {
+	setup(t)
+	tb := newFreshTab(t)
+	path, _, _ := tb.firstBlocks(t)
+	tb.open(t, path)
+	b := eval[struct {
+		Start, Parsed float64
+		Workers, Wasm int
+		By            string
+	}](t, tb, bootJS)
+	t.Logf("engine started at %.0f ms, page parsed at %.0f ms", b.Start, b.Parsed)
+	if b.By != "boot" {
+		t.Errorf("the engine's worker was started by %q; want by the page's first script (boot)", b.By)
+	}
+	if b.Start < 0 || b.Start >= b.Parsed {
+		t.Errorf("the engine started at %.0f ms, the page was parsed at %.0f ms: want the engine started first", b.Start, b.Parsed)
+	}
+	if b.Workers != 1 || b.Wasm != 1 {
+		t.Errorf("the worker's script was fetched %d times and the wasm %d times; want once each", b.Workers, b.Wasm)
+	}
+	tb.checkClean(t)
+}
