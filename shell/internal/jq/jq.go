@@ -18,6 +18,7 @@ import (
 	"github.com/itchyny/gojq"
 
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+	"github.com/imdsplay/imdsplay/shell/internal/limit"
 )
 
 // Version is the jq release being imitated.
@@ -182,7 +183,9 @@ func (o *options) compile(e *builtin.Env, src string, in *inputs) (*gojq.Code, b
 	query, err := gojq.Parse(src)
 	var code *gojq.Code
 	if err == nil {
+		guardRepeat(query)
 		code, err = gojq.Compile(query,
+			gojq.WithFunction(mulFunc, 2, 2, multiply(limit.FromContext(e.Ctx))),
 			gojq.WithVariables(append([]string{"$ENV", "$__loc__"}, o.names...)),
 			gojq.WithEnvironLoader(func() []string { return e.Environ }),
 			gojq.WithFunction("debug", 0, 0, func(v any, _ []any) any {
