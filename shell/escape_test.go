@@ -19,19 +19,21 @@ import (
 
 // escapeHost is a piece of the real machine for the escape attempts to aim at: canary files
 // whose text must never reach a session, in a temporary directory that is also the process's
-// TMPDIR, HOME and working directory, and one in /tmp named like the interpreter's own named
-// pipes (mvdan.cc/sh opens $TMPDIR/sh-interp-* without the open handler).
+// TMPDIR, HOME and working directory (moveIn), and one in /tmp named like the interpreter's
+// own named pipes (mvdan.cc/sh opens $TMPDIR/sh-interp-* without the open handler).
 type escapeHost struct {
 	dir      string // TMPDIR, HOME and cwd of the test process
 	tmpName  string // a canary in /tmp: /tmp/sh-interp-canary-<pid>
 	canaries map[string]string
 }
 
-func newEscapeHost(t *testing.T) *escapeHost {
+func newEscapeHost(t testing.TB, moveIn bool) *escapeHost {
 	dir := t.TempDir()
-	t.Setenv("TMPDIR", dir)
-	t.Setenv("HOME", dir)
-	t.Chdir(dir)
+	if moveIn {
+		t.Setenv("TMPDIR", dir)
+		t.Setenv("HOME", dir)
+		t.Chdir(dir)
+	}
 	h := &escapeHost{dir: dir, tmpName: "/tmp/sh-interp-canary-" + strconv.Itoa(os.Getpid()), canaries: map[string]string{}}
 	write := func(name, text string, mode os.FileMode) {
 		if err := os.WriteFile(name, []byte(text+"\n"), mode); err != nil {
@@ -55,7 +57,7 @@ func newEscapeHost(t *testing.T) *escapeHost {
 
 // snapshot lists the real entries the attempts could create: everything under the host
 // directory, and the sh-interp-* names in /tmp.
-func (h *escapeHost) snapshot(t *testing.T) map[string]bool {
+func (h *escapeHost) snapshot(t testing.TB) map[string]bool {
 	seen := map[string]bool{}
 	filepath.WalkDir(h.dir, func(p string, _ os.DirEntry, err error) error {
 		if err == nil {
@@ -68,11 +70,75 @@ func (h *escapeHost) snapshot(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	for _, e := range tmp {
-		if strings.HasPrefix(e.Name(), "sh-interp") {
+		// Canaries of other test processes (fuzzing workers) come and go.
+		if strings.HasPrefix(e.Name(), "sh-interp") && !strings.HasPrefix(e.Name(), "sh-interp-canary-") {
 			seen["/tmp/"+e.Name()] = true
 		}
 	}
 	return seen
+}
+
+// escapeAttempts are the escape attempts; @HOST@ stands for the host directory and @TMPC@ for
+// the canary in /tmp, @TMPB@ for its name (see escapeHost.fill).
+var escapeAttempts = []string{
+	// mvdan's open bypasses the open handler for $TMPDIR/sh-interp-*.
+	`echo X > /tmp/sh-interp-escape-1; cat < /tmp/sh-interp-escape-1`,
+	`cat < @TMPC@`,
+	`cd /tmp && cat < @TMPB@`,
+	`echo X > /tmp//sh-interp-escape-2; echo Y >> /tmp/./sh-interp-escape-3`,
+	`exec 3< @TMPC@; cat <&3`,
+	`read -r line < @TMPC@; echo "$line"`,
+	`x=$(< @TMPC@); echo "$x"`,
+	`mapfile -t a < @TMPC@; echo "${a[@]}"`,
+	`export TMPDIR=@HOST@; echo X > @HOST@/sh-interp-escape-4; cat < @HOST@/sh-interp-canary`,
+	`export TMPDIR=@HOST@; bash -c "echo X > @HOST@/sh-interp-escape-5; cat < @HOST@/sh-interp-canary"`,
+	`TMPDIR=@HOST@ bash -c 'cat < $TMPDIR/sh-interp-canary'`,
+	`TMPDIR=/tmp sh -c 'echo X > /tmp/sh-interp-escape-6'`,
+	`f() { TMPDIR=@HOST@ bash -c "$1"; }; f 'echo > $TMPDIR/sh-interp-escape-7'`,
+	`echo X > $'/tmp/sh-interp-escape-8\x01'`,
+	// Process substitution makes a named pipe in the real temporary directory.
+	`cat <(echo x)`,
+	`eval "cat <(echo x)"`,
+	`eval 'echo x > >(cat)'`,
+	`eval "cat <(echo x)"; wait; echo never`,
+	`eval 'eval "cat <(echo x)"'`,
+	`f() { eval "$1"; }; f 'cat <(echo x)'`,
+	`printf 'cat <(echo x)\n' > s.sh; source s.sh`,
+	`printf 'cat <(echo x)\n' > s.sh; . ./s.sh`,
+	`printf 'cat <(echo x)\n' > s.sh; chmod +x s.sh; ./s.sh; bash s.sh`,
+	`bash -c 'cat <(echo x)'`,
+	`echo 'cat <(echo x)' | bash`,
+	`trap 'cat <(echo x)' EXIT; echo trapped`,
+	`alias x='cat <(echo y)'; x`,
+	`export TMPDIR=@HOST@; eval "cat <(cat @HOST@/sh-interp-canary)"`,
+	// Background jobs outlive the run.
+	`eval 'sleep 1 & echo $!'`,
+	`eval ":(){ :|:& };:"`,
+	`eval "openssl genrsa 16384 >/dev/null 2>&1 &"`,
+	`eval 'coproc cat'`,
+	`trap 'sleep 5 &' EXIT`,
+	// Builtins that look at the host.
+	`PATH=@HOST@; builtin type -p canaryexe; builtin type canaryexe; type -P canaryexe`,
+	`PATH=@HOST@; command type canaryexe; command -v canaryexe; command -V canaryexe`,
+	`PATH=@HOST@:$PATH; source canary.sh; . canary.sh`,
+	`source @HOST@/canary.sh`,
+	`mkdir -p @HOST@/link && cd @HOST@/link && pwd -P`,
+	`[[ -O /root ]] && echo owned; [[ -G /root ]] && echo grouped; test -O /root && echo owned; [ ! -G /root ] || echo grouped`,
+	`echo "pid $$ ppid $PPID"; bash -c 'echo "pid $$ ppid $PPID"'; eval 'echo "pid ${$}"'`,
+	`unset HOME UID EUID; bash -c 'echo "home=$HOME uid=$UID euid=$EUID"'`,
+	// The builtins only know the session's files.
+	`cat @TMPC@; head @TMPC@; awk '{print}' @TMPC@; jq -R . @TMPC@`,
+	`base64 @TMPC@ | base64 -d; sort @TMPC@; grep . @TMPC@; wc @TMPC@`,
+	`bash @HOST@/canary.sh; @HOST@/canaryexe; sh @TMPC@`,
+	`openssl x509 -in @TMPC@; openssl req -in @TMPC@`,
+	`curl -s file://@TMPC@; curl -s -d @@TMPC@ http://api.metadata.cloud.ibm.com/`,
+	`cp @TMPC@ /root/x; cat /root/x; mv @TMPC@ /root/y; ls @HOST@`,
+	`ls /tmp; ls @HOST@; echo /tmp/*; echo @HOST@/*`,
+}
+
+// fill puts the host's paths into an attempt.
+func (h *escapeHost) fill(attempt string) string {
+	return strings.NewReplacer("@HOST@", h.dir, "@TMPC@", h.tmpName, "@TMPB@", filepath.Base(h.tmpName)).Replace(attempt)
 }
 
 // TestEscapes runs attempts to reach the real machine from the shell: reading, writing and
@@ -82,107 +148,79 @@ func (h *escapeHost) snapshot(t *testing.T) map[string]bool {
 // (type, command, pwd -P, [[ -O ]], $$). Each must neither create a real file nor show a
 // canary's text, a host path or the process's IDs, and must end within its limits.
 func TestEscapes(t *testing.T) {
-	h := newEscapeHost(t)
-	d, tmpc := h.dir, h.tmpName
-	attempts := []string{
-		// mvdan's open bypasses the open handler for $TMPDIR/sh-interp-*.
-		`echo X > /tmp/sh-interp-escape-1; cat < /tmp/sh-interp-escape-1`,
-		`cat < ` + tmpc,
-		`cd /tmp && cat < ` + filepath.Base(tmpc),
-		`echo X > /tmp//sh-interp-escape-2; echo Y >> /tmp/./sh-interp-escape-3`,
-		`exec 3< ` + tmpc + `; cat <&3`,
-		`read -r line < ` + tmpc + `; echo "$line"`,
-		`x=$(< ` + tmpc + `); echo "$x"`,
-		`mapfile -t a < ` + tmpc + `; echo "${a[@]}"`,
-		`export TMPDIR=` + d + `; echo X > ` + d + `/sh-interp-escape-4; cat < ` + d + `/sh-interp-canary`,
-		`export TMPDIR=` + d + `; bash -c "echo X > ` + d + `/sh-interp-escape-5; cat < ` + d + `/sh-interp-canary"`,
-		`TMPDIR=` + d + ` bash -c 'cat < $TMPDIR/sh-interp-canary'`,
-		`TMPDIR=/tmp sh -c 'echo X > /tmp/sh-interp-escape-6'`,
-		`f() { TMPDIR=` + d + ` bash -c "$1"; }; f 'echo > $TMPDIR/sh-interp-escape-7'`,
-		`echo X > $'/tmp/sh-interp-escape-8\x01'`,
-		// Process substitution makes a named pipe in the real temporary directory.
-		`cat <(echo x)`,
-		`eval "cat <(echo x)"`,
-		`eval 'echo x > >(cat)'`,
-		`eval "cat <(echo x)"; wait; echo never`,
-		`eval 'eval "cat <(echo x)"'`,
-		`f() { eval "$1"; }; f 'cat <(echo x)'`,
-		`printf 'cat <(echo x)\n' > s.sh; source s.sh`,
-		`printf 'cat <(echo x)\n' > s.sh; . ./s.sh`,
-		`printf 'cat <(echo x)\n' > s.sh; chmod +x s.sh; ./s.sh; bash s.sh`,
-		`bash -c 'cat <(echo x)'`,
-		`echo 'cat <(echo x)' | bash`,
-		`trap 'cat <(echo x)' EXIT; echo trapped`,
-		`alias x='cat <(echo y)'; x`,
-		`export TMPDIR=` + d + `; eval "cat <(cat ` + d + `/sh-interp-canary)"`,
-		// Background jobs outlive the run.
-		`eval 'sleep 1 & echo $!'`,
-		`eval ":(){ :|:& };:"`,
-		`eval "openssl genrsa 16384 >/dev/null 2>&1 &"`,
-		`eval 'coproc cat'`,
-		`trap 'sleep 5 &' EXIT`,
-		// Builtins that look at the host.
-		`PATH=` + d + `; builtin type -p canaryexe; builtin type canaryexe; type -P canaryexe`,
-		`PATH=` + d + `; command type canaryexe; command -v canaryexe; command -V canaryexe`,
-		`PATH=` + d + `:$PATH; source canary.sh; . canary.sh`,
-		`source ` + d + `/canary.sh`,
-		`mkdir -p ` + d + `/link && cd ` + d + `/link && pwd -P`,
-		`[[ -O /root ]] && echo owned; [[ -G /root ]] && echo grouped; test -O /root && echo owned; [ ! -G /root ] || echo grouped`,
-		`echo "pid $$ ppid $PPID"; bash -c 'echo "pid $$ ppid $PPID"'; eval 'echo "pid ${$}"'`,
-		`unset HOME UID EUID; bash -c 'echo "home=$HOME uid=$UID euid=$EUID"'`,
-		// The builtins only know the session's files.
-		`cat ` + tmpc + `; head ` + tmpc + `; awk '{print}' ` + tmpc + `; jq -R . ` + tmpc,
-		`base64 ` + tmpc + ` | base64 -d; sort ` + tmpc + `; grep . ` + tmpc + `; wc ` + tmpc,
-		`bash ` + d + `/canary.sh; ` + d + `/canaryexe; sh ` + tmpc,
-		`openssl x509 -in ` + tmpc + `; openssl req -in ` + tmpc,
-		`curl -s file://` + tmpc + `; curl -s -d @` + tmpc + ` http://api.metadata.cloud.ibm.com/`,
-		`cp ` + tmpc + ` /root/x; cat /root/x; mv ` + tmpc + ` /root/y; ls ` + d,
-		`ls /tmp; ls ` + d + `; echo /tmp/*; echo ` + d + `/*`,
-	}
+	h := newEscapeHost(t, true)
 	before := h.snapshot(t)
-	for i, script := range attempts {
+	for i, attempt := range escapeAttempts {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			for _, place := range []imds.Place{imds.OnInstance, imds.OnWorkstation} {
-				s := shell.New(shell.Config{Place: place, KeySource: fixtureKeys(t),
-					Limits: shell.Limits{RunTime: 3 * time.Second, Memory: 32 << 20}})
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				var out, errb bytes.Buffer
-				done := make(chan int, 1)
-				go func() { done <- s.Run(ctx, script, &out, &errb) }()
-				select {
-				case <-done:
-				case <-time.After(30 * time.Second):
-					t.Fatalf("%s: still running 30s after it started:\n%s", script, script)
-				}
-				cancel()
-				all := out.String() + errb.String()
-				for name, text := range h.canaries {
-					if strings.Contains(all, text) {
-						t.Errorf("%s\nread the real file %s:\n%s", script, name, all)
-					}
-				}
-				for _, leak := range []string{"/target", d + "/canaryexe", d + "/canary.sh:", "sh-interp-escape"} {
-					if strings.Contains(out.String(), leak) {
-						t.Errorf("%s\nshowed %q from the host:\n%s", script, leak, all)
-					}
-				}
-				for _, id := range []int{os.Getpid(), os.Getppid()} {
-					if strings.Contains(" "+all+" ", fmt.Sprintf(" %d ", id)) || strings.Contains(all, fmt.Sprintf("pid %d", id)) {
-						t.Errorf("%s\nshowed the process ID %d:\n%s", script, id, all)
-					}
-				}
-				if strings.Contains(all, "uid="+strconv.Itoa(os.Getuid())) && place == imds.OnWorkstation && os.Getuid() != 1000 {
-					t.Errorf("%s\nshowed the host's user ID:\n%s", script, all)
-				}
-			}
-			after := h.snapshot(t)
-			for p := range after {
-				if !before[p] {
-					t.Errorf("%s\nmade the real file %s", script, p)
-					os.RemoveAll(p)
-				}
+				h.attempt(t, h.fill(attempt), place, shell.Limits{RunTime: 3 * time.Second, Memory: 32 << 20}, before)
 			}
 		})
+	}
+}
+
+// FuzzEscape runs arbitrary scripts (seeded with the escape attempts) against the same host,
+// with the same checks. The seeds replay in every `go test`; fuzz it with
+//
+//	go test -run '^$' -fuzz '^FuzzEscape$' -fuzztime 90s ./shell/
+func FuzzEscape(f *testing.F) {
+	for _, a := range escapeAttempts {
+		f.Add(a, false)
+	}
+	h := newEscapeHost(f, false) // the fuzzing engine writes its crashers and temporary files there
+	before := h.snapshot(f)
+	f.Fuzz(func(t *testing.T, script string, workstation bool) {
+		place := imds.OnInstance
+		if workstation {
+			place = imds.OnWorkstation
+		}
+		h.attempt(t, h.fill(script), place, fuzzLimits, before)
+	})
+}
+
+// attempt runs one script in a new session and fails the test when it made a real file (it
+// is removed), showed a canary's text, a host path or the process's IDs, or ran far past
+// its run-time limit.
+func (h *escapeHost) attempt(t *testing.T, script string, place imds.Place, lim shell.Limits, before map[string]bool) {
+	t.Helper()
+	s := shell.New(shell.Config{Place: place, KeySource: fixtureKeys(t), Limits: lim})
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- s.Run(context.Background(), script, &out, &errb) }()
+	select {
+	case <-done:
+	case <-time.After(lim.RunTime + 30*time.Second):
+		t.Fatalf("%s\nstill running %v after it started", script, lim.RunTime+30*time.Second)
+	}
+	all := out.String() + errb.String()
+	// What the script spells itself proves nothing (the fuzzer types anything).
+	shows := func(s, what string) bool { return strings.Contains(s, what) && !strings.Contains(script, what) }
+	for name, text := range h.canaries {
+		if shows(all, text) {
+			t.Errorf("%s\nread the real file %s:\n%s", script, name, all)
+		}
+	}
+	for _, leak := range []string{"/target", h.dir + "/canaryexe", h.dir + "/canary.sh:"} {
+		if shows(out.String(), leak) {
+			t.Errorf("%s\nshowed %q from the host:\n%s", script, leak, all)
+		}
+	}
+	for _, id := range []int{os.Getpid(), os.Getppid()} {
+		if shows(" "+all+" ", fmt.Sprintf(" %d ", id)) || shows(all, fmt.Sprintf("pid %d", id)) {
+			t.Errorf("%s\nshowed the process ID %d:\n%s", script, id, all)
+		}
+	}
+	if place == imds.OnWorkstation && os.Getuid() != 1000 && shows(all, "uid="+strconv.Itoa(os.Getuid())) {
+		t.Errorf("%s\nshowed the host's user ID:\n%s", script, all)
+	}
+	if strings.Contains(errb.String(), "internal error") {
+		t.Errorf("%s\na command panicked:\n%s", script, errb.String())
+	}
+	for p := range h.snapshot(t) {
+		if !before[p] {
+			t.Errorf("%s\nmade the real file %s", script, p)
+			os.RemoveAll(p)
+		}
 	}
 }
 

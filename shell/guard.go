@@ -49,7 +49,50 @@ type guarder struct {
 const (
 	specWords   = "w" // w MULT LITLEN VALUES…: (LITLEN + Σ len) × MULT
 	specReplace = "r" // r ALL WITHLEN PATTERN NWITH WITHVALUES… SUBJECTVALUES…
+	specVarName = "v" // v VALUES…: prints noVar when the values are all empty
 )
+
+// noVar is a name no variable has: [[ -v $x ]] with an empty x tests it (see varTest).
+const noVar = "__imds_no_such_variable"
+
+// varTest makes [[ -v W ]] and [[ -R W ]] test noVar when W expands to nothing: the
+// interpreter panics on an empty variable name, which would take the process down.
+func (g *guarder) varTest(t *syntax.UnaryTest) {
+	if t.Op != syntax.TsVarSet && t.Op != syntax.TsRefVar {
+		return
+	}
+	w, ok := t.X.(*syntax.Word)
+	if !ok || isGuarded(w) {
+		return
+	}
+	var vals []*syntax.Word
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.ParamExp:
+			vals = append(vals, &syntax.Word{Parts: []syntax.WordPart{&syntax.DblQuoted{Parts: []syntax.WordPart{p}}}})
+		case *syntax.DblQuoted:
+			vals = append(vals, &syntax.Word{Parts: []syntax.WordPart{p}})
+		case *syntax.Lit, *syntax.SglQuoted:
+			if !isEmptyLiteral(p) {
+				return // never empty
+			}
+		default:
+			return // a command substitution is not run twice
+		}
+	}
+	g.done[w] = true
+	w.Parts = append(w.Parts, guardCall(append([]*syntax.Word{litWord(specVarName)}, vals...)))
+}
+
+func isEmptyLiteral(p syntax.WordPart) bool {
+	switch p := p.(type) {
+	case *syntax.Lit:
+		return p.Value == ""
+	case *syntax.SglQuoted:
+		return p.Value == ""
+	}
+	return false
+}
 
 // word guards a word with several expansions or with braces around one.
 func (g *guarder) word(w *syntax.Word) {
@@ -358,8 +401,24 @@ const stringHeader = 16
 // is already stopped, with the reason the session prints.
 var errGuard = errors.New("expansion refused")
 
-// checkGuard runs a guard (see above): it returns nil when the expansion fits in a buffer, and
-// otherwise stops the run and returns errGuard.
+// runGuard runs a guard (see above) and returns the command line that takes its place: no
+// output (:) when the expansion may go on. When it would take more than a buffer it stops the
+// run and returns errGuard.
+func runGuard(ctx context.Context, args []string) ([]string, error) {
+	if len(args) > 1 && args[1] == specVarName {
+		if strings.Join(args[2:], "") == "" {
+			return []string{"echo", noVar}, nil
+		}
+		return []string{":"}, nil
+	}
+	if err := checkGuard(ctx, args); err != nil {
+		return nil, err
+	}
+	return []string{":"}, nil
+}
+
+// checkGuard checks the size of a guarded expansion: it returns nil when it fits in a buffer,
+// and otherwise stops the run and returns errGuard.
 func checkGuard(ctx context.Context, args []string) error {
 	run := limit.FromContext(ctx)
 	if run == nil || len(args) < 2 {

@@ -18,7 +18,8 @@ import (
 //   - [[ -O f ]] and [[ -G f ]] test that f exists: every file of the session is its user's.
 //     The interpreter would look the user up in the host's /etc/passwd and then fail on the
 //     session's files, which have no system owner.
-//   - Expansions that can multiply memory in one step are guarded (see guard.go).
+//   - Expansions that can multiply memory in one step are guarded (see guard.go), and so is
+//     [[ -v $x ]] with an empty x, on which the interpreter panics.
 //   - Escaped characters in assignments lose their backslash, as in bash (see assign.go).
 
 // The names the rewritten code uses. They are ordinary shell names, so that code printed back
@@ -65,6 +66,7 @@ func prepare(stmts []*syntax.Stmt) string {
 				if n.Op == syntax.TsUsrOwn || n.Op == syntax.TsGrpOwn {
 					n.Op = syntax.TsExists
 				}
+				g.varTest(n)
 			case *syntax.Assign:
 				if n.Value != nil {
 					n.Value.Parts = unescapeParts(n.Value.Parts)

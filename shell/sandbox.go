@@ -152,10 +152,7 @@ func refuse(msg string) []string { return []string{refuseCommand, msg} }
 func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 	limit.Pace() // every simple command, so that busy shell loops stay interruptible in wasm
 	if args[0] == guardName {
-		if err := checkGuard(ctx, args); err != nil {
-			return nil, err
-		}
-		return []string{":"}, nil
+		return runGuard(ctx, args)
 	}
 	s.checkVars(ctx)
 	// builtin NAME and command NAME run the builtin NAME: look at that one.
@@ -194,6 +191,9 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 		}
 		return []string{"eval", code}, nil
 	case "source", ".":
+		if len(rest) == 0 {
+			return args, nil // the interpreter says it needs a file name
+		}
 		return s.source(ctx, name, rest), nil
 	case "trap":
 		if len(rest) >= 2 && !strings.HasPrefix(rest[0], "-") {
@@ -218,6 +218,20 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 		return out, nil
 	case "test", "[":
 		return append(append(args[:i:i], name), ownerTests(rest)...), nil
+	case "unset":
+		for _, a := range rest {
+			if a == "" {
+				return refuse("bash: unset: `': not a valid identifier"), nil
+			}
+		}
+	case "declare", "typeset", "local", "export", "readonly":
+		if nameref(rest) {
+			for _, a := range rest {
+				if strings.HasSuffix(a, "=") && !strings.HasPrefix(a, "-") {
+					return refuse(fmt.Sprintf("bash: %s: `': not a valid identifier", name)), nil
+				}
+			}
+		}
 	case "printf":
 		if err := checkPrintf(ctx, rest); err != nil {
 			return nil, err
@@ -231,9 +245,6 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 // read the prepared text under a name only the open handler knows.
 func (s *Session) source(ctx context.Context, name string, args []string) []string {
 	hc := interp.HandlerCtx(ctx)
-	if len(args) == 0 {
-		return args
-	}
 	file := args[0]
 	p := memfs.Resolve(hc.Dir, file)
 	if !strings.Contains(file, "/") {
@@ -276,9 +287,20 @@ type textFile struct{ *strings.Reader }
 func (textFile) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
 func (textFile) Close() error              { return nil }
 
+// nameref reports whether declare's options make references (-n).
+func nameref(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && strings.Contains(a, "n") {
+			return true
+		}
+	}
+	return false
+}
+
 // ownerTests rewrites test's -O and -G (owned by the user, by the group) as -e: every file of
 // the session is its user's, and the interpreter would read the host's user database (see
-// prepare). An operand that happens to read -O is left alone.
+// prepare). An operand that happens to read -O is left alone. It also gives -v and -R a name
+// no variable has in place of an empty one, on which the interpreter panics.
 func ownerTests(args []string) []string {
 	out := append([]string(nil), args...)
 	end := len(out)
@@ -286,11 +308,13 @@ func ownerTests(args []string) []string {
 		end--
 	}
 	for i := 0; i+1 < end; i++ {
-		if out[i] != "-O" && out[i] != "-G" {
-			continue
-		}
-		if i == 0 || out[i-1] == "!" || out[i-1] == "(" || out[i-1] == "-a" || out[i-1] == "-o" {
+		unary := i == 0 || out[i-1] == "!" || out[i-1] == "(" || out[i-1] == "-a" || out[i-1] == "-o"
+		switch {
+		case !unary:
+		case out[i] == "-O" || out[i] == "-G":
 			out[i] = "-e"
+		case (out[i] == "-v" || out[i] == "-R") && out[i+1] == "":
+			out[i+1] = noVar // the interpreter panics on an empty name
 		}
 	}
 	return out
