@@ -154,6 +154,11 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 	if args[0] == guardName {
 		return runGuard(ctx, args)
 	}
+	if run := limit.FromContext(ctx); run != nil {
+		if err := run.Started(); err != nil {
+			return nil, err
+		}
+	}
 	s.checkVars(ctx)
 	// builtin NAME and command NAME run the builtin NAME: look at that one.
 	i := 0

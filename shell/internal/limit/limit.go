@@ -260,8 +260,7 @@ func (r *Run) checkHeap() {
 	if r.ctx.Err() != nil {
 		return
 	}
-	if runtime.NumGoroutine()-r.g0 > MaxConcurrent {
-		r.Stop(&Error{Memory, fmt.Sprintf("it ran more than %d commands at once", MaxConcurrent)})
+	if r.overConcurrent() {
 		return
 	}
 	used := int64(r.heap()) - int64(r.heap0)
@@ -277,6 +276,25 @@ func (r *Run) checkHeap() {
 		return
 	}
 	r.floor = max(used, 0)
+}
+
+// Started is called as each command starts (the shell's call handler): it stops the run when
+// it has more than MaxConcurrent commands at once. Nested pipelines double their goroutines
+// faster than the watchdog samples, so the count is checked where they are made, not only
+// with the heap; reading it costs a few nanoseconds.
+func (r *Run) Started() error {
+	if r.lim.Memory > 0 {
+		r.overConcurrent()
+	}
+	return r.Err()
+}
+
+func (r *Run) overConcurrent() bool {
+	if runtime.NumGoroutine()-r.g0 <= MaxConcurrent {
+		return false
+	}
+	r.Stop(&Error{Memory, fmt.Sprintf("it ran more than %d commands at once", MaxConcurrent)})
+	return true
 }
 
 // heap samples the bytes in heap objects, garbage included.
