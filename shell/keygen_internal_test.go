@@ -10,6 +10,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"math/big"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +105,37 @@ func TestMillerRabin2(t *testing.T) {
 		if c, _ := millerRabin2(context.Background(), new(big.Int).Add(p, big.NewInt(2))); !c && new(big.Int).Add(p, big.NewInt(2)).ProbablyPrime(20) == false {
 			t.Errorf("p+2 of prime %d reported prime", i)
 		}
+	}
+}
+
+// TestRunEndStopsKeyGeneration checks that no key generation outlives the run that asked for
+// it: a 16384-bit key (minutes of work) stopped by the run-time limit, and one stopped by an
+// interrupt. Before issue 14 the pool went on generating on its own goroutine for minutes
+// after the command had returned.
+func TestRunEndStopsKeyGeneration(t *testing.T) {
+	generating := func() bool {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		return strings.Contains(stacks, "GenerateKey") || strings.Contains(stacks, "generateKey")
+	}
+	for _, stop := range []string{"limit", "interrupt"} {
+		s := New(Config{Limits: Limits{RunTime: 200 * time.Millisecond}})
+		if stop == "interrupt" {
+			s = New(Config{})
+			time.AfterFunc(200*time.Millisecond, s.Interrupt)
+		}
+		var out strings.Builder
+		status := s.Run(context.Background(), `openssl genrsa 16384 > /dev/null`, &out, &out)
+		ended := time.Now()
+		if status == 0 {
+			t.Fatalf("%s: a 16384-bit key in 200ms: %s", stop, out.String())
+		}
+		for generating() {
+			if time.Since(ended) > time.Second {
+				t.Fatalf("%s: a key is still being generated a second after the run ended", stop)
+			}
+			runtime.Gosched()
+		}
+		t.Logf("%s: no key generation %v after the run ended", stop, time.Since(ended))
 	}
 }
