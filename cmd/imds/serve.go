@@ -172,13 +172,13 @@ func newService(cfg serviceConfig) (*service, error) {
 
 // httpServer is the http.Server for the service.
 func (s *service) httpServer() *http.Server {
-	return &http.Server{
-		Handler:           s,
-		ConnContext:       hoplimit.ConnContext,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(io.Discard, "", 0),
+	srv := &http.Server{
+		Handler:     s,
+		ConnContext: hoplimit.ConnContext,
+		ErrorLog:    log.New(io.Discard, "", 0),
 	}
+	s.port.Limits.Apply(srv)
+	return srv
 }
 
 // banner is the startup line: where the server is and a curl to paste.
