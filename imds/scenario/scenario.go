@@ -342,12 +342,19 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
+// MaxDocument is the largest scenario document Load reads.
+const MaxDocument = 8 << 20
+
 // Load reads a scenario document. Unknown fields are errors, so a typo is not silently ignored;
 // the returned error names the field.
 func Load(r io.Reader) (*Scenario, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 8<<20))
+	data, err := io.ReadAll(io.LimitReader(r, MaxDocument+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > MaxDocument {
+		// Cut at the cap, a document could end in something valid: refuse it whole.
+		return nil, &FieldError{Field: "(document)", Reason: "larger than 8 MiB"}
 	}
 	var s Scenario
 	if err := strictjson.UnmarshalKnown(data, &s); err != nil {
@@ -396,6 +403,9 @@ func (s *Scenario) Validate() error {
 	if len(s.Instances) == 0 {
 		return &FieldError{Field: "instances", Reason: "at least one instance is required"}
 	}
+	// The references are checked against sets made once: looking each up in its list made
+	// validation O(references × entries), 200 s for a scenario under the 8 MiB cap.
+	ix := s.index()
 	seen := map[string]bool{}
 	for i, in := range s.Instances {
 		f := fmt.Sprintf("instances[%d]", i)
@@ -412,22 +422,22 @@ func (s *Scenario) Validate() error {
 		if err := ValidateMetadataService(f+".metadata_service", in.MetadataService); err != nil {
 			return err
 		}
-		if in.DefaultProfile != nil && s.FindProfile(in.DefaultProfile.Target) == nil {
+		if in.DefaultProfile != nil && !ix.profile(in.DefaultProfile.Target) {
 			return &FieldError{Field: f + ".default_trusted_profile.target", Reason: "names no trusted profile of the scenario"}
 		}
 		for k, key := range in.Keys {
-			if s.Key(key) == nil {
+			if !ix.keys[key] {
 				return &FieldError{Field: fmt.Sprintf("%s.keys[%d]", f, k), Reason: "names no key of the scenario"}
 			}
 		}
-		if in.PlacementGroup != "" && s.PlacementGroup(in.PlacementGroup) == nil {
+		if in.PlacementGroup != "" && !ix.placementGroups[in.PlacementGroup] {
 			return &FieldError{Field: f + ".placement_group", Reason: "names no placement group of the scenario"}
 		}
 		if len(in.NetworkInterfaces) == 0 {
 			return &FieldError{Field: f + ".network_interfaces", Reason: "at least one network interface is required"}
 		}
 		for n, nic := range in.NetworkInterfaces {
-			if s.Subnet(nic.Subnet) == nil {
+			if !ix.subnets[nic.Subnet] {
 				return &FieldError{Field: fmt.Sprintf("%s.network_interfaces[%d].subnet", f, n), Reason: "names no subnet of the scenario"}
 			}
 		}
@@ -440,7 +450,7 @@ func (s *Scenario) Validate() error {
 		if err := ValidateMetadataService(f+".metadata_service", t.MetadataService); err != nil {
 			return err
 		}
-		if t.PlacementGroup != "" && s.PlacementGroup(t.PlacementGroup) == nil {
+		if t.PlacementGroup != "" && !ix.placementGroups[t.PlacementGroup] {
 			return &FieldError{Field: f + ".placement_group", Reason: "names no placement group of the scenario"}
 		}
 	}
@@ -453,6 +463,34 @@ func (s *Scenario) Validate() error {
 		}
 	}
 	return validatePolicies("operator.policies", s.Operator.Policies)
+}
+
+// refIndex holds the names references may use, as sets: what Key, Subnet, PlacementGroup
+// and FindProfile would find.
+type refIndex struct {
+	keys, subnets, placementGroups, profileIDs, profileCRNs map[string]bool
+}
+
+func (s *Scenario) index() refIndex {
+	ix := refIndex{keys: map[string]bool{}, subnets: map[string]bool{}, placementGroups: map[string]bool{}, profileIDs: map[string]bool{}, profileCRNs: map[string]bool{}}
+	for _, k := range s.Keys {
+		ix.keys[k.ID], ix.keys[k.Name] = true, true
+	}
+	for _, n := range s.Subnets {
+		ix.subnets[n.ID], ix.subnets[n.Name] = true, true
+	}
+	for _, g := range s.PlacementGroups {
+		ix.placementGroups[g.ID] = true
+	}
+	for _, p := range s.TrustedProfiles {
+		ix.profileIDs[p.ID], ix.profileCRNs[p.CRN] = true, true
+	}
+	return ix
+}
+
+// profile reports whether t names a trusted profile, as FindProfile finds it.
+func (ix refIndex) profile(t TrustedProfileTarget) bool {
+	return (t.ID != "" && ix.profileIDs[t.ID]) || (t.CRN != "" && ix.profileCRNs[t.CRN])
 }
 
 // validatePolicies checks that policies name a service, and only platform roles on VPCService.

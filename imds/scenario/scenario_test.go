@@ -65,6 +65,8 @@ func TestLoadErrors(t *testing.T) {
 			inst(m)["default_trusted_profile"].(map[string]any)["target"] = map[string]any{"id": "Profile-nope"}
 		}), "instances[0].default_trusted_profile.target"},
 		{"fail/trailing", string(good) + "{}", "(document)"},
+		// A valid document, then bytes past the 8 MiB cap: they were silently ignored.
+		{"fail/past-the-cap", string(good) + strings.Repeat(" ", MaxDocument-len(good)) + "{}", "(document)"},
 		{"fail/nested-unknown-field", edit(func(m map[string]any) { inst(m)["metadata_service"].(map[string]any)["hops"] = 1 }), "instances[0].metadata_service.hops"},
 		{"fail/vpc-role", edit(func(m map[string]any) {
 			m["trusted_profiles"].([]any)[0].(map[string]any)["policies"] = []any{map[string]any{"service": "is", "roles": []any{"Reader"}}}
