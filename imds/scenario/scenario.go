@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -644,13 +645,96 @@ func findRef(refs []Reference, id string) *Reference {
 
 // Clone returns a deep copy, so that a loaded scenario can be reused by several emulators.
 func (s *Scenario) Clone() *Scenario {
-	data, err := json.Marshal(s)
-	if err != nil {
-		panic("scenario: marshal: " + err.Error()) // every field is plain data
+	c := new(Scenario)
+	deepCopy(reflect.ValueOf(c).Elem(), reflect.ValueOf(s).Elem())
+	return c
+}
+
+// deepCopy sets dst to a copy of src that shares no slice, map or pointer with it; strings,
+// immutable, are shared. Every update of the world clones it, so this is what an update
+// costs: a walk over the world's objects, not over its bytes, as the JSON round trip that
+// it replaces was (a world of 1,300 templates with 63 KB of user data each took 1.2 s a
+// create). Empty slices of omitempty fields become nil, as they did through JSON.
+func deepCopy(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Pointer:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		p := reflect.New(src.Type().Elem())
+		deepCopy(p.Elem(), src.Elem())
+		dst.Set(p)
+	case reflect.Slice:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		c := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		if plain(src.Type().Elem()) {
+			reflect.Copy(c, src)
+		} else {
+			for i := range src.Len() {
+				deepCopy(c.Index(i), src.Index(i))
+			}
+		}
+		dst.Set(c)
+	case reflect.Map:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		c := reflect.MakeMapWithSize(src.Type(), src.Len())
+		for it := src.MapRange(); it.Next(); {
+			v := reflect.New(src.Type().Elem()).Elem()
+			deepCopy(v, it.Value())
+			c.SetMapIndex(it.Key(), v)
+		}
+		dst.Set(c)
+	case reflect.Struct:
+		dst.Set(src)
+		t := src.Type()
+		for i := range src.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() || plain(f.Type) {
+				continue
+			}
+			if f.Type.Kind() == reflect.Slice && src.Field(i).Len() == 0 && strings.Contains(f.Tag.Get("json"), ",omitempty") {
+				dst.Field(i).SetZero()
+				continue
+			}
+			deepCopy(dst.Field(i), src.Field(i))
+		}
+	case reflect.Interface:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		v := reflect.New(src.Elem().Type()).Elem()
+		deepCopy(v, src.Elem())
+		dst.Set(v)
+	default:
+		dst.Set(src)
 	}
-	var c Scenario
-	if err := json.Unmarshal(data, &c); err != nil {
-		panic("scenario: unmarshal: " + err.Error())
+}
+
+// plain reports whether values of t hold no slice, map, pointer or interface: copying them
+// copies everything.
+func plain(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return false
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return true // its location is shared, read-only
+		}
+		for i := range t.NumField() {
+			if !plain(t.Field(i).Type) {
+				return false
+			}
+		}
+	case reflect.Array:
+		return plain(t.Elem())
 	}
-	return &c
+	return true
 }
