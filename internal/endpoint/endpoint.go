@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,6 +92,25 @@ func New(emu *imds.Emulator) *Endpoint { return &Endpoint{emu: emu, Limits: Defa
 
 // Names are the names the certificate is for: the emulated world's hosts, then loopback.
 func (p *Endpoint) Names() []string { return append(p.emu.HostNames(), loopback...) }
+
+// KnownHost reports whether a request's Host (with or without a port) is one of Names: the
+// emulated services' names or loopback. A server on a loopback address answers only those, so
+// that a web page whose own name resolves to 127.0.0.1 (DNS rebinding) cannot drive it.
+func (p *Endpoint) KnownHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	for _, n := range p.Names() {
+		if strings.EqualFold(n, host) {
+			return true
+		}
+	}
+	return false
+}
 
 // Listener accepts plain HTTP and TLS on ln, TLS with the endpoint's certificate, at most
 // Limits.MaxConns connections at once.
