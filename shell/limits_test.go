@@ -198,7 +198,9 @@ var unsetLine = regexp.MustCompile(`(?m)^imds sh: variable \w+ was unset: it hel
 // TestLimitsUnsetBigVariables checks that a variable a run leaves larger than the limit of one
 // variable is unset when the run ends, so that the next runs are not stopped by it.
 func TestLimitsUnsetBigVariables(t *testing.T) {
-	s := shell.New(shell.Config{Clock: vclock.Fixed(epoch), Limits: testLimits})
+	lim := testLimits
+	lim.RunTime = time.Minute // making 900 KB of quotes can take longer than 150ms under -race
+	s := shell.New(shell.Config{Clock: vclock.Fixed(epoch), Limits: lim})
 	// Quoting a string of quotes makes it four times larger: ${y@Q} has one expansion, which
 	// no guard checks (see guard.go), so the variable can be made, and must be unset.
 	r := run(t, s, `small=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; x=$(yes "''''''''''" | head -c 900000); x=${x@Q}`)
