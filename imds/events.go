@@ -88,3 +88,32 @@ func (e *Emulator) Events() []Event {
 	out = append(out, e.events[e.eventsHead:]...)
 	return append(out, e.events[:e.eventsHead]...)
 }
+
+// eventsBefore copies, under the lock, at most limit events that come just before the event
+// with ID before (the newest ones for ""), oldest first; total is the log's length and more
+// says whether older events remain. ok is false when no event has that ID.
+func (e *Emulator) eventsBefore(before string, limit int) (page []Event, total int, more, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := len(e.events)
+	at := func(i int) *Event { return &e.events[(e.eventsHead+i)%n] } // i-th oldest
+	end := n
+	if before != "" {
+		end = -1
+		for i := n - 1; i >= 0; i-- {
+			if at(i).ID == before {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return nil, n, false, false
+		}
+	}
+	from := max(end-limit, 0)
+	page = make([]Event, 0, end-from)
+	for i := from; i < end; i++ {
+		page = append(page, *at(i))
+	}
+	return page, n, from > 0, true
+}

@@ -202,6 +202,7 @@ func writeJSONStatus(w http.ResponseWriter, status int, v any, trace string) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff") // an error may repeat what the request said
 	h.Set("X-Request-Id", trace)
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -322,6 +322,7 @@ func (e *Emulator) finish(h *host, c *call, rt *route, w http.ResponseWriter, st
 	}
 	if raw, ok := answer.(rawAnswer); ok {
 		w.Header().Set("Content-Type", raw.contentType)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(status)
 		w.Write(raw.data)
 		return

@@ -421,6 +421,9 @@ func (e *Emulator) createInstance(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
+		if len(s.Instances) >= maxInstances {
+			return overQuota("instances", maxInstances)
+		}
 		s.Instances = append(s.Instances, *in)
 		if d := in.DefaultProfile; d != nil && d.AutoLink {
 			// Auto-link: the default trusted profile is linked to the instance at creation.

@@ -283,6 +283,9 @@ func (e *Emulator) createTemplate(c *call) (int, any, error) {
 			boot := sp.boot
 			t.BootVolume = &boot
 		}
+		if len(s.Templates) >= maxTemplates {
+			return overQuota("instance templates", maxTemplates)
+		}
 		s.Templates = append(s.Templates, t)
 		c.target = EventTarget{ID: t.CRN, Name: t.Name, TypeURI: vpcTypeTemplate}
 		view = vpcViewer(s).template(&s.Templates[len(s.Templates)-1])

@@ -44,6 +44,7 @@ const (
 	vpcPrecondition       Code = "precondition_failed"           // 412: If-Match names another version
 	vpcAddressReserved    Code = "address_is_already_reserved"   // 409: primary IP address in use
 	vpcInternalError      Code = "internal_error"                // 500
+	vpcOverQuota          Code = "over_quota"                    // 400: the account has as many as it may
 	vpcMaxLimit                = 100
 	vpcDefaultLimit            = 50
 	vpcTypeInstance            = "is/instance"
@@ -55,6 +56,19 @@ const (
 // vpcError makes a VPC API error with an explicit status.
 func vpcError(status int, code Code, target *Target, format string, args ...any) *Error {
 	return &Error{Code: code, Status: status, Message: fmt.Sprintf(format, args...), Target: target}
+}
+
+// The most instances and instance templates the VPC API creates (the quotas of the emulated
+// account). They bound the world that the public operator key can grow: each may carry a
+// request body's worth (64 KiB) of user data. A scenario document may hold more.
+const (
+	maxInstances = 100
+	maxTemplates = 100
+)
+
+// overQuota is the answer to a create past a quota.
+func overQuota(kind string, quota int) error {
+	return vpcError(http.StatusBadRequest, vpcOverQuota, nil, "The account has reached its quota of %d %s in this region: delete one before creating another.", quota, kind)
 }
 
 // errInvalidRoute is the VPC API's answer for a path it does not have.

@@ -7,30 +7,17 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// unescapeAssignments works around mvdan.cc/sh v3.14.1, whose interpreter keeps the backslash
-// of an escaped character in the unquoted parts of an assignment's value, where bash drops it
+// unescapeParts works around mvdan.cc/sh v3.14.1, whose interpreter keeps the backslash of an
+// escaped character in the unquoted parts of an assignment's value, where bash drops it
 // (arguments are unaffected):
 //
 //	a=it\'s        # bash: it's    mvdan: it\'s
 //	a='it'\''s'    # bash: it's    mvdan: it\'s
 //
-// It rewrites each escaped character of those parts as a quoted one, which the interpreter
-// reads as that character alone, so tilde expansion and the rest stay bash's: a=\~ is a tilde,
-// not $HOME. It covers every assignment of stmts: plain, exported or declared, and before a
-// command.
-func unescapeAssignments(stmts []*syntax.Stmt) {
-	for _, st := range stmts {
-		syntax.Walk(st, func(n syntax.Node) bool {
-			if as, ok := n.(*syntax.Assign); ok && as.Value != nil {
-				as.Value.Parts = unescapeParts(as.Value.Parts)
-			}
-			return true
-		})
-	}
-}
-
-// unescapeParts returns parts with each backslash-escaped character of their literals in a
-// quoted part of its own.
+// prepare hands it the value of every assignment: plain, exported or declared, and before a
+// command. It returns parts with each backslash-escaped character of their literals in a
+// quoted part of its own, which the interpreter reads as that character alone, so tilde
+// expansion and the rest stay bash's: a=\~ is a tilde, not $HOME.
 func unescapeParts(parts []syntax.WordPart) []syntax.WordPart {
 	var out []syntax.WordPart
 	for i, p := range parts {

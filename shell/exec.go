@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
@@ -65,6 +64,10 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 	cmds[shellOnly+"command"] = s.commandV
 	cmds[pipeCmd] = s.pipeStatus
 	cmds[timeCmd] = s.timeCommand
+	cmds[refuseCommand] = func(e *builtin.Env) int {
+		fmt.Fprintln(e.Stderr, e.Args[1])
+		return 1
+	}
 	return cmds
 }
 
@@ -204,18 +207,16 @@ func (s *Session) script(ctx context.Context, hc interp.HandlerContext, src []by
 		fmt.Fprintln(hc.Stderr, syntaxMessage(err, string(src)))
 		return interp.ExitStatus(StatusSyntax)
 	}
-	if msg := unsupported(file.Stmts); msg != "" {
+	if msg := prepare(file.Stmts); msg != "" {
 		fmt.Fprintln(hc.Stderr, msg)
 		return interp.ExitStatus(1)
 	}
-	unescapeAssignments(file.Stmts)
 	s.instrument(file.Stmts)
-	r, err := interp.New(append(s.handlers(),
-		interp.Env(withPipeStatus{expand.ListEnviron(environ(hc.Env)...), &s.status}),
+	r, err := s.newRunner(environ(hc.Env), int(s.lastPID.Add(1)), pidOf(hc),
 		setDir(hc.Dir),
 		interp.Params(append(opts, append([]string{"--"}, params...)...)...),
 		interp.StdIO(stdin(hc.Stdin), hc.Stdout, hc.Stderr),
-	)...)
+	)
 	if err != nil {
 		fmt.Fprintf(hc.Stderr, "bash: %v\n", err)
 		return interp.ExitStatus(2)
@@ -446,27 +447,14 @@ func (s *Session) commandV(e *builtin.Env) int {
 	return status
 }
 
-// call rewrites the few builtins whose implementation would look at the real filesystem
-// (type, command -v) or that the interpreter lacks (history) so that they reach the session's
-// versions instead.
-func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
-	limit.Pace() // every simple command, so that busy shell loops stay interruptible in wasm
-	s.checkVars(ctx)
-	s.status.ran(args[0])
-	switch {
-	case args[0] == "type" && s.runner.Funcs["type"] == nil:
-		return append([]string{shellOnly + "type"}, args[1:]...), nil
-	case args[0] == "history" && s.runner.Funcs["history"] == nil:
-		return append([]string{shellOnly + "history"}, args[1:]...), nil
-	case args[0] == "command" && len(args) > 1 && (args[1] == "-v" || args[1] == "-V"):
-		return append([]string{shellOnly + "command"}, args[1:]...), nil
-	}
-	return args, nil
-}
-
 // open is the shell's OpenHandler: redirections use the session's files.
 func (s *Session) open(ctx context.Context, name string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
 	hc := interp.HandlerCtx(ctx)
+	if strings.HasPrefix(name, sourcePrefix) {
+		if f, ok := s.openSource(name); ok {
+			return f, nil
+		}
+	}
 	switch name {
 	case "/dev/null":
 		return devNull{}, nil

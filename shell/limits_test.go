@@ -21,6 +21,7 @@ const (
 	msgRunTime = "imds sh: script stopped: it ran for more than 150ms (limit)\n"
 	msgOutput  = "imds sh: script stopped: it wrote more than 64 KiB of output (limit)\n"
 	msgMemory  = "imds sh: script stopped: it used more than 4 MiB of memory (limit)\n"
+	msgExpand  = "imds sh: script stopped: an expansion would take more than 1 MiB (limit)\n"
 )
 
 // limitSlack is how long past its run-time limit a run may take to stop: the limit is checked
@@ -48,7 +49,8 @@ func TestLimits(t *testing.T) {
 		{name: "fail/runtime/subshell", script: `x=$(while :; do :; done)`, want: []string{msgRunTime}},
 		{name: "fail/runtime/pipeline", script: `while :; do :; done | cat`, want: []string{msgRunTime}},
 		{name: "fail/runtime/bash-c", script: `bash -c 'while :; do :; done'`, want: []string{msgRunTime}},
-		{name: "fail/runtime/script-file", setup: `printf 'while :; do :; done\n' > loop.sh; chmod +x loop.sh`, script: `./loop.sh`, want: []string{msgRunTime}},
+		// No setup: it would run under the 150ms limit too, which wasm on a busy machine can miss.
+		{name: "fail/runtime/script-file", script: `printf 'while :; do :; done\n' > loop.sh; chmod +x loop.sh; ./loop.sh`, want: []string{msgRunTime}},
 		{name: "fail/runtime/awk-while", script: `awk 'BEGIN { while (1) {} }'`, want: []string{msgRunTime}},
 		{name: "fail/runtime/awk-for", script: `awk 'BEGIN { for (;;); }'`, want: []string{msgRunTime}},
 		{name: "fail/runtime/awk-do", script: `awk 'BEGIN { do ; while (1) }'`, want: []string{msgRunTime}},
@@ -68,9 +70,24 @@ func TestLimits(t *testing.T) {
 		{name: "fail/output/seq", script: `seq 1e9`, want: []string{msgOutput}},
 		{name: "fail/output/printf", script: `printf '%s\n' {1..16000}`, want: []string{msgOutput}},
 
-		{name: "fail/memory/variable-doubling", script: `x=a; while true; do x=$x$x; done`,
-			want: []string{"imds sh: script stopped: variable x took more than 1 MiB of memory (limit)\n", msgMemory}},
-		{name: "fail/memory/doubling-without-commands", script: `x=a; for ((;;)); do x=$x$x; done`, want: []string{msgMemory}},
+		{name: "fail/memory/variable-doubling", script: `x=a; while true; do x=$x$x; done`, want: []string{msgExpand}},
+		{name: "fail/memory/doubling-without-commands", script: `x=a; for ((;;)); do x=$x$x; done`, want: []string{msgExpand}},
+		{name: "fail/memory/append-doubling", script: `x=a; for ((;;)); do x+=$x; done`, want: []string{msgExpand}},
+		{name: "fail/memory/array-doubling", script: `a=(x); for ((;;)); do a=("${a[@]}" "${a[@]}"); done`, want: []string{msgExpand, msgMemory}},
+		{name: "fail/memory/array-append-doubling", script: `a=(x); for ((;;)); do a+=("${a[@]}"); done`, want: []string{msgExpand, msgMemory}},
+		// One step that would build far more than the limit: refused before it is built.
+		{name: "fail/memory/replacement", script: `x=aaaaaaaaaaaaaaaa; for i in $(seq 12); do x=$x$x; done; y=${x:0:1024}; z=${x//a/$y}`, want: []string{msgExpand}},
+		{name: "fail/memory/replacement-glob", script: `x=$(printf '%065536d' 0); y=${x:0:1024}; z=${x//?/$y}`, want: []string{msgExpand}},
+		{name: "fail/memory/replacement-array", script: `x=$(printf '%065536d' 0); y=${x:0:1024}; a=("$x" "$x"); echo "${a[@]//0/$y}"`, want: []string{msgExpand}},
+		{name: "fail/memory/replacement-in-eval", script: `x=$(printf '%065536d' 0); y=${x:0:1024}; eval 'z=${x//0/$y}'`, want: []string{msgExpand}},
+		{name: "fail/memory/replacement-in-function", script: `x=$(printf '%065536d' 0); y=${x:0:1024}; f() { echo "${1//0/$2}"; }; f "$x" "$y"`, want: []string{msgExpand}},
+		{name: "fail/memory/replacement-in-bash-c", script: `export x=$(printf '%065536d' 0) y=$(printf '%01024d' 0); bash -c 'z=${x//0/$y}'`, want: []string{msgExpand}},
+		{name: "fail/memory/concatenation", script: `x=$(printf '%0600000d' 0); y=$x$x`, want: []string{msgExpand}},
+		{name: "fail/memory/braces", script: `x=$(printf '%0100000d' 0); echo {1..16000}$x`, want: []string{msgExpand}},
+		{name: "fail/memory/printf-width", script: `printf '%0900000000d' 1`, want: []string{"imds sh: script stopped: printf would build more than 1 MiB (limit)\n"}},
+		{name: "fail/memory/printf-star-width", script: `printf '%*d' 900000000 1`, want: []string{"imds sh: script stopped: printf would build more than 1 MiB (limit)\n"}},
+		{name: "fail/memory/nested-pipelines", script: `f() { f | f; }; f`, want: []string{"imds sh: script stopped: it ran more than 1000 commands at once (limit)\n", msgMemory}},
+		{name: "fail/memory/jq-repeat-string", script: `jq -n '"a" * 1e9'`, want: []string{"imds sh: script stopped: jq's string repetition would take more than 1 MiB (limit)\n"}},
 		{name: "fail/memory/array", script: `while :; do a+=(xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx); done`,
 			want: []string{"imds sh: script stopped: variable a took more than 1 MiB of memory (limit)\n", msgMemory, msgRunTime}},
 		{name: "fail/memory/command-substitution", script: `x=$(yes)`,
@@ -182,8 +199,12 @@ var unsetLine = regexp.MustCompile(`(?m)^imds sh: variable \w+ was unset: it hel
 // TestLimitsUnsetBigVariables checks that a variable a run leaves larger than the limit of one
 // variable is unset when the run ends, so that the next runs are not stopped by it.
 func TestLimitsUnsetBigVariables(t *testing.T) {
-	s := shell.New(shell.Config{Clock: vclock.Fixed(epoch), Limits: testLimits})
-	r := run(t, s, `x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; small=$x; x=$x$x$x$x$x$x$x$x$x$x; x=$x$x$x$x$x$x$x$x$x$x; x=$x$x$x$x$x$x$x$x$x$x; x=$x$x$x$x$x$x$x$x$x$x; x=$x$x`)
+	lim := testLimits
+	lim.RunTime = time.Minute // making 900 KB of quotes can take longer than 150ms under -race
+	s := shell.New(shell.Config{Clock: vclock.Fixed(epoch), Limits: lim})
+	// Quoting a string of quotes makes it four times larger: ${y@Q} has one expansion, which
+	// no guard checks (see guard.go), so the variable can be made, and must be unset.
+	r := run(t, s, `small=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; x=$(yes "''''''''''" | head -c 900000); x=${x@Q}`)
 	if want := "imds sh: variable x was unset: it held more than 1 MiB (limit)\n"; r.status != 0 || r.stderr != want {
 		t.Errorf("got %v; want status 0 and %q", r, want)
 	}

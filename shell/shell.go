@@ -1,5 +1,8 @@
 // Package shell runs documented shell snippets verbatim against the emulator, without forking
-// a process, opening a socket or touching the real filesystem.
+// a process, opening a socket or touching the real filesystem: every path the interpreter
+// opens, stats or lists goes through the session's in-memory filesystem, and the few places
+// where mvdan.cc/sh would reach the host by itself are closed (see sandbox.go and
+// prepare.go; escape_test.go tries them).
 //
 // A Session is one shell: mvdan.cc/sh parses and interprets the script (quoting, expansion,
 // pipes, redirections, $?, set -e, functions), and every external command is one of the
@@ -126,14 +129,16 @@ type Limits struct {
 	// Output is the most bytes a Run may write to stdout and stderr together; default 4 MiB.
 	Output int64
 	// Memory bounds the memory a Run may take; default 64 MiB. It is the growth of the heap
-	// during the run, sampled every millisecond or so and confirmed by a garbage collection,
-	// so that variables, arrays and the data of awk and jq programs all count. A single step
-	// between two samples can go past it (see package shell/internal/limit). A quarter of it
-	// (16 MiB by default) bounds exactly, when they would grow past it, any single file, any
-	// variable (checked before commands), the output a command substitution captures, the
-	// standard input a command reads whole (jq, base64, sort …), awk's input files, curl's
-	// request and response bodies and base64's output. The session's files together may hold
-	// Memory bytes, across runs.
+	// and of goroutine stacks during the run, sampled every millisecond or so and confirmed
+	// by a garbage collection, so that variables, arrays and the data of awk and jq programs
+	// all count; a run may also have at most 1000 commands running at once. A quarter of it
+	// (16 MiB by default) bounds exactly, before they are built, the expansions that can
+	// multiply memory in one step ($x$x, ${x//a/$y}, brace expansion, array assignments,
+	// printf's widths, jq's string repetition), and, when they would grow past it, any single
+	// file, any variable (checked before commands), the output a command substitution
+	// captures, the standard input a command reads whole (jq, base64, sort …), awk's input
+	// files, curl's request and response bodies and base64's output. The session's files
+	// together may hold Memory bytes, across runs.
 	Memory int64
 }
 
@@ -191,6 +196,10 @@ type Session struct {
 
 	varsChecked atomic.Int64 // when checkVars last ran, in Unix nanoseconds
 	status      statuses     // PIPESTATUS and time (status.go)
+
+	uid     string       // the user's ID, for $UID
+	lastPID atomic.Int64 // the last process ID given to a child bash
+	sources sources      // prepared scripts that source is about to read
 }
 
 var errInterrupted = errors.New("interrupted")
@@ -223,10 +232,11 @@ func New(cfg Config) *Session {
 		}
 	}
 	user := "root"
-	s.home = "/root"
+	s.home, s.uid = "/root", "0"
 	if cfg.Place == imds.OnWorkstation {
-		user, s.home = "learner", "/home/learner"
+		user, s.home, s.uid = "learner", "/home/learner", "1000"
 	}
+	s.lastPID.Store(sessionPID)
 	s.fs = memfs.New(s.clock.Now)
 	s.fs.SetLimits(s.limits().Buffer(), cfg.Limits.Memory)
 	s.fs.OnLimit = s.fileLimit
@@ -239,10 +249,7 @@ func New(cfg Config) *Session {
 	env := map[string]string{
 		"HOME": s.home, "USER": user, "LOGNAME": user, "SHELL": "/bin/bash", "TERM": "xterm-256color",
 		"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-		"HOSTNAME": s.cfg.Hostname, "UID": "0", "EUID": "0", "GID": "0", "TMPDIR": "/tmp",
-	}
-	if user != "root" {
-		env["UID"], env["EUID"], env["GID"] = "1000", "1000", "1000"
+		"HOSTNAME": s.cfg.Hostname, "UID": s.uid, "EUID": s.uid, "GID": s.uid, "TMPDIR": "/tmp",
 	}
 	switch cfg.Place {
 	case imds.OnWorkstation:
@@ -261,11 +268,7 @@ func New(cfg Config) *Session {
 		pairs = append(pairs, k+"="+v)
 	}
 	sort.Strings(pairs)
-	r, err := interp.New(append(s.handlers(),
-		interp.Env(withPipeStatus{expand.ListEnviron(pairs...), &s.status}),
-		setDir(s.home),
-		interp.StdIO(nil, io.Discard, io.Discard),
-	)...)
+	r, err := s.newRunner(pairs, sessionPID, terminalPID, setDir(s.home), interp.StdIO(nil, io.Discard, io.Discard))
 	if err != nil {
 		panic(fmt.Sprintf("shell: %v", err)) // only bad options fail, and ours are fixed
 	}
@@ -369,6 +372,13 @@ func pathDir(p string) string {
 	return "/"
 }
 
+// Busy reports whether a command is running.
+func (s *Session) Busy() bool {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	return s.cur != nil
+}
+
 // Interrupt cancels the command that is running, as Ctrl-C does. While Interactive waits at
 // its prompt, it abandons any continued command line and prompts again.
 func (s *Session) Interrupt() {
@@ -408,15 +418,15 @@ func (s *Session) setStatus(status int) {
 }
 
 func (s *Session) run(ctx context.Context, stmts []*syntax.Stmt, stdout, stderr io.Writer) int {
-	if msg := unsupported(stmts); msg != "" {
+	if msg := prepare(stmts); msg != "" {
 		fmt.Fprintln(stderr, msg)
 		s.setStatus(1)
 		return 1
 	}
-	unescapeAssignments(stmts)
 	s.instrument(stmts)
 	run, ctx := limit.Start(ctx, s.limits())
 	defer run.End()
+	defer s.sources.reset()
 	out := &terminal{w: stdout, run: run}
 	errw := &terminal{w: stderr, run: run}
 	s.cmu.Lock()
@@ -554,25 +564,6 @@ func exitStatus(err error) int {
 		return int(es)
 	}
 	return 1
-}
-
-// unsupported reports constructs the session cannot run without a real OS.
-func unsupported(stmts []*syntax.Stmt) string {
-	msg := ""
-	for _, st := range stmts {
-		syntax.Walk(st, func(n syntax.Node) bool {
-			switch n := n.(type) {
-			case *syntax.ProcSubst:
-				msg = "bash: process substitution <(…) is not available in this emulated shell; use a pipe or a file"
-			case *syntax.Stmt:
-				if n.Background || n.Coprocess {
-					msg = "bash: background jobs (&) are not available in this emulated shell"
-				}
-			}
-			return msg == ""
-		})
-	}
-	return msg
 }
 
 // syntaxMessage words a parse error the way bash does.

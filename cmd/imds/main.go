@@ -35,17 +35,19 @@ func main() {
 // run is the whole command, given its arguments (without the program name) and where to
 // write; it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	c := &cli{ctx: context.Background(), stdin: os.Stdin, stdout: stdout, stderr: stderr}
+	c := &cli{ctx: context.Background(), stdin: os.Stdin, stdout: stdout, stderr: stderr, exit: os.Exit}
 	return c.run(args)
 }
 
-// cli is one invocation of the command: its context (cancelled to stop a server) and its
-// standard streams.
+// cli is one invocation of the command: its context (cancelled to stop a server), its
+// standard streams, and how it ends the process when a command will not stop (nil: it does
+// not).
 type cli struct {
 	ctx    context.Context
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	exit   func(int)
 }
 
 // command is a subcommand.

@@ -194,6 +194,22 @@ func TestServe(t *testing.T) {
 			t.Errorf("GET %s: got %d %s", path, status, body)
 		}
 	}
+	// On loopback, only its own names and the emulated services' (issue 14: a DNS-rebinding
+	// page sends its own name as Host).
+	for host, want := range map[string]int{"evil.example": 421, "evil.example:8169": 421, "localhost": 200, "[::1]:1": 200,
+		"127.0.0.2": 200, "api.metadata.cloud.ibm.com": 200, "API.Metadata.Cloud.IBM.com.": 200, "iam.cloud.ibm.com": 200} {
+		req, _ := http.NewRequest("GET", srv.url+imds.EmulatorPrefix+"ca.pem", nil)
+		req.Host = host
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 421 && !strings.Contains(string(body), `"misdirected_request"`)) {
+			t.Errorf("Host %s: got %d %s; want %d", host, resp.StatusCode, body, want)
+		}
+	}
 	if st := srv.stop(); st != 0 {
 		t.Errorf("exit status after cancel: got %d; want 0", st)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +79,7 @@ func (c *cli) serve(args []string) int {
 
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	svc.loopback = listenIP(ln) != nil && listenIP(ln).IsLoopback()
 	srv := svc.httpServer()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(svc.port.Listener(ln)) }()
@@ -135,6 +137,9 @@ type service struct {
 	port *endpoint.Endpoint
 	log  *log.Logger // nil: no request log
 	warn io.Writer
+	// loopback is true when the server listens on a loopback address: it then answers only
+	// requests for its own names (see endpoint.KnownHost).
+	loopback bool
 
 	hopWarn sync.Once
 }
@@ -172,13 +177,13 @@ func newService(cfg serviceConfig) (*service, error) {
 
 // httpServer is the http.Server for the service.
 func (s *service) httpServer() *http.Server {
-	return &http.Server{
-		Handler:           s,
-		ConnContext:       hoplimit.ConnContext,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(io.Discard, "", 0),
+	srv := &http.Server{
+		Handler:     s,
+		ConnContext: hoplimit.ConnContext,
+		ErrorLog:    log.New(io.Discard, "", 0),
 	}
+	s.port.Limits.Apply(srv)
+	return srv
 }
 
 // banner is the startup line: where the server is and a curl to paste.
@@ -210,6 +215,10 @@ func (s *service) protocol() string {
 // must leave with: the response hop limit for the metadata service, the system default for
 // everything else.
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.loopback && !s.port.KnownHost(r.Host) {
+		misdirected(w, r.Host)
+		return
+	}
 	hops := 0
 	if imds.IsMetadataRequest(r) {
 		if m, err := s.emu.MetadataService(""); err == nil {
@@ -238,6 +247,20 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = lw
 	}
 	s.emu.ServeHTTP(w, r)
+}
+
+// misdirected answers a request for a name the server is not (421, in IBM's error shape).
+func misdirected(w http.ResponseWriter, host string) {
+	body, _ := json.Marshal(map[string]any{
+		"errors": []map[string]string{{"code": "misdirected_request", "message": fmt.Sprintf(
+			"This emulator listens on loopback and answers only for localhost, 127.0.0.1, ::1 and the emulated services' names, not %q.", host)}},
+		"status_code": http.StatusMisdirectedRequest,
+	})
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusMisdirectedRequest)
+	w.Write(append(body, '\n'))
 }
 
 // loggingWriter remembers the status of an answer for the request log.

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
 	"github.com/imdsplay/imdsplay/imds/vclock"
@@ -29,7 +32,7 @@ that of the last command, 2 when the script does not parse, 130 after Ctrl-C.
 	imds sh -c 'curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" | jq .expires_in'
 `
 
-func (c *cli) sh(args []string) int {
+func (c *cli) sh(args []string) (status int) {
 	fs := c.flags("sh", shUsage)
 	on := fs.String("on", string(imds.OnInstance), "where the shell runs: `instance` or workstation")
 	script := fs.String("c", "", "run `SCRIPT` and exit")
@@ -72,17 +75,45 @@ func (c *cli) sh(args []string) int {
 	}
 	sess := shell.New(cfg)
 
-	// Ctrl-C interrupts the running command; SIGTERM (or the caller's context) ends the shell.
-	ctx, stop := signal.NotifyContext(c.ctx, syscall.SIGTERM)
-	defer stop()
-	interrupts := make(chan os.Signal, 1)
-	signal.Notify(interrupts, os.Interrupt)
-	defer signal.Stop(interrupts)
+	// Ctrl-C interrupts the running command (at the prompt it abandons the line); SIGTERM, or
+	// Ctrl-C when there is no prompt, ends the shell. A command that does not stop within
+	// stopGrace of either (a bug: every command watches its run's context) ends the process.
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	prompting := given["i"] || (!given["c"] && fs.NArg() == 0 && isTerminal(c.stdin))
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	finished := make(chan struct{})
+	defer close(finished)
+	var terminated atomic.Bool
+	defer func() {
+		if terminated.Load() {
+			status = StatusTerminated
+		}
+	}()
 	go func() {
 		for {
 			select {
-			case <-interrupts:
+			case sig := <-sigs:
+				status := StatusInterrupted
+				if sig == syscall.SIGTERM {
+					status = StatusTerminated
+					terminated.Store(true)
+				}
+				ends := sig == syscall.SIGTERM || !prompting
+				if ends {
+					cancel()
+				}
+				busy := sess.Busy()
 				sess.Interrupt()
+				if ends || busy {
+					grace := stopGrace
+					if !busy {
+						grace = 0 // waiting at the prompt, in a read nothing interrupts
+					}
+					go c.exitUnlessStopped(sess, finished, ends, status, grace)
+				}
 			case <-ctx.Done():
 				return
 			}
@@ -108,6 +139,34 @@ func (c *cli) sh(args []string) int {
 		return StatusCannotRead
 	}
 	return sess.Run(ctx, string(data), c.stdout, c.stderr)
+}
+
+// Exit statuses after a signal, as bash's: 128 + the signal's number.
+const (
+	StatusInterrupted = 130
+	StatusTerminated  = 143
+)
+
+// stopGrace is how long a command has to stop after Ctrl-C or SIGTERM.
+const stopGrace = 2 * time.Second
+
+// exitUnlessStopped ends the process with status when, grace after a signal, the shell has
+// not finished although it should end (ends: SIGTERM, or Ctrl-C without a prompt, which also
+// covers a prompt waiting for a line that a read cannot be interrupted out of), or the
+// interrupted command still runs.
+func (c *cli) exitUnlessStopped(sess *shell.Session, finished <-chan struct{}, ends bool, status int, grace time.Duration) {
+	select {
+	case <-finished:
+		return
+	case <-time.After(grace):
+	}
+	if c.exit == nil || (!ends && !sess.Busy()) {
+		return
+	}
+	if sess.Busy() {
+		fmt.Fprintf(c.stderr, "\nimds sh: the command did not stop within %v; exiting\n", stopGrace)
+	}
+	c.exit(status)
 }
 
 // StatusCannotRead is the exit status when the script file cannot be read, as bash's 127 for

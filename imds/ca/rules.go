@@ -154,6 +154,10 @@ func parseCSR(csrPEM string) (*x509.CertificateRequest, error) {
 		return nil, malformed(fmt.Sprintf("the PEM block is %q, not \"CERTIFICATE REQUEST\"", block.Type), nil)
 	case len(bytes.TrimSpace(rest)) > 0:
 		return nil, malformed("unexpected data after the CERTIFICATE REQUEST block", nil)
+	case len(block.Headers) > 0:
+		// RFC 7468 section 2: the textual encoding has no headers. An old-style encrypted
+		// block (Proc-Type: 4,ENCRYPTED) is not a request to take as it is.
+		return nil, malformed("the CERTIFICATE REQUEST block has PEM headers ("+firstHeader(block.Headers)+")", nil)
 	}
 	csr, err := x509.ParseCertificateRequest(block.Bytes)
 	if err != nil {
@@ -367,4 +371,15 @@ func (extensionRule) Valid(csr *x509.CertificateRequest) error {
 		}
 	}
 	return &RuleError{Rule: RuleExtension, Detail: strings.Join(names, ", ")}
+}
+
+// firstHeader names a PEM block's first header in order of name.
+func firstHeader(h map[string]string) string {
+	first := ""
+	for k := range h {
+		if first == "" || k < first {
+			first = k
+		}
+	}
+	return first
 }

@@ -115,6 +115,9 @@ func TestCheckCSR(t *testing.T) {
 			msg: msgMalformed + "the DER inside the PEM block does not parse."},
 		{name: "fail/private key after the block", csr: ibm + "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", rule: RuleMalformed,
 			msg: msgMalformed + "unexpected data after the CERTIFICATE REQUEST block."},
+		// Issue 14: an encrypted-looking block was taken as a plain request.
+		{name: "fail/encrypted PEM", csr: strings.Replace(ibm, "REQUEST-----\n", "REQUEST-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\n", 1), rule: RuleMalformed,
+			msg: msgMalformed + "the CERTIFICATE REQUEST block has PEM headers (DEK-Info)."},
 
 		// RuleKey.
 		{name: "fail/rsa 1024", csr: readCSR(t, "fail-rsa1024"), rule: RuleKey,

@@ -195,6 +195,7 @@ func NewUnstartedServer(tb testing.TB, opts ...Option) *Server {
 	}
 	s.instanceID = in.ID
 	s.ts = httptest.NewUnstartedServer(emu)
+	s.port.Limits.Apply(s.ts.Config)
 	s.ts.Config.BaseContext = func(net.Listener) context.Context {
 		return imds.WithInstance(context.Background(), s.instanceID)
 	}

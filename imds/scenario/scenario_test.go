@@ -65,6 +65,10 @@ func TestLoadErrors(t *testing.T) {
 			inst(m)["default_trusted_profile"].(map[string]any)["target"] = map[string]any{"id": "Profile-nope"}
 		}), "instances[0].default_trusted_profile.target"},
 		{"fail/trailing", string(good) + "{}", "(document)"},
+		// Issue 14: a bad CIDR loaded, and creating an instance on the subnet answered 500.
+		{"fail/subnet-cidr", edit(func(m map[string]any) { m["subnets"].([]any)[0].(map[string]any)["ipv4_cidr_block"] = "10.0.0.0/33" }), "subnets[0].ipv4_cidr_block"},
+		// A valid document, then bytes past the 8 MiB cap: they were silently ignored.
+		{"fail/past-the-cap", string(good) + strings.Repeat(" ", MaxDocument-len(good)) + "{}", "(document)"},
 		{"fail/nested-unknown-field", edit(func(m map[string]any) { inst(m)["metadata_service"].(map[string]any)["hops"] = 1 }), "instances[0].metadata_service.hops"},
 		{"fail/vpc-role", edit(func(m map[string]any) {
 			m["trusted_profiles"].([]any)[0].(map[string]any)["policies"] = []any{map[string]any{"service": "is", "roles": []any{"Reader"}}}

@@ -1,7 +1,8 @@
 // Package strictjson decodes JSON documents that must be exactly one JSON value: the one
 // place in imdsplay that decides what a strict document is. Request bodies, scenario
 // documents, permalinks and the parts of tokens all go through it, so a rule added here (which
-// duplicate or case-folded keys to refuse, say) holds for every one of them.
+// duplicate or case-folded keys to refuse) holds for every one of them. Two properties of one
+// object whose names are equal, or equal but for case, are refused (*DuplicateKeyError).
 //
 // A document is one JSON value with nothing after it but JSON whitespace. json.Decoder.More
 // is no test for that: it reports false before a stray '}' or ']', so `{}}` would pass for
@@ -62,7 +63,63 @@ func decode(data []byte, v any, known bool) error {
 	if len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return ErrTrailingData
 	}
-	return nil
+	return duplicates(data)
+}
+
+// DuplicateKeyError is an object with two properties of the same name, or of names that differ
+// only in case: encoding/json keeps the last one (matching names case-insensitively), another
+// reader may keep the first, and a document two readers disagree on is refused.
+type DuplicateKeyError struct {
+	Name string // the second property's name
+}
+
+func (e *DuplicateKeyError) Error() string { return "duplicate property " + strconv.Quote(e.Name) }
+
+// duplicates walks a valid document once and returns a *DuplicateKeyError for the first
+// object that names a property twice.
+func duplicates(data []byte) error {
+	if bytes.IndexByte(data, ':') < 0 {
+		return nil // no object with properties
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type frame struct {
+		keys   map[string]bool // nil for an array
+		expect bool            // an object's next token is a key
+	}
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end (the document decoded already)
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].keys != nil && stack[top].expect {
+			if key, ok := tok.(string); ok {
+				folded := strings.ToLower(key)
+				if stack[top].keys[folded] {
+					return &DuplicateKeyError{Name: key}
+				}
+				stack[top].keys[folded] = true
+				stack[top].expect = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{keys: map[string]bool{}, expect: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+		}
+		// A value ended: the enclosing object expects a key next.
+		if n := len(stack) - 1; n >= 0 && stack[n].keys != nil {
+			stack[n].expect = true
+		}
+	}
 }
 
 // unknownPath finds, in document order, the first property of data that a value of type t has

@@ -95,3 +95,32 @@ func TestUnknownFieldQuoting(t *testing.T) {
 		t.Errorf("got %+v", ue)
 	}
 }
+
+// TestDuplicateKeys: two properties of one name, or of names equal but for case, are refused
+// wherever they are (issue 14: `"alg":"none","alg":"RS256"` in a token header, and
+// `{"expires_in": 1, "Expires_In": 7}` in a body, were taken, the last one winning).
+func TestDuplicateKeys(t *testing.T) {
+	for _, doc := range []string{
+		`{"alg":"none","alg":"RS256"}`,
+		`{"expires_in": 1, "Expires_In": 7}`,
+		`{"a": {"b": 1, "c": [1, {"d": 1, "d": 2}]}}`,
+		`[{"x": 1}, {"y": [], "y": {}}]`,
+	} {
+		var dup *strictjson.DuplicateKeyError
+		var v any
+		if err := strictjson.Unmarshal([]byte(doc), &v); !errors.As(err, &dup) {
+			t.Errorf("%s: got %v; want a duplicate key error", doc, err)
+		}
+	}
+	for _, doc := range []string{
+		`{"a": 1, "b": {"a": 2}, "c": [{"a": 3}, {"a": 4}]}`,
+		`{"k": "a:b", "K2": {"k": 1}}`,
+		`[1, "x", {"a": [{"a": {"a": null}}]}]`,
+		`"a:b"`,
+	} {
+		var w any
+		if err := strictjson.Unmarshal([]byte(doc), &w); err != nil {
+			t.Errorf("%s: %v", doc, err)
+		}
+	}
+}

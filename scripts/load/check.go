@@ -236,14 +236,27 @@ func checkEvents(ctx context.Context, c *checks, base string, m *measurement, be
 	}
 }
 
+// fetchEvents reads the whole log, a page of 1,000 at a time, newest page first.
 func fetchEvents(ctx context.Context, base string) ([]loggedEvent, error) {
-	var doc struct {
-		Events []loggedEvent `json:"events"`
+	var all []loggedEvent
+	next := imds.EmulatorPrefix + "events?limit=1000"
+	for next != "" {
+		var doc struct {
+			Events   []loggedEvent `json:"events"`
+			Previous *struct {
+				Href string `json:"href"`
+			} `json:"previous"`
+		}
+		if err := getJSON(ctx, base+next, &doc); err != nil {
+			return nil, err
+		}
+		all = append(doc.Events, all...)
+		next = ""
+		if doc.Previous != nil {
+			next = doc.Previous.Href
+		}
 	}
-	if err := getJSON(ctx, base+imds.EmulatorPrefix+"events", &doc); err != nil {
-		return nil, err
-	}
-	return doc.Events, nil
+	return all, nil
 }
 
 func fetchJWKS(ctx context.Context, u string) (*jose.JSONWebKeySet, error) {

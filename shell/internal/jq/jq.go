@@ -18,6 +18,7 @@ import (
 	"github.com/itchyny/gojq"
 
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
+	"github.com/imdsplay/imdsplay/shell/internal/limit"
 )
 
 // Version is the jq release being imitated.
@@ -183,8 +184,10 @@ func (o *options) compile(e *builtin.Env, src string, in *inputs) (*gojq.Code, b
 	var code *gojq.Code
 	if err == nil {
 		nameKeys(query)
+		guardRepeat(query)
 		code, err = gojq.Compile(query,
 			gojq.WithFunction(keyIndexError, 1, 1, indexError),
+			gojq.WithFunction(mulFunc, 2, 2, multiply(limit.FromContext(e.Ctx))),
 			gojq.WithVariables(append([]string{"$ENV", "$__loc__"}, o.names...)),
 			gojq.WithEnvironLoader(func() []string { return e.Environ }),
 			gojq.WithFunction("debug", 0, 0, func(v any, _ []any) any {

@@ -17,14 +17,20 @@ func memStats() runtime.MemStats {
 	return m
 }
 
-// objects is the bytes in heap objects, garbage included.
-func (heapSampler) objects() uint64 { return memStats().HeapAlloc }
+// objects is the bytes in heap objects, garbage included, and in goroutine stacks.
+func (heapSampler) objects() uint64 {
+	m := memStats()
+	return m.HeapAlloc + m.StackInuse
+}
 
 // live estimates the heap the last collection found live from the next collection's goal,
 // which the runtime sets to twice the live heap (GOGC=100; the playground never changes it)
 // plus a little for stacks and globals: a slight overestimate, which only makes the run's
 // baseline skip a collection it might have made.
-func (heapSampler) live() uint64 { return memStats().NextGC / 2 }
+func (heapSampler) live() uint64 {
+	m := memStats()
+	return m.NextGC/2 + m.StackInuse
+}
 
 // liveAfterGC is exact: just after a forced collection, every allocated byte is live.
-func (heapSampler) liveAfterGC() uint64 { return memStats().HeapAlloc }
+func (heapSampler) liveAfterGC() uint64 { return heapSampler{}.objects() }

@@ -18,18 +18,22 @@
 //
 // # Memory
 //
-// Memory is the growth of the Go heap since the run started, sampled at checkpoints: the
-// variables, arrays and buffers of the interpreters and of every command are counted without
-// each having to report them. The sample includes garbage, so before stopping a run the check
-// collects garbage and measures again. The heap is the process's: in a process that runs
-// several scripts at once, their allocations add up, and garbage left by earlier work (up to a
-// quarter of the limit; more is collected when the run starts) can hide as much of the run's
-// growth. Between two checkpoints a single step can allocate past the limit — an assignment
-// that repeats a large variable ten times, a substitution whose replacement is as large as its
-// subject (awk's gsub, the shell's ${x//…}), jq's string repetition — and the step after it is
-// then not run; such a step is bounded only by what the limit let the run build before it.
-// Buffers the shell's own code holds (a file, a variable, a command's standard input read
-// whole) are bounded exactly by Limits.Buffer instead, at the moment they would grow past it.
+// Memory is the growth of the Go heap, goroutine stacks included, since the run started,
+// sampled at checkpoints: the variables, arrays and buffers of the interpreters and of every
+// command are counted without each having to report them. The sample includes garbage, so
+// before stopping a run the check collects garbage and measures again. The heap is the
+// process's: in a process that runs several scripts at once, their allocations add up, and
+// garbage left by earlier work (up to a quarter of the limit; more is collected when the run
+// starts) can hide as much of the run's growth. The goroutines a run adds are bounded too
+// (MaxConcurrent): each pipeline stage and command substitution runs on one.
+//
+// Sampling notices growth after the fact: a single step between two checkpoints can allocate
+// past the limit. So the steps that can build much more than they are given are checked
+// before they allocate, against Limits.Buffer, by the code that runs them: the shell's
+// expansions ($x$x, ${x//a/$y}, braces, arrays; see package shell), printf's widths, jq's
+// string repetition, and every buffer the shell's own code holds (a file, a variable, a
+// command's standard input read whole), at the moment it would grow past it. What remains
+// unchecked is named in the README's security section.
 package limit
 
 import (
@@ -84,10 +88,18 @@ type Run struct {
 
 	mu       sync.Mutex // serialises heap checks
 	heap0    uint64     // the heap when the run started (see baseline)
+	g0       int        // the goroutines when the run started
 	floor    int64      // growth measured by the last forced collection
 	lastHeap atomic.Int64
 	sampler  heapSampler
 }
+
+// MaxConcurrent bounds the goroutines a run adds, when it has a memory limit: each stage of a
+// pipeline and each command substitution runs on one, and natively each pipe between two
+// stages holds two file descriptors. No script of the documentation comes near it; nested
+// pipelines that grow without end (f() { f | f; }) reach it in a few milliseconds. The count
+// is the process's, as the heap is.
+const MaxConcurrent = 1000
 
 // pollEvery is how many steps (Tick) pass between two checkpoints: gojq makes one per
 // instruction, which costs far less than the clock reading of a checkpoint.
@@ -121,6 +133,7 @@ func newRun(parent context.Context, l Limits) *Run {
 	r := &Run{lim: l, ctx: ctx, cancel: cancel, sampler: newHeapSampler()}
 	if l.Memory > 0 {
 		r.heap0 = r.baseline() // before the deadline is set: a collection here is not the run's time
+		r.g0 = runtime.NumGoroutine()
 		r.lastHeap.Store(time.Now().UnixNano())
 	}
 	return r
@@ -247,6 +260,9 @@ func (r *Run) checkHeap() {
 	if r.ctx.Err() != nil {
 		return
 	}
+	if r.overConcurrent() {
+		return
+	}
 	used := int64(r.heap()) - int64(r.heap0)
 	if used <= r.lim.Memory || used-r.floor < r.lim.Memory/4 {
 		return
@@ -260,6 +276,25 @@ func (r *Run) checkHeap() {
 		return
 	}
 	r.floor = max(used, 0)
+}
+
+// Started is called as each command starts (the shell's call handler): it stops the run when
+// it has more than MaxConcurrent commands at once. Nested pipelines double their goroutines
+// faster than the watchdog samples, so the count is checked where they are made, not only
+// with the heap; reading it costs a few nanoseconds.
+func (r *Run) Started() error {
+	if r.lim.Memory > 0 {
+		r.overConcurrent()
+	}
+	return r.Err()
+}
+
+func (r *Run) overConcurrent() bool {
+	if runtime.NumGoroutine()-r.g0 <= MaxConcurrent {
+		return false
+	}
+	r.Stop(&Error{Memory, fmt.Sprintf("it ran more than %d commands at once", MaxConcurrent)})
+	return true
 }
 
 // heap samples the bytes in heap objects, garbage included.

@@ -1,0 +1,100 @@
+package jq
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/itchyny/gojq"
+
+	"github.com/imdsplay/imdsplay/shell/internal/limit"
+)
+
+// mulFunc is the function every multiplication of a filter becomes (see guardRepeat).
+const mulFunc = "__imds_multiply"
+
+// guardRepeat makes each a * b of the query a call of mulFunc(a; b), which refuses a string
+// repetition ("x" * 1e9) larger than the run's buffer limit before building it, and leaves
+// every other multiplication to gojq. gojq compiles operators to its own functions, which a
+// program cannot replace, but calls of a custom function evaluate their arguments exactly as
+// an operator's, generators included, so the rewrite changes no result. It walks the query
+// with reflection: gojq's syntax tree has a dozen node types.
+func guardRepeat(q *gojq.Query) {
+	walkQueries(reflect.ValueOf(q), func(q *gojq.Query) {
+		if q.Op == gojq.OpMul && q.Left != nil && q.Right != nil {
+			args := []*gojq.Query{q.Left, q.Right}
+			*q = gojq.Query{Term: &gojq.Term{Type: gojq.TermTypeFunc, Func: &gojq.Func{Name: mulFunc, Args: args}}}
+		}
+	})
+}
+
+var queryType = reflect.TypeOf(&gojq.Query{})
+
+// walkQueries calls f on every *gojq.Query under v, children first.
+func walkQueries(v reflect.Value, f func(*gojq.Query)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		walkQueries(v.Elem(), f)
+		if v.Type() == queryType {
+			f(v.Interface().(*gojq.Query))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			walkQueries(v.Index(i), f)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkQueries(v.Field(i), f)
+			}
+		}
+	}
+}
+
+// multiplier is the code of mulFunc's fallback: gojq's own multiplication.
+var multiplier = func() *gojq.Code {
+	q, err := gojq.Parse(".[0] * .[1]")
+	if err != nil {
+		panic(err)
+	}
+	c, err := gojq.Compile(q)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
+
+// multiply is mulFunc for a run: it checks the size of a string repetition against the
+// buffer limit, then multiplies as gojq does.
+func multiply(run *limit.Run) func(any, []any) any {
+	return func(_ any, args []any) any {
+		l, r := args[0], args[1]
+		if _, ok := r.(string); ok {
+			l, r = r, l
+		}
+		if s, ok := l.(string); ok && run != nil {
+			if n, ok := number(r); ok && n > 0 && float64(len(s))*n > float64(run.Limits().Buffer()) && run.Limits().Buffer() > 0 {
+				run.OverMemory(fmt.Sprintf("jq's string repetition would take more than %s", limit.Bytes(run.Limits().Buffer())))
+				return run.Err()
+			}
+		}
+		v, _ := multiplier.Run([]any{args[0], args[1]}).Next()
+		return v
+	}
+}
+
+// number is a jq number as a float64.
+func number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	if f, ok := gojq.ToFloat64(v); ok {
+		return f, true
+	}
+	return 0, false
+}
