@@ -63,6 +63,7 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 	cmds["which"] = s.which
 	cmds[shellOnly+"type"] = s.typeCommand
 	cmds[shellOnly+"command"] = s.commandV
+	cmds[shellOnly+"help"] = s.helpCommand
 	return cmds
 }
 
@@ -95,6 +96,9 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 	}
 	if !ok {
 		fmt.Fprintf(hc.Stderr, "%s: command not found\n", name)
+		if near := s.suggest(name); near != "" {
+			fmt.Fprintf(hc.Stderr, "did you mean %s? (help lists the commands this shell has)\n", near)
+		}
 		return interp.ExitStatus(StatusNotFound)
 	}
 	s.cmu.Lock()
@@ -455,6 +459,8 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 		return append([]string{shellOnly + "history"}, args[1:]...), nil
 	case args[0] == "command" && len(args) > 1 && (args[1] == "-v" || args[1] == "-V"):
 		return append([]string{shellOnly + "command"}, args[1:]...), nil
+	case args[0] == "help" && s.runner.Funcs["help"] == nil:
+		return append([]string{shellOnly + "help"}, args[1:]...), nil
 	}
 	return args, nil
 }

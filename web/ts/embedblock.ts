@@ -4,7 +4,6 @@
 
 import type { ImdsAPI, Patch, Place, Session } from "./api";
 import { el } from "./dom";
-import { PAGES } from "./hints";
 import { renderResult, renderState } from "./output";
 
 /** What a block's attributes say (see embed.ts for their names). */
@@ -63,14 +62,21 @@ function makeEditable(editor: HTMLElement): void {
 
 /**
  * Points the output's links at the site: hints link to pages by site-relative URL, which on
- * another site would resolve against that site. Links open in a new tab: the reader is on
- * someone else's page.
+ * another site would resolve against that site (and pageHref may even have matched one of its
+ * links), so a hint's link is rebuilt from the page it names (data-page). Links to the instance
+ * panel's controls go: an embed has no panel. Links open in a new tab: the reader is on someone
+ * else's page.
  */
 function siteLinks(root: HTMLElement, origin: string): void {
-  const pages = Object.values(PAGES);
   for (const a of Array.from(root.querySelectorAll<HTMLAnchorElement>("a[href]"))) {
-    const page = pages.find((p) => a.textContent?.includes(p.title));
-    const url = new URL(page ? `/${page.slug}/` : a.getAttribute("href") ?? "/", origin + "/");
+    if (a.classList.contains("panel-link")) {
+      a.remove();
+      continue;
+    }
+    const page = a.closest<HTMLElement>("[data-page]")?.dataset["page"];
+    const [slug = "", section] = (page ?? "").split("#");
+    const href = page !== undefined ? `/${slug ? `${slug}/` : ""}${section ? `#${section}` : ""}` : a.getAttribute("href") ?? "/";
+    const url = new URL(href, origin + "/");
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       a.removeAttribute("href");
       continue;
