@@ -89,11 +89,15 @@ export function withVersion(text: string, v: string, fixed: Fixed = new Set()): 
   return text.replace(VERSION_RE, (m, prefix: string, date: string) => (fixed.has(date) ? m : `${prefix}${v}`));
 }
 
-/** How many of text's version dates the switch would change to v. */
-export function versionChanges(text: string, v: string, fixed: Fixed = new Set()): number {
-  if (!v || fixed === "all") return 0;
-  let n = 0;
-  for (const m of text.matchAll(VERSION_RE)) if (m[2] !== v && !fixed.has(m[2] ?? "")) n++;
+/** How many of text's version dates the switch sets to v, and how many of those it changes. */
+export function versionChanges(text: string, v: string, fixed: Fixed = new Set()): { set: number; changed: number } {
+  const n = { set: 0, changed: 0 };
+  if (!v || fixed === "all") return n;
+  for (const m of text.matchAll(VERSION_RE)) {
+    if (fixed.has(m[2] ?? "")) continue;
+    n.set++;
+    if (m[2] !== v) n.changed++;
+  }
   return n;
 }
 
@@ -253,7 +257,7 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
       applyVersion(v: string) {
         version = v;
         section.dataset["version"] = v;
-        const changes = versionChanges(edited ? text() : source, v, fixed);
+        const { set, changed: changes } = versionChanges(edited ? text() : source, v, fixed);
         if (!edited) {
           editor.replaceChildren(...original.map((n) => n.cloneNode(true)));
           if (v) rewriteTextNodes(editor, (s) => withVersion(s, v, fixed));
@@ -263,11 +267,13 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
         // What the switch did here, for the reader (the tag) and the panel (the event).
         const keeps = v !== "" && (fixed === "all" ? /\bversion=\d{4}-/.test(source) : fixed.size > 0);
         const kept = fixed === "all" ? "its version dates" : [...fixed].join(", ");
-        tag.hidden = !(keeps || changes);
-        tag.textContent = changes ? `version=${v}${keeps ? `, keeps ${kept}` : ""}` : keeps ? `keeps ${kept}` : "";
+        tag.hidden = !(keeps || set);
+        tag.textContent = set ? `version=${v}${keeps ? `, keeps ${kept}` : ""}` : keeps ? `keeps ${kept}` : "";
         tag.title = keeps
           ? "This block demonstrates a version date: the API version switch leaves it alone."
-          : `The API version switch set the version date${changes === 1 ? "" : "s"} of this block.`;
+          : `The API version switch set the version date${set === 1 ? "" : "s"} of this block.`;
+        if (set) section.dataset["versionSet"] = String(set);
+        else delete section.dataset["versionSet"];
         if (changes) section.dataset["versionChanged"] = String(changes);
         else delete section.dataset["versionChanged"];
         if (keeps) section.dataset["versionKept"] = "true";

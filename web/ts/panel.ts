@@ -133,10 +133,13 @@ function renderAccess(st: State): HTMLElement[] {
 /** What the version switch did on the page shown: the blocks it changed, those that keep their dates. */
 function versionStatus(v: string, root: ParentNode): string {
   if (!v) return "";
+  const set = root.querySelectorAll(".live-block[data-version-set]").length;
   const changed = root.querySelectorAll(".live-block[data-version-changed]").length;
   const kept = root.querySelectorAll(".live-block[data-version-kept]").length;
   const blocks = (n: number) => (n === 1 ? "1 block" : `${n} blocks`);
-  let text = changed ? `On this page, ${blocks(changed)} now send version=${v}.` : "No block on this page sends a version date the switch changes.";
+  let text = set
+    ? `On this page, ${blocks(set)} send${set === 1 ? "s" : ""} version=${v}${changed ? ` (the switch changed ${changed === set ? "all of them" : changed})` : " (as written)"}.`
+    : "No block on this page sends a version date the switch sets.";
   if (kept) text += ` ${blocks(kept)} keep${kept === 1 ? "s" : ""} the dates ${kept === 1 ? "it demonstrates" : "they demonstrate"}.`;
   return text;
 }
