@@ -13,6 +13,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
@@ -35,6 +36,8 @@ import (
 //   - Raw HTML is kept, because flow pages carry inline SVG diagrams. The site
 //     tests reject inline <script> and style attributes, which the CSP would
 //     block anyway.
+//   - Tables take keyboard focus (tabindex="0"): a wide one scrolls sideways
+//     on a phone, and a keyboard must be able to reach it to scroll it.
 //   - Relative links to other content files (foo.md#bar) become page URLs;
 //     a link to a file that does not exist is an error.
 //   - Fenced code is rendered by web.LiveBlock or web.CodeBlock (see
@@ -76,7 +79,8 @@ func (st *renderState) fail(format string, args ...any) {
 }
 
 // Transform implements parser.ASTTransformer: it rewrites links to content
-// files and wraps headings with an id in a headingLink.
+// files, puts tables in the tab order and wraps headings with an id in a
+// headingLink.
 func (st *renderState) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
 	var headings []*ast.Heading
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -86,6 +90,8 @@ func (st *renderState) Transform(doc *ast.Document, reader text.Reader, _ parser
 		switch n := n.(type) {
 		case *ast.Link:
 			n.Destination = []byte(st.rewriteLink(string(n.Destination)))
+		case *extast.Table:
+			n.SetAttributeString("tabindex", []byte("0"))
 		case *ast.Heading:
 			if _, ok := n.AttributeString("id"); ok {
 				headings = append(headings, n)

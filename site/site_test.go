@@ -198,8 +198,10 @@ func TestBuildTestContent(t *testing.T) {
 	if fixture.Find(doc, fixture.TestID("instance-panel")) == nil || fixture.Find(doc, fixture.TestID("loading")) == nil {
 		t.Errorf("no instance panel or loading line")
 	}
-	if fixture.Find(doc, fixture.Tag("table")) == nil {
+	if tbl := fixture.Find(doc, fixture.Tag("table")); tbl == nil {
 		t.Errorf("GFM table not rendered")
+	} else if fixture.Attr(tbl, "tabindex") != "0" {
+		t.Errorf("table: got tabindex %q; want 0 (a table that scrolls must be reachable by keyboard)", fixture.Attr(tbl, "tabindex"))
 	}
 	second := parseFile(t, filepath.Join(out, "second", "index.html"))
 	if n := len(fixture.FindAll(second, fixture.Tag("h1"))); n != 1 {

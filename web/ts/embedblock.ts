@@ -3,7 +3,7 @@
 // in between, and one shell session per session name, place and hops.
 
 import type { ImdsAPI, Patch, Place, Session } from "./api";
-import { el } from "./dom";
+import { el, makeEditable } from "./dom";
 import { renderResult, renderState } from "./output";
 
 /** What a block's attributes say (see embed.ts for their names). */
@@ -42,22 +42,6 @@ function style(root: ShadowRoot, css: string): void {
   }
   if (sheet && "adoptedStyleSheets" in root) root.adoptedStyleSheets = [sheet];
   else root.append(el("style", {}, css));
-}
-
-/** Turns the editor into a plain-text editing surface, as on the site's own pages. */
-function makeEditable(editor: HTMLElement): void {
-  editor.setAttribute("contenteditable", "plaintext-only");
-  if (!editor.isContentEditable) editor.setAttribute("contenteditable", "true");
-  for (const [k, v] of [
-    ["spellcheck", "false"],
-    ["autocapitalize", "off"],
-    ["autocorrect", "off"],
-    ["role", "textbox"],
-    ["aria-multiline", "true"],
-    ["aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it"],
-  ]) {
-    editor.setAttribute(k as string, v as string);
-  }
 }
 
 /**
@@ -170,6 +154,13 @@ export class Runner {
   }
 }
 
+/**
+ * How many blocks this page has embedded: each block's region is named with its number, since a
+ * host page often embeds several that run in the same place, and two regions of one name are
+ * one landmark to a screen reader.
+ */
+let embedded = 0;
+
 /** One embedded block: the host element, its shadow root and the live block inside. */
 export class EmbedBlock {
   readonly out: HTMLElement;
@@ -205,7 +196,7 @@ export class EmbedBlock {
     this.out = el("div", { class: "output", testid: "output", attrs: { "aria-live": "polite" } });
     this.block = el(
       "section",
-      { class: "live-block", testid: "live-block", attrs: { "aria-label": `Command block, runs ${place}` } },
+      { class: "live-block", testid: "live-block", attrs: { "aria-label": `Command block ${++embedded}, runs ${place}` } },
       el(
         "header",
         {},

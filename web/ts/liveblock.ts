@@ -19,7 +19,7 @@
 // one first.
 
 import type { Place } from "./api";
-import { copyText, el } from "./dom";
+import { copyText, el, makeEditable } from "./dom";
 
 /** Variables and files, as a block needs or provides them. */
 export interface Names {
@@ -128,24 +128,6 @@ export function fnv1a(s: string): string {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h.toString(16).padStart(8, "0");
-}
-
-/** Turns the editor into a plain-text editing surface where the browser allows it. */
-function makeEditable(editor: HTMLElement): void {
-  editor.setAttribute("contenteditable", "plaintext-only");
-  // Browsers without plaintext-only ignore the value; fall back to full contenteditable and
-  // read the text back with innerText, which flattens whatever markup typing made.
-  if (!editor.isContentEditable) editor.setAttribute("contenteditable", "true");
-  editor.setAttribute("spellcheck", "false");
-  editor.setAttribute("autocapitalize", "off");
-  editor.setAttribute("autocorrect", "off");
-  editor.setAttribute("role", "textbox");
-  editor.setAttribute("aria-multiline", "true");
-  editor.setAttribute("aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it");
-  // In the tab order explicitly: an editor wider than the screen scrolls, and a keyboard user
-  // must be able to reach it to scroll it (contenteditable alone does not make axe, or every
-  // browser, count it as focusable).
-  editor.tabIndex = 0;
 }
 
 /** A header button the runtime adds (not in the built page: without JavaScript it would do nothing). */
