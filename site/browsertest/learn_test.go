@@ -82,8 +82,8 @@ const failedInViewJS = `(() => {
 // TestFailedCallFirst runs the block of /identity-token/ whose last request fails (an expired
 // token, 401) at a desktop's size and a phone's: its status, hint and link, and its error JSON
 // are on the first screen of the output (on a desktop, of the block: no scrolling after Run),
-// while what was sent is folded. The token in the folded headers and in the request as curl is
-// shortened, and shows whole on request.
+// while what was sent is folded. The token in the folded headers, in the request as curl and in
+// a response's body is shortened, and shows whole on request.
 func TestFailedCallFirst(t *testing.T) {
 	setup(t)
 	for _, size := range []struct{ w, h int64 }{{1280, 800}, {390, 844}} {
@@ -127,6 +127,10 @@ func TestFailedCallFirst(t *testing.T) {
 				if !strings.HasPrefix(full, "eyJ") || len(shown) > 30 || !strings.HasPrefix(full, strings.TrimSuffix(shown[:16], "…")) {
 					t.Errorf("got %q shown for %d characters %q…; want the token shortened in the middle", shown, len(full), full[:min(len(full), 20)])
 				}
+			}
+			// And in a response's body: the token the first call got.
+			if n := eval[int](t, tb, fmt.Sprintf(`document.querySelector(%q).querySelectorAll('[data-testid="response-body"] [data-testid="long"][data-full^="eyJ"]').length`, blockSel(i))); n == 0 {
+				t.Error("the token in the first call's response body is not shortened")
 			}
 			eval[chromedp.Void](t, tb, fmt.Sprintf(`(() => { const x = document.querySelector(%q); x.querySelector('[data-testid="exchange-more"]').open = true; x.querySelector('[data-testid="curl"] [data-testid="long-more"]').click(); })()`, x))
 			if got := eval[string](t, tb, fmt.Sprintf(`document.querySelector(%q).querySelector('[data-testid="curl"]').textContent`, x)); !strings.Contains(got, strings.SplitN(short[len(short)-1], "|", 2)[1]) {
