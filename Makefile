@@ -46,7 +46,7 @@ test-js: ## the core's and the shell's tests inside WebAssembly (node)
 
 test-browser: ## browser tests in headless Chromium (skipped, with a message, when Chromium is absent)
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$IMDS_REQUIRE_BROWSER" ]; then \
-		$(GO) test -count=1 ./site/browsertest/; \
+		$(GO) test -count=1 -timeout 30m ./site/browsertest/; \
 	else \
 		echo "make test: chromium not found: browser tests SKIPPED (install Debian's chromium to run them)"; \
 	fi
