@@ -272,7 +272,19 @@ type exchange struct {
 // blockSel is the CSS selector of live block i on the page.
 func blockSel(i int) string { return fmt.Sprintf(`[data-testid="live-block"][data-index="%d"]`, i) }
 
-// readBlockJS reads a block's output; %q is the block selector.
+// wholeTextJS is a function of an element and whether to read its innerText: its text as a
+// copy gives it, every value the output shortens whole (as output.ts's copy handler does).
+const wholeTextJS = `((e, inner) => {
+	let t = inner ? e.innerText : e.textContent;
+	for (const l of e.querySelectorAll('.long[data-full]')) {
+		// A value in a folded part is not in innerText, and reads as "": nothing to replace.
+		const shown = inner ? l.innerText : l.textContent;
+		if (shown) t = t.replace(shown, () => l.dataset.full);
+	}
+	return t;
+})`
+
+// readBlockJS reads a block's output, its text as copied; %q is the block selector.
 var readBlockJS = `(() => {
 	const b = document.querySelector(%q);
 	const o = b.querySelector('[data-testid="output"]');
@@ -281,7 +293,7 @@ var readBlockJS = `(() => {
 		index: Number(b.dataset.index), on: b.dataset.on,
 		source: b.querySelector('[data-testid="editor"]').dataset.source,
 		state: o.dataset.state ?? "", exit: o.querySelector('[data-testid="exit"]')?.dataset.exit ?? "",
-		text: o.innerText,
+		text: ` + wholeTextJS + `(o, true),
 		hints: all('[data-testid="hint"]').map((h) => h.textContent),
 		hintLinks: all('[data-testid="hint"] a').map((a) => a.getAttribute("href")),
 		exchanges: all('[data-testid="exchange"]').map((x) => ({

@@ -257,7 +257,7 @@ curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" -H 
 		t.Fatalf("got exit %s, exchanges %v: %s", r.Exit, r.Exchanges, r.Text)
 	}
 	curlOf := func() string {
-		return eval[string](t, tb, fmt.Sprintf(`document.querySelector(%q).querySelectorAll('[data-testid="curl"]')[1].textContent`, blockSel(i)))
+		return eval[string](t, tb, fmt.Sprintf(`%s(document.querySelector(%q).querySelectorAll('[data-testid="curl"]')[1])`, wholeTextJS, blockSel(i)))
 	}
 	expanded := curlOf()
 	if !strings.Contains(expanded, "'http://api.metadata.cloud.ibm.com/metadata/v1/instance?version=2025-08-26'") || !strings.Contains(expanded, "Bearer eyJ") {
