@@ -68,6 +68,7 @@ func (s *Session) commands(user string) map[string]builtin.Func {
 		fmt.Fprintln(e.Stderr, e.Args[1])
 		return 1
 	}
+	cmds[shellOnly+"help"] = s.helpCommand
 	return cmds
 }
 
@@ -100,6 +101,9 @@ func (s *Session) exec(ctx context.Context, args []string) error {
 	}
 	if !ok {
 		fmt.Fprintf(hc.Stderr, "%s: command not found\n", name)
+		if near := s.suggest(name); near != "" {
+			fmt.Fprintf(hc.Stderr, "did you mean %s? (help lists the commands this shell has)\n", near)
+		}
 		return interp.ExitStatus(StatusNotFound)
 	}
 	s.cmu.Lock()

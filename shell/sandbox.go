@@ -177,6 +177,10 @@ func (s *Session) call(ctx context.Context, args []string) ([]string, error) {
 		if wrapped || s.runner.Funcs["history"] == nil {
 			return append([]string{shellOnly + "history"}, rest...), nil
 		}
+	case "help":
+		if wrapped || s.runner.Funcs["help"] == nil {
+			return append([]string{shellOnly + "help"}, rest...), nil
+		}
 	case "command":
 		if len(rest) > 0 && (rest[0] == "-v" || rest[0] == "-V") {
 			return append([]string{shellOnly + "command"}, rest...), nil

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -103,14 +104,19 @@ func TestParseFenceInfo(t *testing.T) {
 		{info: "sh static", want: fenceInfo{lang: "sh", static: true, place: imds.OnInstance}},
 		{info: "json", want: fenceInfo{lang: "json"}},
 		{info: "", want: fenceInfo{}},
+		{info: "sh fixed-version", want: fenceInfo{lang: "sh", live: true, place: imds.OnInstance, fixed: []string{"all"}}},
+		{info: "sh fixed-version=2025-08-25,2021-12-31 on=workstation", want: fenceInfo{lang: "sh", live: true, place: imds.OnWorkstation, fixed: []string{"2025-08-25", "2021-12-31"}}},
 		{info: "sh live", fails: true},
+		{info: "sh fixed-version=", fails: true},
+		{info: "sh fixed-version=2025-13-01", fails: true},
+		{info: "sh fixed-versions", fails: true},
 	} {
 		got, err := parseFenceInfo(tc.info)
 		if (err != nil) != tc.fails {
 			t.Errorf("%q: error %v; want failure %v", tc.info, err, tc.fails)
 			continue
 		}
-		if !tc.fails && got != tc.want {
+		if !tc.fails && !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%q: got %+v; want %+v", tc.info, got, tc.want)
 		}
 	}

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	stdhtml "html"
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
@@ -28,10 +31,13 @@ import (
 //   - GFM: tables, strikethrough, autolinks and task lists, as on GitHub, so
 //     authors can preview pages there.
 //   - Heading IDs are generated from the text (or given as {#id}), and every
-//     heading with an ID gets a trailing "#" anchor link.
+//     heading with an ID is followed by a "#" link to it, outside the heading
+//     (see headingLink), so that the heading's name is its text alone.
 //   - Raw HTML is kept, because flow pages carry inline SVG diagrams. The site
 //     tests reject inline <script> and style attributes, which the CSP would
 //     block anyway.
+//   - Tables take keyboard focus (tabindex="0"): a wide one scrolls sideways
+//     on a phone, and a keyboard must be able to reach it to scroll it.
 //   - Relative links to other content files (foo.md#bar) become page URLs;
 //     a link to a file that does not exist is an error.
 //   - Fenced code is rendered by web.LiveBlock or web.CodeBlock (see
@@ -73,8 +79,10 @@ func (st *renderState) fail(format string, args ...any) {
 }
 
 // Transform implements parser.ASTTransformer: it rewrites links to content
-// files and adds anchor links to headings.
+// files, puts tables in the tab order and wraps headings with an id in a
+// headingLink.
 func (st *renderState) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	var headings []*ast.Heading
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -82,19 +90,41 @@ func (st *renderState) Transform(doc *ast.Document, reader text.Reader, _ parser
 		switch n := n.(type) {
 		case *ast.Link:
 			n.Destination = []byte(st.rewriteLink(string(n.Destination)))
+		case *extast.Table:
+			n.SetAttributeString("tabindex", []byte("0"))
 		case *ast.Heading:
-			if id, ok := n.AttributeString("id"); ok {
-				a := ast.NewLink()
-				a.Destination = append([]byte("#"), id.([]byte)...)
-				a.Title = []byte("Link to this section")
-				a.SetAttributeString("class", []byte("anchor"))
-				a.AppendChild(a, ast.NewString([]byte("#")))
-				n.AppendChild(n, a)
-				return ast.WalkSkipChildren, nil
+			if _, ok := n.AttributeString("id"); ok {
+				headings = append(headings, n)
 			}
 		}
 		return ast.WalkContinue, nil
 	})
+	for _, h := range headings {
+		id, _ := h.AttributeString("id")
+		w := &headingLink{id: string(id.([]byte)), text: headingText(h, reader.Source())}
+		parent := h.Parent()
+		parent.ReplaceChild(parent, h, w)
+		w.AppendChild(w, h)
+	}
+}
+
+// headingLink is a heading with an id and, after it, the "#" link to it. The link is
+// outside the heading, and named for the section: inside, a screen reader would read
+// every heading as "… #", and the link itself as "#".
+type headingLink struct {
+	ast.BaseBlock
+	id, text string
+}
+
+// kindHeadingLink is headingLink's node kind.
+var kindHeadingLink = ast.NewNodeKind("HeadingLink")
+
+// Kind implements ast.Node.
+func (n *headingLink) Kind() ast.NodeKind { return kindHeadingLink }
+
+// Dump implements ast.Node.
+func (n *headingLink) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"id": n.id}, nil)
 }
 
 // rewriteLink turns a relative link to a content file into its page URL.
@@ -126,6 +156,24 @@ type blockRenderer struct{ st *renderState }
 func (r *blockRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindFencedCodeBlock, r.fenced)
 	reg.Register(ast.KindCodeBlock, r.indented)
+	reg.Register(kindHeadingLink, r.headingLink)
+}
+
+// headingLink renders a heading and the link to it in one box (styled as the heading).
+func (r *blockRenderer) headingLink(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*headingLink)
+	level := 2
+	if h, ok := n.FirstChild().(*ast.Heading); ok {
+		level = h.Level
+	}
+	if entering {
+		fmt.Fprintf(w, "<div class=\"heading heading-%d\">", level)
+		return ast.WalkContinue, nil
+	}
+	id := stdhtml.EscapeString(n.id)
+	fmt.Fprintf(w, "<a class=\"anchor\" href=\"#%s\" aria-label=\"%s\">#</a></div>\n", id,
+		stdhtml.EscapeString("Link to the section “"+n.text+"”"))
+	return ast.WalkContinue, nil
 }
 
 // blockText is a code block's text exactly as written, minus the final newline.
@@ -145,11 +193,17 @@ type fenceInfo struct {
 	live   bool
 	place  imds.Place
 	static bool
+	// fixed are the version dates the panel's version switch leaves alone: "all", or dates.
+	fixed []string
 }
 
 // parseFenceInfo reads "sh", "sh on=workstation", "sh static", "json", ….
 // Words after the language are only meaningful for sh, and there an unknown
 // word is an error: a typo must not silently turn a live block into a dead one.
+//
+// "fixed-version" marks a block whose version dates are its point (a date out of
+// range, a path gone at a date): the version switch leaves them all alone.
+// "fixed-version=2025-08-25,2021-12-31" leaves only those dates alone.
 func parseFenceInfo(info string) (fenceInfo, error) {
 	f := strings.Fields(info)
 	if len(f) == 0 {
@@ -168,8 +222,19 @@ func parseFenceInfo(info string) (fenceInfo, error) {
 			fi.place = imds.OnInstance
 		case "on=workstation":
 			fi.place = imds.OnWorkstation
+		case "fixed-version":
+			fi.fixed = []string{"all"}
 		default:
-			return fi, fmt.Errorf("code block info %q: unknown word %q (want static, on=instance or on=workstation)", info, w)
+			dates, ok := strings.CutPrefix(w, "fixed-version=")
+			if !ok || dates == "" {
+				return fi, fmt.Errorf("code block info %q: unknown word %q (want static, on=instance, on=workstation, fixed-version or fixed-version=DATE,…)", info, w)
+			}
+			for _, d := range strings.Split(dates, ",") {
+				if _, err := time.Parse(time.DateOnly, d); err != nil {
+					return fi, fmt.Errorf("code block info %q: fixed-version=%s: %q is not a date YYYY-MM-DD", info, dates, d)
+				}
+				fi.fixed = append(fi.fixed, d)
+			}
 		}
 	}
 	return fi, nil
@@ -199,7 +264,13 @@ func (r *blockRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, e
 	switch {
 	case ok:
 	case fi.live:
-		c = web.LiveBlock(r.st.liveBlock(fi.place, src))
+		if err := checkFixed(fi.fixed, src); err != nil {
+			r.st.fail("code block %q: %v", info, err)
+			return ast.WalkStop, r.st.err
+		}
+		b := r.st.liveBlock(fi.place, src)
+		b.FixedVersions = fi.fixed
+		c = web.LiveBlock(b)
 		r.st.blocks++
 	default:
 		c = web.CodeBlock(web.CodeBlockData{Lang: fi.lang, Tokens: highlight(fi.lang, src)})
@@ -209,6 +280,23 @@ func (r *blockRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, e
 	}
 	_, _ = w.WriteString("\n")
 	return ast.WalkSkipChildren, nil
+}
+
+// checkFixed fails when a block's fixed version dates are not in its text: a fixed-version
+// marker that fixes nothing is a typo, and would let the switch rewrite the date it meant.
+func checkFixed(fixed []string, src string) error {
+	for _, d := range fixed {
+		if d == "all" {
+			if !strings.Contains(src, "version=") {
+				return fmt.Errorf("fixed-version: the block has no version= to keep")
+			}
+			continue
+		}
+		if !strings.Contains(src, "version="+d) {
+			return fmt.Errorf("fixed-version=%s: the block has no version=%s", d, d)
+		}
+	}
+	return nil
 }
 
 func (r *blockRenderer) indented(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -269,7 +357,11 @@ func renderMarkdown(p *page, urls map[string]string) (*rendered, error) {
 		return nil, st.err
 	}
 	out := &rendered{}
-	if h, ok := doc.FirstChild().(*ast.Heading); ok && h.Level == 1 {
+	first := doc.FirstChild()
+	if w, ok := first.(*headingLink); ok {
+		first = w.FirstChild()
+	}
+	if h, ok := first.(*ast.Heading); ok && h.Level == 1 {
 		out.ownH1 = true
 		out.h1 = headingText(h, p.body)
 	}

@@ -188,14 +188,21 @@ func TestBuildTestContent(t *testing.T) {
 	if got := fixture.Text(fixture.Find(doc, fixture.Tag("title"))); got != "First: the basics · imdsplay" {
 		t.Errorf("title: got %q", got)
 	}
-	if h := fixture.Find(doc, fixture.ID("get-a-token")); h == nil || fixture.Find(h, fixture.Class("anchor")) == nil {
-		t.Errorf("heading get-a-token has no id or anchor")
+	// The "#" link to a heading is beside it, not in it (the heading's name is its text), and
+	// is named for the section rather than read as "#".
+	if h := fixture.Find(doc, fixture.ID("get-a-token")); h == nil || fixture.Find(h, fixture.Class("anchor")) != nil {
+		t.Errorf("heading get-a-token has no id, or an anchor inside it")
+	} else if a := fixture.Find(h.Parent, fixture.Class("anchor")); a == nil || fixture.Attr(a, "href") != "#get-a-token" ||
+		!strings.Contains(fixture.Attr(a, "aria-label"), fixture.Text(h)) {
+		t.Errorf("heading get-a-token: got anchor %v; want a link to #get-a-token beside it, named for the section", a)
 	}
 	if fixture.Find(doc, fixture.TestID("instance-panel")) == nil || fixture.Find(doc, fixture.TestID("loading")) == nil {
 		t.Errorf("no instance panel or loading line")
 	}
-	if fixture.Find(doc, fixture.Tag("table")) == nil {
+	if tbl := fixture.Find(doc, fixture.Tag("table")); tbl == nil {
 		t.Errorf("GFM table not rendered")
+	} else if fixture.Attr(tbl, "tabindex") != "0" {
+		t.Errorf("table: got tabindex %q; want 0 (a table that scrolls must be reachable by keyboard)", fixture.Attr(tbl, "tabindex"))
 	}
 	second := parseFile(t, filepath.Join(out, "second", "index.html"))
 	if n := len(fixture.FindAll(second, fixture.Tag("h1"))); n != 1 {
@@ -289,6 +296,8 @@ func TestBuildErrors(t *testing.T) {
 	}{
 		{"fail/broken link", fstest.MapFS{"a.md": {Data: []byte("# A\n\n[x](missing.md)\n")}}, "link to missing.md: no such page"},
 		{"fail/unknown fence word", fstest.MapFS{"a.md": {Data: []byte("# A\n\n" + fence + "sh on=workstaton\nls\n" + fence + "\n")}}, `unknown word "on=workstaton"`},
+		{"fail/fixed date not in block", fstest.MapFS{"a.md": {Data: []byte("# A\n\n" + fence + "sh fixed-version=2025-08-25\ncurl \"$u?version=2025-08-26\"\n" + fence + "\n")}}, "fixed-version=2025-08-25: the block has no version=2025-08-25"},
+		{"fail/fixed block without dates", fstest.MapFS{"a.md": {Data: []byte("# A\n\n" + fence + "sh fixed-version\nls\n" + fence + "\n")}}, "fixed-version: the block has no version= to keep"},
 		{"fail/no title", fstest.MapFS{"a.md": {Data: []byte("text\n")}}, "no title"},
 		{"fail/duplicate slug", fstest.MapFS{"01-a.md": {Data: []byte("# A\n")}, "a.md": {Data: []byte("# A\n")}}, `slug "a" is also used`},
 		{"fail/bad order", fstest.MapFS{"a.md": {Data: []byte("---\norder: first\n---\n# A\n")}}, "not an integer"},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,28 @@ func TestWarm(t *testing.T) {
 		if s.sh == nil {
 			t.Errorf("the %s session was not created by warm", p)
 		}
+	}
+}
+
+// TestRunOutputOrder checks that a run's two streams come back interleaved in the order they
+// were written, as a terminal shows them: curl's error before the echo that follows it.
+func TestRunOutputOrder(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ws, _ := e.Session(imds.OnWorkstation)
+	r, err := ws.Run(t.Context(), `echo before; curl -sS "http://api.metadata.cloud.ibm.com/metadata/v1/instance?version=2025-08-26"; echo "exit code: $?"; echo again >&2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Chunk{
+		{1, "before\n"},
+		{2, "curl: (6) Could not resolve host: api.metadata.cloud.ibm.com\n"},
+		{1, "exit code: 6\n"},
+		{2, "again\n"},
+	}
+	if !slices.Equal(r.Output, want) {
+		t.Errorf("got output %+v; want %+v", r.Output, want)
+	}
+	if r.Stdout != "before\nexit code: 6\n" || r.Stderr != want[1].Text+"again\n" {
+		t.Errorf("got stdout %q, stderr %q; want each stream whole too", r.Stdout, r.Stderr)
 	}
 }

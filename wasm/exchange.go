@@ -13,9 +13,12 @@ import (
 // RunResult is what session.run resolves to: the shell's exit status and output, and every
 // HTTP exchange the script made, in order.
 type RunResult struct {
-	Exit      int        `json:"exit"`
-	Stdout    string     `json:"stdout"`
-	Stderr    string     `json:"stderr"`
+	Exit   int    `json:"exit"`
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	// Output is both streams interleaved in the order they were written, as a terminal shows
+	// them (output.go).
+	Output    []Chunk    `json:"output"`
 	Exchanges []Exchange `json:"exchanges"`
 	// Ms is the real time the run took; VirtualMs how far the emulator's clock moved (sleep,
 	// curl timeouts), which can be far more.

@@ -46,21 +46,21 @@ func (s *Session) run(ctx context.Context, script string) (RunResult, error) {
 	if err := s.ensureLocked(); err != nil {
 		return RunResult{}, err
 	}
-	var stdout, stderr bytes.Buffer
+	var out output
 	start, vstart := time.Now(), s.engine.clock.Now()
 	s.log.take() // a background job of an earlier run may have left some behind
 	assigned := s.names.addScript(script)
-	exit := s.sh.Run(ctx, script, &stdout, &stderr)
+	stdout, stderr := out.writers()
+	exit := s.sh.Run(ctx, script, stdout, stderr)
 	r := RunResult{
 		Exit:      exit,
-		Stdout:    stdout.String(),
-		Stderr:    stderr.String(),
 		Exchanges: s.log.take(),
 		Ms:        float64(time.Since(start).Microseconds()) / 1000,
 		VirtualMs: s.engine.clock.Now().Sub(vstart).Milliseconds(),
 		Place:     s.place,
 		Set:       s.holding(assigned),
 	}
+	r.Stdout, r.Stderr, r.Output = out.result()
 	// Copy as curl, with the variables as they stand after the run: the script's own (its
 	// token, say) and the presets (the endpoints).
 	vars := s.varsLocked(true)

@@ -32,6 +32,9 @@ type State struct {
 	Version string `json:"version"`
 	// Instances is the number of instances in the world (the CLI can create more).
 	Instances int `json:"instances"`
+	// Access is what the operator and each trusted profile may do with the instance through
+	// the VPC API, by IAM role (roles.go).
+	Access []AccessState `json:"access"`
 }
 
 // InstanceState is the panel's view of the instance.
@@ -178,7 +181,9 @@ func (e *Engine) Version() string {
 
 // State returns the panel's view of the world now.
 func (e *Engine) State() State {
-	return stateOf(e.emu.Scenario(), e.Hops(), e.Version())
+	st := stateOf(e.emu.Scenario(), e.Hops(), e.Version())
+	st.Access = accessOf(e.emu.Access())
+	return st
 }
 
 // stateOf builds the State of a world.

@@ -11,8 +11,8 @@ type HopChoice struct {
 // HopChoices are the places the panel offers for the instance's commands: the response hop
 // limit must be at least the number of hops for an answer to arrive.
 var HopChoices = []HopChoice{
-	{1, "On the instance itself (1 hop)"},
-	{2, "In a container, one hop away (2 hops)"},
+	{1, "On the instance (1 hop)"},
+	{2, "In a container (2 hops)"},
 	{3, "Two hops away (3 hops)"},
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -9,7 +10,7 @@ import (
 	"github.com/imdsplay/imdsplay/internal/fixture"
 )
 
-// TestInstancePanel checks the panel's hooks: the placeholder shows with JavaScript off, the
+// TestInstancePanel checks the panel's hooks: a note says what it needs with JavaScript off, the
 // controls are there but hidden until the runtime shows them, and the version switch and the
 // hop choices list their options.
 func TestInstancePanel(t *testing.T) {
@@ -19,7 +20,11 @@ func TestInstancePanel(t *testing.T) {
 		t.Fatal("no <aside data-testid=instance-panel>")
 	}
 	if byTestID(panel, "panel-placeholder") == nil {
-		t.Error("no placeholder for readers without JavaScript")
+		t.Error("no loading line for the panel")
+	}
+	// x/net/html parses <noscript> as text (scripting on): its text says what the panel needs.
+	if ns := fixture.Find(panel, func(n *html.Node) bool { return n.Data == "noscript" }); ns == nil || !strings.Contains(fixture.Text(ns), "needs JavaScript") {
+		t.Error("no <noscript> note saying what the panel needs")
 	}
 	live := byTestID(panel, "panel-live")
 	if live == nil || !fixture.HasAttr(live, "hidden") {

@@ -92,6 +92,11 @@ type LiveBlockData struct {
 	Sets     []string // shell variables it sets
 	FilesIn  []string // files it reads that an earlier block of the page writes
 	FilesOut []string // files it writes
+
+	// FixedVersions are the version dates the panel's API version switch must leave alone,
+	// because the block demonstrates them (a date before the first, a path gone at a date):
+	// nil for none, {"all"} for every date of the block.
+	FixedVersions []string
 }
 
 // BlockID is the id of live block index (from 0) on its page: "block-1" for the first. A link

@@ -22,8 +22,11 @@ const lighthouseVersion = "12.8.2"
 type lighthouseScore struct {
 	Path  string
 	Score float64 // the Performance category, 0..100
-	TBT   float64 // total blocking time, ms
-	LCP   float64 // largest contentful paint, ms
+	// Accessibility is the Accessibility category, 0..100: its audits are axe-core's, run on
+	// the page as loaded (the browser tests run axe itself after every block too).
+	Accessibility float64
+	TBT           float64 // total blocking time, ms
+	LCP           float64 // largest contentful paint, ms
 }
 
 // lighthouseCLI finds the lighthouse command: $LIGHTHOUSE, else one on PATH, else the pinned
@@ -58,7 +61,7 @@ func lighthouseCLI(verbose bool) (string, error) {
 	return bin, nil
 }
 
-// lighthouse runs Lighthouse's desktop preset, performance only, on each path of the site at
+// lighthouse runs Lighthouse's desktop preset, performance and accessibility, on each path of the site at
 // base with chromium. It returns the scores, or why it could not measure.
 func lighthouse(base string, paths []string, chromium string, verbose bool) ([]lighthouseScore, string) {
 	cli, err := lighthouseCLI(verbose)
@@ -70,7 +73,7 @@ func lighthouse(base string, paths []string, chromium string, verbose bool) ([]l
 		fmt.Fprintf(os.Stderr, "lighthouse %s…\n", p)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		cmd := exec.CommandContext(ctx, cli, base+p,
-			"--preset=desktop", "--only-categories=performance", "--output=json", "--output-path=stdout", "--quiet",
+			"--preset=desktop", "--only-categories=performance,accessibility", "--output=json", "--output-path=stdout", "--quiet",
 			"--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run")
 		cmd.Env = append(os.Environ(), "CHROME_PATH="+chromium)
 		var stdout, stderr bytes.Buffer
@@ -85,6 +88,9 @@ func lighthouse(base string, paths []string, chromium string, verbose bool) ([]l
 				Performance struct {
 					Score *float64 `json:"score"`
 				} `json:"performance"`
+				Accessibility struct {
+					Score *float64 `json:"score"`
+				} `json:"accessibility"`
 			} `json:"categories"`
 			Audits map[string]struct {
 				NumericValue float64 `json:"numericValue"`
@@ -100,10 +106,10 @@ func lighthouse(base string, paths []string, chromium string, verbose bool) ([]l
 		if report.RuntimeError != nil {
 			return scores, fmt.Sprintf("lighthouse %s: %s: %s", p, report.RuntimeError.Code, report.RuntimeError.Message)
 		}
-		if report.Categories.Performance.Score == nil {
-			return scores, fmt.Sprintf("lighthouse %s: no performance score", p)
+		if report.Categories.Performance.Score == nil || report.Categories.Accessibility.Score == nil {
+			return scores, fmt.Sprintf("lighthouse %s: no performance or accessibility score", p)
 		}
-		sc := lighthouseScore{Path: p, Score: 100 * *report.Categories.Performance.Score,
+		sc := lighthouseScore{Path: p, Score: 100 * *report.Categories.Performance.Score, Accessibility: 100 * *report.Categories.Accessibility.Score,
 			TBT: report.Audits["total-blocking-time"].NumericValue, LCP: report.Audits["largest-contentful-paint"].NumericValue}
 		if verbose {
 			fmt.Fprintf(os.Stderr, "lighthouse %s: %.0f (TBT %.0f ms, LCP %.0f ms, FCP %.0f ms, SI %.0f ms, CLS %.3f)\n", p, sc.Score, sc.TBT, sc.LCP,

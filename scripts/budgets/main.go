@@ -20,6 +20,7 @@
 //	certificate flow with rsa:4096          ≤ 1.5× a bare WebCrypto rsa:4096 key generation in the
 //	                                        same page, and ≤ 3 s (medians)
 //	Lighthouse Performance (desktop)       ≥ 90 on /, /iam-token/ and /certificates/
+//	Lighthouse Accessibility (desktop)     100 on the same pages
 //	wasm size, brotli quality 11            ≤ 2.5 MB
 //
 // "Ready" is the moment a Run works: <html data-imds-ready> on a first visit, and after a click
@@ -184,6 +185,7 @@ func run(o options) error {
 		}
 		for _, sc := range scores {
 			t.min(fmt.Sprintf("Lighthouse Performance, desktop, %s (TBT %.0f ms, LCP %.0f ms)", sc.Path, sc.TBT, sc.LCP), sc.Score, 90)
+			t.min("Lighthouse Accessibility, desktop, "+sc.Path, sc.Accessibility, 100)
 		}
 	}
 

@@ -259,6 +259,8 @@ type blockResult struct {
 	Exchanges []exchange `json:"exchanges"`
 	JWTs      int        `json:"jwts"`
 	Chains    int        `json:"chains"`
+	// Failures are the failed exchanges and their hints (hints_test.go).
+	Failures []failure `json:"failures"`
 }
 
 // exchange is one exchange entry of an output.
@@ -267,21 +269,23 @@ type exchange struct {
 	Status string `json:"status"`
 }
 
-// checkHintLinks fails when a hint in r links anywhere but to a page of the site.
-func checkHintLinks(t *testing.T, where string, r blockResult) {
-	t.Helper()
-	for _, h := range r.HintLinks {
-		if !slices.Contains(env.site.Build.Pages, h) {
-			t.Errorf("%s: a hint links to %q, which is not a page of the site %v", where, h, env.site.Build.Pages)
-		}
-	}
-}
-
 // blockSel is the CSS selector of live block i on the page.
 func blockSel(i int) string { return fmt.Sprintf(`[data-testid="live-block"][data-index="%d"]`, i) }
 
-// readBlockJS reads a block's output; %s is the block selector.
-const readBlockJS = `(() => {
+// wholeTextJS is a function of an element and whether to read its innerText: its text as a
+// copy gives it, every value the output shortens whole (as output.ts's copy handler does).
+const wholeTextJS = `((e, inner) => {
+	let t = inner ? e.innerText : e.textContent;
+	for (const l of e.querySelectorAll('.long[data-full]')) {
+		// A value in a folded part is not in innerText, and reads as "": nothing to replace.
+		const shown = inner ? l.innerText : l.textContent;
+		if (shown) t = t.replace(shown, () => l.dataset.full);
+	}
+	return t;
+})`
+
+// readBlockJS reads a block's output, its text as copied; %q is the block selector.
+var readBlockJS = `(() => {
 	const b = document.querySelector(%q);
 	const o = b.querySelector('[data-testid="output"]');
 	const all = (sel) => Array.from(o.querySelectorAll(sel));
@@ -289,7 +293,7 @@ const readBlockJS = `(() => {
 		index: Number(b.dataset.index), on: b.dataset.on,
 		source: b.querySelector('[data-testid="editor"]').dataset.source,
 		state: o.dataset.state ?? "", exit: o.querySelector('[data-testid="exit"]')?.dataset.exit ?? "",
-		text: o.innerText,
+		text: ` + wholeTextJS + `(o, true),
 		hints: all('[data-testid="hint"]').map((h) => h.textContent),
 		hintLinks: all('[data-testid="hint"] a').map((a) => a.getAttribute("href")),
 		exchanges: all('[data-testid="exchange"]').map((x) => ({
@@ -298,6 +302,7 @@ const readBlockJS = `(() => {
 		})),
 		jwts: all('[data-testid="jwt"]').length,
 		chains: all('[data-testid="chain"]').length,
+		failures: ` + fmt.Sprintf(failuresJS, tokenKindJS) + `,
 	};
 })()`
 
@@ -374,11 +379,13 @@ func (r blockResult) hasExchange(method, path, status string) bool {
 // TestFlows runs every live block of every page in order, as a reader would, and checks what
 // the documented flows must show: an identity token issued and verified, an IAM token issued,
 // a certificate chain shown and verified. No block may fail inside the engine or hit a missing
-// command.
+// command, and every error a block provokes must have the hint that names its cause's page
+// (hints_test.go).
 func TestFlows(t *testing.T) {
 	setup(t)
 	tb := newTab(t)
 	var sawToken, sawIAM, sawCert bool
+	met := map[int]bool{}
 	for _, p := range env.site.Build.Pages {
 		tb.open(t, p)
 		n := tb.blockCount(t)
@@ -389,6 +396,7 @@ func TestFlows(t *testing.T) {
 				t.Errorf("%s block %d: the engine failed: %s", p, i, r.Text)
 			}
 			checkHintLinks(t, fmt.Sprintf("%s block %d", p, i), r)
+			checkFailures(t, fmt.Sprintf("%s block %d", p, i+1), r, met)
 			if r.Exit == "127" {
 				t.Errorf("%s block %d: a command is missing from the shell:\n%s\n%s", p, i, r.Source, r.Text)
 			}
@@ -410,6 +418,7 @@ func TestFlows(t *testing.T) {
 		}
 		tb.checkClean(t)
 	}
+	checkCausesMet(t, met)
 	for what, saw := range map[string]bool{
 		"an identity token issued (PUT …/token → 200, decoded and verified)": sawToken,
 		"an IAM token issued (POST …/iam_token → 200)":                       sawIAM,

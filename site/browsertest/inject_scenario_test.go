@@ -162,8 +162,9 @@ func TestScenarioNamesRefusedByAPI(t *testing.T) {
 	out := eval[map[string]string](t, tb, fmt.Sprintf(`(() => {
 		const o = document.querySelector(%q).querySelector('[data-testid="output"]');
 		return {
-			stdout: o.querySelector('[data-testid="stdout"]')?.textContent ?? "",
-			stderr: o.querySelector('[data-testid="stderr"]')?.textContent ?? "",
+			// The terminal is one stream: each stream's runs, joined.
+			stdout: Array.from(o.querySelectorAll('[data-testid="stdout"]'), (s) => `+wholeTextJS+`(s)).join(""),
+			stderr: Array.from(o.querySelectorAll('[data-testid="stderr"]'), (s) => `+wholeTextJS+`(s)).join(""),
 			bodies: Array.from(o.querySelectorAll('[data-testid="response-body"]'), (b) => b.textContent).join("\n"),
 		};
 	})()`, blockSel(w)))
@@ -330,7 +331,7 @@ func TestInjectedScenarioNamesStayText(t *testing.T) {
 // stdout is what block i printed on stdout, as shown.
 func (tb *tab) stdout(t *testing.T, i int) string {
 	t.Helper()
-	return eval[string](t, tb, fmt.Sprintf(`document.querySelector(%q).querySelector('[data-testid="output"] [data-testid="stdout"]')?.textContent ?? ""`, blockSel(i)))
+	return eval[string](t, tb, fmt.Sprintf(`Array.from(document.querySelector(%q).querySelectorAll('[data-testid="output"] [data-testid="stdout"]'), (s) => %s(s)).join("")`, blockSel(i), wholeTextJS))
 }
 
 // openJWTs opens every JWT panel of block i's printed output and returns the claims each shows.

@@ -31,11 +31,19 @@ export interface Exchange {
   curlVars: string;
 }
 
+/** One write to standard output (fd 1) or standard error (fd 2). */
+export interface OutputChunk {
+  fd: 1 | 2;
+  text: string;
+}
+
 /** What session.run resolves to. */
 export interface RunResult {
   exit: number;
   stdout: string;
   stderr: string;
+  /** Both streams in the order they were written, as a terminal shows them (wasm/output.go). */
+  output?: OutputChunk[];
   exchanges: Exchange[];
   ms: number;
   virtualMs: number;
@@ -140,6 +148,19 @@ export interface State {
   /** The version switch's date (YYYY-MM-DD), or "" when blocks keep their own dates. */
   version: string;
   instances: number;
+  /** What the operator and each trusted profile may do with the instance by IAM role (wasm/roles.go). */
+  access?: AccessState[];
+}
+
+/** One holder's VPC role and what it allows on the instance. */
+export interface AccessState {
+  kind: "operator" | "trusted_profile";
+  id: string;
+  name: string;
+  /** The highest platform role on VPC Infrastructure Services, "" for none. */
+  role: string;
+  read: boolean;
+  update: boolean;
 }
 
 /** What imds.configure takes; every field is optional and the patch applies all or nothing. */

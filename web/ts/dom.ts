@@ -97,3 +97,21 @@ export function copyButton(label: string, testid: string, text: () => string, st
   });
   return b;
 }
+
+/** Turns the editor into a plain-text editing surface where the browser allows it. */
+export function makeEditable(editor: HTMLElement): void {
+  editor.setAttribute("contenteditable", "plaintext-only");
+  // Browsers without plaintext-only ignore the value; fall back to full contenteditable and
+  // read the text back with innerText, which flattens whatever markup typing made.
+  if (!editor.isContentEditable) editor.setAttribute("contenteditable", "true");
+  editor.setAttribute("spellcheck", "false");
+  editor.setAttribute("autocapitalize", "off");
+  editor.setAttribute("autocorrect", "off");
+  editor.setAttribute("role", "textbox");
+  editor.setAttribute("aria-multiline", "true");
+  editor.setAttribute("aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it");
+  // In the tab order explicitly: an editor wider than the screen scrolls, and a keyboard user
+  // must be able to reach it to scroll it (contenteditable alone does not make axe, or every
+  // browser, count it as focusable).
+  editor.tabIndex = 0;
+}

@@ -3,8 +3,7 @@
 // in between, and one shell session per session name, place and hops.
 
 import type { ImdsAPI, Patch, Place, Session } from "./api";
-import { el } from "./dom";
-import { PAGES } from "./hints";
+import { el, makeEditable } from "./dom";
 import { renderResult, renderState } from "./output";
 
 /** What a block's attributes say (see embed.ts for their names). */
@@ -45,32 +44,23 @@ function style(root: ShadowRoot, css: string): void {
   else root.append(el("style", {}, css));
 }
 
-/** Turns the editor into a plain-text editing surface, as on the site's own pages. */
-function makeEditable(editor: HTMLElement): void {
-  editor.setAttribute("contenteditable", "plaintext-only");
-  if (!editor.isContentEditable) editor.setAttribute("contenteditable", "true");
-  for (const [k, v] of [
-    ["spellcheck", "false"],
-    ["autocapitalize", "off"],
-    ["autocorrect", "off"],
-    ["role", "textbox"],
-    ["aria-multiline", "true"],
-    ["aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it"],
-  ]) {
-    editor.setAttribute(k as string, v as string);
-  }
-}
-
 /**
  * Points the output's links at the site: hints link to pages by site-relative URL, which on
- * another site would resolve against that site. Links open in a new tab: the reader is on
- * someone else's page.
+ * another site would resolve against that site (and pageHref may even have matched one of its
+ * links), so a hint's link is rebuilt from the page it names (data-page). Links to the instance
+ * panel's controls go: an embed has no panel. Links open in a new tab: the reader is on someone
+ * else's page.
  */
 function siteLinks(root: HTMLElement, origin: string): void {
-  const pages = Object.values(PAGES);
   for (const a of Array.from(root.querySelectorAll<HTMLAnchorElement>("a[href]"))) {
-    const page = pages.find((p) => a.textContent?.includes(p.title));
-    const url = new URL(page ? `/${page.slug}/` : a.getAttribute("href") ?? "/", origin + "/");
+    if (a.classList.contains("panel-link")) {
+      a.remove();
+      continue;
+    }
+    const page = a.closest<HTMLElement>("[data-page]")?.dataset["page"];
+    const [slug = "", section] = (page ?? "").split("#");
+    const href = page !== undefined ? `/${slug ? `${slug}/` : ""}${section ? `#${section}` : ""}` : a.getAttribute("href") ?? "/";
+    const url = new URL(href, origin + "/");
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       a.removeAttribute("href");
       continue;
@@ -164,6 +154,13 @@ export class Runner {
   }
 }
 
+/**
+ * How many blocks this page has embedded: each block's region is named with its number, since a
+ * host page often embeds several that run in the same place, and two regions of one name are
+ * one landmark to a screen reader.
+ */
+let embedded = 0;
+
 /** One embedded block: the host element, its shadow root and the live block inside. */
 export class EmbedBlock {
   readonly out: HTMLElement;
@@ -199,7 +196,7 @@ export class EmbedBlock {
     this.out = el("div", { class: "output", testid: "output", attrs: { "aria-live": "polite" } });
     this.block = el(
       "section",
-      { class: "live-block", testid: "live-block", attrs: { "aria-label": `Command block, runs ${place}` } },
+      { class: "live-block", testid: "live-block", attrs: { "aria-label": `Command block ${++embedded}, runs ${place}` } },
       el(
         "header",
         {},

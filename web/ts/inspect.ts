@@ -48,9 +48,9 @@ export function renderJWT(info: JWTInfo, api: ImdsAPI): HTMLElement {
     verdict,
     expiry,
     times.childElementCount ? times : null,
-    el("h4", {}, "Header"),
+    el("p", { class: "out-label" }, "Header"),
     el("pre", { class: "jwt-header" }, JSON.stringify(info.header, null, 2)),
-    el("h4", {}, "Claims"),
+    el("p", { class: "out-label" }, "Claims"),
     el("pre", { class: "jwt-claims" }, JSON.stringify(info.claims, null, 2)),
   );
 }
@@ -72,7 +72,12 @@ function renderCert(c: CertInfo, i: number, n: number): HTMLElement {
   if (c.dnsNames?.length) dl.append(...row("DNS names", c.dnsNames.join(", ")));
   if (c.uris?.length) dl.append(...row("URIs", c.uris.join(", ")));
   dl.append(...row("SHA-256", c.sha256));
-  return el("li", { class: "chain-cert", testid: "chain-cert" }, el("h4", {}, `${i + 1} of ${n}: ${role}${c.isCA ? " (CA)" : ""}`), dl);
+  return el(
+    "li",
+    { class: "chain-cert", testid: "chain-cert" },
+    el("p", { class: "chain-cert-title" }, `${i + 1} of ${n}: ${role}${c.isCA ? " (CA)" : ""}`),
+    dl,
+  );
 }
 
 /** Renders a certificate chain: verdict and one entry per certificate, leaf first. */

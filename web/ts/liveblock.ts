@@ -5,14 +5,21 @@
 //
 // A block's text is the documented text until the reader edits it (or memory or a shared link
 // puts an edited text back). The API version switch rewrites the `version=YYYY-MM-DD` dates of
-// every block, in place in the editor, so the reader sees the date that runs.
+// every block, in place in the editor, so the reader sees the date that runs; except the dates a
+// block demonstrates, which the page marks as fixed (data-fixed-version: "all", or the dates),
+// and the block then says that it keeps them.
+//
+// Reset puts the documented text back and offers to undo that (Undo, or Ctrl+Z / ⌘+Z in the
+// editor before typing again): the reader's edits are one click from coming back. Copy copies
+// the text that runs. The buttons are in the built page hidden, so that a page read without
+// JavaScript shows none that do nothing; wiring a block shows them.
 //
 // The site build tells each block what it needs and provides (data-reads, data-sets,
 // data-files-in, data-files-out: web/blocks.templ); the runner uses them to run the blocks above
 // one first.
 
 import type { Place } from "./api";
-import { copyText, el } from "./dom";
+import { copyText, el, makeEditable } from "./dom";
 
 /** Variables and files, as a block needs or provides them. */
 export interface Names {
@@ -40,8 +47,11 @@ export interface LiveBlock {
   setText(text: string): void;
   /** Back to the documented text, with the version switch's date. */
   reset(): void;
-  /** Rewrites the block's version dates to v ("" puts the documented dates back). */
-  applyVersion(v: string): void;
+  /**
+   * Rewrites the block's version dates to v ("" puts the documented dates back), except those
+   * the page fixed; returns how many dates the switch changes in it.
+   */
+  applyVersion(v: string): number;
   /**
    * What the text needs from the blocks above: the documented needs, of an edited text those it
    * still mentions (the page knows the documented text's syntax, not the reader's).
@@ -68,12 +78,37 @@ export interface BlockHooks {
 }
 
 /** Matches a version date in a query string; the date is replaced, the prefix kept. */
-const VERSION_RE = /(\bversion=)\d{4}-\d{2}-\d{2}/g;
+const VERSION_RE = /(\bversion=)(\d{4}-\d{2}-\d{2})/g;
 
-/** text with every version=YYYY-MM-DD set to v; unchanged when v is "". */
-export function withVersion(text: string, v: string): string {
-  return v ? text.replace(VERSION_RE, `$1${v}`) : text;
+/** The dates of a block the version switch leaves alone: every one ("all"), or these. */
+export type Fixed = "all" | ReadonlySet<string>;
+
+/** text with every version=YYYY-MM-DD set to v, but the fixed ones; unchanged when v is "". */
+export function withVersion(text: string, v: string, fixed: Fixed = new Set()): string {
+  if (!v || fixed === "all") return text;
+  return text.replace(VERSION_RE, (m, prefix: string, date: string) => (fixed.has(date) ? m : `${prefix}${v}`));
 }
+
+/** How many of text's version dates the switch sets to v, and how many of those it changes. */
+export function versionChanges(text: string, v: string, fixed: Fixed = new Set()): { set: number; changed: number } {
+  const n = { set: 0, changed: 0 };
+  if (!v || fixed === "all") return n;
+  for (const m of text.matchAll(VERSION_RE)) {
+    if (fixed.has(m[2] ?? "")) continue;
+    n.set++;
+    if (m[2] !== v) n.changed++;
+  }
+  return n;
+}
+
+/** The dates a block's data-fixed-version keeps. */
+function fixedOf(section: HTMLElement): Fixed {
+  const f = section.dataset["fixedVersion"] ?? "";
+  return f === "all" ? "all" : new Set(f.split(/\s+/).filter(Boolean));
+}
+
+/** The event a block sends (bubbling) when the version switch rewrote it: the panel says what changed. */
+export const VERSION_APPLIED = "imds-version-applied";
 
 /** Applies f to every text node under root, leaving the elements (the highlighting) alone. */
 function rewriteTextNodes(root: Node, f: (s: string) => string): void {
@@ -95,18 +130,11 @@ export function fnv1a(s: string): string {
   return h.toString(16).padStart(8, "0");
 }
 
-/** Turns the editor into a plain-text editing surface where the browser allows it. */
-function makeEditable(editor: HTMLElement): void {
-  editor.setAttribute("contenteditable", "plaintext-only");
-  // Browsers without plaintext-only ignore the value; fall back to full contenteditable and
-  // read the text back with innerText, which flattens whatever markup typing made.
-  if (!editor.isContentEditable) editor.setAttribute("contenteditable", "true");
-  editor.setAttribute("spellcheck", "false");
-  editor.setAttribute("autocapitalize", "off");
-  editor.setAttribute("autocorrect", "off");
-  editor.setAttribute("role", "textbox");
-  editor.setAttribute("aria-multiline", "true");
-  editor.setAttribute("aria-label", "Command, editable: Ctrl+Enter or ⌘+Enter runs it");
+/** A header button the runtime adds (not in the built page: without JavaScript it would do nothing). */
+function headerButton(after: Element, testid: string, text: string, title: string): HTMLButtonElement {
+  const b = el("button", { testid, attrs: { type: "button", title } }, text);
+  after.after(b);
+  return b;
 }
 
 /** Adds a Stop button after run, hidden until the block runs. */
@@ -148,6 +176,7 @@ function mentions(text: string, name: string): boolean {
 export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: AbortSignal): LiveBlock[] {
   const on = signal ? { signal } : {};
   const blocks: LiveBlock[] = [];
+  wireSamples(root, signal);
   for (const section of Array.from(root.querySelectorAll<HTMLElement>('[data-testid="live-block"]'))) {
     const editor = section.querySelector<HTMLElement>('[data-testid="editor"]');
     const run = section.querySelector<HTMLButtonElement>('[data-testid="run"]');
@@ -165,15 +194,24 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
     };
     let edited = false;
     let version = "";
+    const fixed = fixedOf(section);
+    // The text Reset replaced, until the reader types again: Undo puts it back.
+    let undo: string | null = null;
+    const note = el("p", { class: "block-note", testid: "block-note", attrs: { role: "status" } });
+    editor.after(note);
     // Stop: shown while the block runs (or waits to); Esc in the editor does the same.
     const stopBtn = stopButton(run);
+    // What the version switch did to this block (applyVersion).
+    const tag = el("span", { class: "version-tag", testid: "version-tag" });
+    tag.hidden = true;
+    section.querySelector(".place")?.after(tag);
 
     const markEdited = (yes: boolean) => {
       edited = yes;
       if (yes) section.dataset["edited"] = "true";
       else delete section.dataset["edited"];
     };
-    const text = () => (edited ? editor.innerText.replace(/\u00a0/g, " ").replace(/\n$/, "") : withVersion(source, version));
+    const text = () => (edited ? editor.innerText.replace(/\u00a0/g, " ").replace(/\n$/, "") : withVersion(source, version, fixed));
 
     const block: LiveBlock = {
       el: section,
@@ -201,12 +239,29 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
       applyVersion(v: string) {
         version = v;
         section.dataset["version"] = v;
+        const { set, changed: changes } = versionChanges(edited ? text() : source, v, fixed);
         if (!edited) {
           editor.replaceChildren(...original.map((n) => n.cloneNode(true)));
-          if (v) rewriteTextNodes(editor, (s) => withVersion(s, v));
+          if (v) rewriteTextNodes(editor, (s) => withVersion(s, v, fixed));
         } else if (v) {
-          rewriteTextNodes(editor, (s) => withVersion(s, v));
+          rewriteTextNodes(editor, (s) => withVersion(s, v, fixed));
         }
+        // What the switch did here, for the reader (the tag) and the panel (the event).
+        const keeps = v !== "" && (fixed === "all" ? /\bversion=\d{4}-/.test(source) : fixed.size > 0);
+        const kept = fixed === "all" ? "its version dates" : [...fixed].join(", ");
+        tag.hidden = !(keeps || set);
+        tag.textContent = set ? `version=${v}${keeps ? `, keeps ${kept}` : ""}` : keeps ? `keeps ${kept}` : "";
+        tag.title = keeps
+          ? "This block demonstrates a version date: the API version switch leaves it alone."
+          : `The API version switch set the version date${set === 1 ? "" : "s"} of this block.`;
+        if (set) section.dataset["versionSet"] = String(set);
+        else delete section.dataset["versionSet"];
+        if (changes) section.dataset["versionChanged"] = String(changes);
+        else delete section.dataset["versionChanged"];
+        if (keeps) section.dataset["versionKept"] = "true";
+        else delete section.dataset["versionKept"];
+        section.dispatchEvent(new CustomEvent(VERSION_APPLIED, { bubbles: true }));
+        return changes;
       },
       needs() {
         if (!edited) return documented.needs;
@@ -231,10 +286,39 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
     blocks.push(block);
 
     makeEditable(editor);
+    run.hidden = false;
+    const copyBtn = headerButton(stopBtn, "copy", "Copy", "Copy the command");
+    copyBtn.addEventListener(
+      "click",
+      () => {
+        void copyText(text()).then((ok) => {
+          showNote(ok ? "Copied the command." : "The browser did not allow copying: select the text and copy it.");
+        });
+      },
+      on,
+    );
+    const showNote = (text: string, ...extra: Node[]) => {
+      note.replaceChildren(text, ...extra);
+    };
+    const clearUndo = () => {
+      if (undo === null) return;
+      undo = null;
+      showNote("");
+    };
+    const undoReset = () => {
+      if (undo === null) return;
+      const t = undo;
+      undo = null;
+      block.setText(t);
+      showNote("Your edit is back.");
+      hooks.onEdit?.(block);
+      editor.focus();
+    };
     editor.addEventListener(
       "input",
       () => {
         markEdited(true);
+        clearUndo();
         hooks.onEdit?.(block);
       },
       on,
@@ -250,16 +334,28 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
         } else if (ev.key === "Escape" && !stopBtn.hidden) {
           ev.preventDefault();
           hooks.stop(block);
+        } else if (undo !== null && (ev.key === "z" || ev.key === "Z") && (ev.ctrlKey || ev.metaKey) && !ev.shiftKey) {
+          // The browser's own undo history ended when Reset replaced the text: this is its step.
+          ev.preventDefault();
+          undoReset();
         }
       },
       on,
     );
+    if (resetBtn) resetBtn.hidden = false;
     resetBtn?.addEventListener(
       "click",
       () => {
+        const before = edited ? text() : null;
         block.reset();
         out.replaceChildren();
         delete out.dataset["state"];
+        if (before !== null && before !== block.text()) {
+          undo = before;
+          const u = el("button", { class: "block-undo", testid: "undo-reset", attrs: { type: "button" } }, "Undo");
+          u.addEventListener("click", undoReset);
+          showNote("Back to the documented text. ", u);
+        }
         hooks.onEdit?.(block);
       },
       on,
@@ -271,6 +367,36 @@ export function initLiveBlocks(root: ParentNode, hooks: BlockHooks, signal?: Abo
     }
   }
   return blocks;
+}
+
+/**
+ * Gives every shown-only sample under root (web.CodeBlock: sample output, a template with
+ * placeholders) a Copy button, once: the page is the same for the whole visit.
+ */
+function wireSamples(root: ParentNode, signal?: AbortSignal): void {
+  const on = signal ? { signal } : {};
+  for (const code of Array.from(root.querySelectorAll<HTMLElement>("pre.code"))) {
+    if (code.parentElement?.classList.contains("code-wrap")) continue;
+    const wrap = el("div", { class: "code-wrap" });
+    code.replaceWith(wrap);
+    const status = el("span", { class: "copy-status code-copy-status", attrs: { role: "status" } });
+    const lang = code.dataset["lang"];
+    const b = el(
+      "button",
+      { class: "code-copy", testid: "copy-sample", attrs: { type: "button", "aria-label": lang ? `Copy this ${lang} sample` : "Copy this sample" } },
+      "Copy",
+    );
+    b.addEventListener(
+      "click",
+      () => {
+        void copyText(code.textContent ?? "").then((ok) => {
+          status.textContent = ok ? "Copied." : "The browser did not allow copying: select the text and copy it.";
+        });
+      },
+      on,
+    );
+    wrap.append(code, b, status);
+  }
 }
 
 /** Makes a block's share link and shows it in the block, selected, copied where allowed. */

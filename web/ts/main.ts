@@ -19,7 +19,7 @@ import { loadEngine, type Progress } from "./loader";
 import { Memory } from "./memory";
 import { initNav } from "./nav";
 import { wirePage, type Page, type Site } from "./page";
-import { initPanel, panelStatus } from "./panel";
+import { initPanel, initPanelLinks, panelStatus } from "./panel";
 import { openLink, share, sharedFragment } from "./share";
 import { VariablesPanel } from "./variables";
 
@@ -97,6 +97,8 @@ function boot(engine: Promise<ImdsAPI>, progress: ReturnType<typeof progressLine
       dirty = true;
     },
   };
+  // The panel is one tap away from the first moment (panel.ts), loading line and all.
+  initPanelLinks(document);
   // A shared link's texts wait for the engine (its codec is Go); memory's go in at once.
   let page = wirePage(site, document, !fragment);
   initNav({

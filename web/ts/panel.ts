@@ -2,10 +2,17 @@
 // controls call imds.configure, which changes the world through the core, the same world the
 // CLI and the VPC API change; the panel re-renders from imds.onChange, so a command that
 // changes the instance (ibmcloud is instance-update, a curl PATCH) shows here as soon as it
-// ends. It also shows the Activity Tracker events, the request history, Share and Reset.
+// ends. It also shows what each holder of IAM tokens may do with the instance by its role, the
+// Activity Tracker events, the request history, Share and Reset.
+//
+// Where the panel is not beside the page (narrow screens: site.css puts it under the page), the
+// header's "Your instance" link opens it as a drawer, and so does a link to one of its controls
+// (#panel-hop-limit, from a lesson or a hint), which then scrolls to the control and focuses it.
+// Without JavaScript both are plain links to the panel below the page.
 
-import type { ATEvent, ImdsAPI, Patch, State } from "./api";
+import type { AccessState, ATEvent, ImdsAPI, Patch, State } from "./api";
 import { copyText, el } from "./dom";
+import { VERSION_APPLIED } from "./liveblock";
 
 /** The panel's controls, by data-testid. */
 interface Controls {
@@ -21,8 +28,11 @@ interface Controls {
   defaultProfile: HTMLSelectElement;
   autoLink: HTMLInputElement;
   profiles: HTMLElement;
+  access: HTMLElement;
   hops: HTMLSelectElement;
   version: HTMLSelectElement;
+  versionNote: HTMLElement;
+  versionStatus: HTMLElement;
   error: HTMLElement;
   events: HTMLElement;
   eventsCount: HTMLElement | null;
@@ -60,8 +70,11 @@ function controls(root: ParentNode): Controls | null {
     defaultProfile: q<HTMLSelectElement>("panel-default-profile"),
     autoLink: q<HTMLInputElement>("panel-auto-link"),
     profiles: q("panel-profiles"),
+    access: q("panel-access"),
     hops: q<HTMLSelectElement>("panel-hops"),
     version: q<HTMLSelectElement>("version-switch"),
+    versionNote: q("version-note"),
+    versionStatus: q("version-status"),
     error: q("panel-error"),
     events: q("panel-events"),
     eventsCount: q("panel-events-count"),
@@ -71,7 +84,10 @@ function controls(root: ParentNode): Controls | null {
     resetAll: q<HTMLButtonElement>("reset-all"),
   };
   for (const [k, v] of Object.entries(c)) {
-    if (v === null && k !== "placeholder" && k !== "eventsCount") return null;
+    if (v === null && k !== "placeholder" && k !== "eventsCount") {
+      console.warn(`imdsplay: the instance panel has no [data-testid] for ${k}`);
+      return null;
+    }
   }
   return c as Controls;
 }
@@ -85,6 +101,47 @@ function ensureOption(select: HTMLSelectElement, value: string, label: string): 
 function clock(t: string): string {
   const m = /T(\d{2}:\d{2}:\d{2})/.exec(t);
   return m?.[1] ?? t;
+}
+
+/** What a holder's role allows on the instance, in a few words. */
+function accessText(a: AccessState): string {
+  const role = a.role || "no VPC role";
+  if (a.update) return `${role}: can change the metadata service`;
+  if (a.read) return `${role}: can read the instance, cannot change the metadata service`;
+  return `${role}: cannot read or change the instance`;
+}
+
+/** The operator and the trusted profiles linked to the instance, each with its role and what it allows. */
+function renderAccess(st: State): HTMLElement[] {
+  const linked = new Set(st.profiles.filter((p) => p.linked).map((p) => p.id));
+  return (st.access ?? [])
+    .filter((a) => a.kind === "operator" || linked.has(a.id))
+    .map((a) => {
+      const li = el(
+        "li",
+        { class: `panel-access-item ${a.update ? "panel-access-update" : a.read ? "panel-access-read" : "panel-access-none"}`, testid: "access" },
+        el("span", { class: "panel-access-who" }, a.kind === "operator" ? `${a.name} (operator)` : a.name),
+        " ",
+        el("span", { class: "panel-access-what", testid: "access-what" }, accessText(a)),
+      );
+      li.dataset["name"] = a.name;
+      li.dataset["role"] = a.role;
+      return li;
+    });
+}
+
+/** What the version switch did on the page shown: the blocks it changed, those that keep their dates. */
+function versionStatus(v: string, root: ParentNode): string {
+  if (!v) return "";
+  const set = root.querySelectorAll(".live-block[data-version-set]").length;
+  const changed = root.querySelectorAll(".live-block[data-version-changed]").length;
+  const kept = root.querySelectorAll(".live-block[data-version-kept]").length;
+  const blocks = (n: number) => (n === 1 ? "1 block" : `${n} blocks`);
+  let text = set
+    ? `On this page, ${blocks(set)} send${set === 1 ? "s" : ""} version=${v}${changed ? ` (the switch changed ${changed === set ? "all of them" : changed})` : " (as written)"}.`
+    : "No block on this page sends a version date the switch sets.";
+  if (kept) text += ` ${blocks(kept)} keep${kept === 1 ? "s" : ""} the dates ${kept === 1 ? "it demonstrates" : "they demonstrate"}.`;
+  return text;
 }
 
 /** One Activity Tracker event. */
@@ -134,6 +191,7 @@ export function initPanel(root: ParentNode, deps: PanelDeps): ((st: State) => vo
     const running = st.instance.status === "running";
     c.live.dataset["status"] = st.instance.status;
     c.name.textContent = st.instance.name;
+    c.name.title = st.instance.name;
     c.status.textContent = st.instance.status;
     c.start.disabled = running;
     c.stop.disabled = !running;
@@ -172,8 +230,29 @@ export function initPanel(root: ParentNode, deps: PanelDeps): ((st: State) => vo
     c.hops.value = String(st.hops);
     ensureOption(c.version, st.version, st.version);
     c.version.value = st.version;
+    c.versionNote.textContent = c.version.selectedOptions[0]?.dataset["note"] ?? "";
+    showVersionStatus();
+    const access = renderAccess(st);
+    const accessKey = JSON.stringify(access.map((li) => li.textContent));
+    if (accessKey !== c.access.dataset["key"]) {
+      c.access.dataset["key"] = accessKey;
+      c.access.replaceChildren(...access);
+    }
     renderEvents();
   };
+
+  // The blocks tell when the switch rewrote them (liveblock.ts); a page that comes in later
+  // (nav.ts) too. One status line per burst of blocks.
+  let statusQueued = false;
+  const showVersionStatus = () => {
+    if (statusQueued) return;
+    statusQueued = true;
+    queueMicrotask(() => {
+      statusQueued = false;
+      c.versionStatus.textContent = versionStatus(api.state()?.version ?? "", document);
+    });
+  };
+  document.addEventListener(VERSION_APPLIED, showVersionStatus);
 
   // Events come from the engine's worker; renders that overlap keep only the latest answer.
   let eventsAsked = 0;
@@ -262,4 +341,100 @@ export function initPanel(root: ParentNode, deps: PanelDeps): ((st: State) => vo
 export function panelStatus(root: ParentNode, text: string): void {
   const s = root.querySelector<HTMLElement>('[data-testid="share-status"]');
   if (s) s.textContent = text;
+}
+
+/** Whether the panel is beside the page (wide screens) rather than under it (site.css). */
+function panelBeside(panel: HTMLElement): boolean {
+  return getComputedStyle(panel).position === "sticky";
+}
+
+/**
+ * Makes the panel one tap away where it is not beside the page: the header's link and links to
+ * the panel's controls open it as a drawer (Close, Esc or a click outside closes it, and focus
+ * goes back where it was). A link to a control also opens the section it is in, scrolls to it,
+ * focuses it and marks it for a moment. Call once per visit, before the engine is ready: the
+ * drawer then shows the loading line.
+ */
+export function initPanelLinks(doc: Document = document): void {
+  const panel = doc.getElementById("instance-panel");
+  const opener = doc.querySelector<HTMLAnchorElement>('[data-testid="panel-open"]');
+  const close = doc.querySelector<HTMLButtonElement>('[data-testid="panel-close"]');
+  const title = doc.getElementById("instance-panel-title");
+  if (!panel || !title) return;
+  const html = doc.documentElement;
+  let returnTo: HTMLElement | null = null;
+  const isOpen = () => html.dataset["panelOpen"] === "true";
+
+  const open = () => {
+    if (isOpen()) return;
+    returnTo = doc.activeElement instanceof HTMLElement ? doc.activeElement : null;
+    html.dataset["panelOpen"] = "true";
+    opener?.setAttribute("aria-expanded", "true");
+    if (close) close.hidden = false;
+    panel.scrollTop = 0;
+  };
+  const shut = (refocus: boolean) => {
+    if (!isOpen()) return;
+    delete html.dataset["panelOpen"];
+    opener?.setAttribute("aria-expanded", "false");
+    if (close) close.hidden = true;
+    if (refocus) (returnTo ?? opener)?.focus();
+    returnTo = null;
+  };
+
+  /** Shows the control with that id: the drawer if need be, its section, the control focused. */
+  const show = (id: string) => {
+    if (!panelBeside(panel)) open();
+    const target = doc.getElementById(id);
+    const live = doc.querySelector<HTMLElement>('[data-testid="panel-live"]');
+    if (!target || !live || live.hidden) {
+      title.focus();
+      return;
+    }
+    const details = target.closest("details");
+    if (details) details.open = true;
+    const focusable =
+      target.matches("input, select, button, textarea, [tabindex]") ? target : target.querySelector<HTMLElement>("input, select, button") ?? target;
+    focusable.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+    const mark = target.closest(".panel-group, .panel-section, .panel-power") ?? target;
+    mark.classList.remove("panel-flash");
+    // Restarts the animation when the same control is asked for twice.
+    void (mark as HTMLElement).offsetWidth;
+    mark.classList.add("panel-flash");
+    setTimeout(() => mark.classList.remove("panel-flash"), 1600);
+  };
+
+  opener?.setAttribute("aria-expanded", "false");
+  doc.addEventListener("click", (ev) => {
+    if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+    const a = ev.target instanceof Element ? ev.target.closest<HTMLAnchorElement>("a[href^='#']") : null;
+    if (a) {
+      const id = decodeURIComponent(a.getAttribute("href")?.slice(1) ?? "");
+      if (a === opener) {
+        if (panelBeside(panel)) return; // the page's own scroll to the panel
+        ev.preventDefault();
+        if (isOpen()) shut(true);
+        else {
+          open();
+          title.focus();
+        }
+        return;
+      }
+      if (id && id !== "instance-panel" && panel.contains(doc.getElementById(id))) {
+        ev.preventDefault();
+        show(id);
+        return;
+      }
+    }
+    // A click outside the open drawer closes it.
+    if (isOpen() && ev.target instanceof Node && !panel.contains(ev.target) && !opener?.contains(ev.target)) shut(false);
+  });
+  close?.addEventListener("click", () => shut(true));
+  doc.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && isOpen()) {
+      ev.preventDefault();
+      shut(true);
+    }
+  });
 }

@@ -49,19 +49,32 @@ export function findCertificates(text: string): string[] {
 /** A whole value that is a compact JWS. */
 const WHOLE_JWT_RE = /^eyJ[A-Za-z0-9_-]{4,}\.(eyJ[A-Za-z0-9_-]{4,})\.[A-Za-z0-9_-]*$/;
 
-/**
- * The expiry (exp, as Unix milliseconds) of a value that is a JWT, read without checking the
- * signature; null when the value is not a JWT or has no numeric exp.
- */
-export function jwtExpiry(value: string): number | null {
+/** The claims of a value that is a JWT, read without checking the signature; null otherwise. */
+export function jwtClaims(value: string): Record<string, unknown> | null {
   const m = WHOLE_JWT_RE.exec(value.trim());
   if (!m?.[1]) return null;
   try {
     const b64 = m[1].replace(/-/g, "+").replace(/_/g, "/");
     const json = new TextDecoder().decode(Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0)));
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : null;
+    const v: unknown = JSON.parse(json);
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
+
+/**
+ * The expiry (exp, as Unix milliseconds) of a value that is a JWT, read without checking the
+ * signature; null when the value is not a JWT or has no numeric exp.
+ */
+export function jwtExpiry(value: string): number | null {
+  const exp = jwtClaims(value)?.["exp"];
+  return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : null;
+}
+
+/**
+ * What is shortened in the middle where output is shown: JWTs, and any other unbroken run of
+ * base64url characters this long (a JWK's modulus, a signature). URLs, IDs, PEM lines (64
+ * characters) and JSON keep their shape: they are shorter, or break on other characters.
+ */
+export const LONG_RE = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*|[A-Za-z0-9_=-]{100,}/g;
