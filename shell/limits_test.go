@@ -88,6 +88,8 @@ func TestLimits(t *testing.T) {
 		{name: "fail/memory/printf-star-width", script: `printf '%*d' 900000000 1`, want: []string{"imds sh: script stopped: printf would build more than 1 MiB (limit)\n"}},
 		{name: "fail/memory/nested-pipelines", script: `f() { f | f; }; f`, want: []string{"imds sh: script stopped: it ran more than 1000 commands at once (limit)\n", msgMemory}},
 		{name: "fail/memory/jq-repeat-string", script: `jq -n '"a" * 1e9'`, want: []string{"imds sh: script stopped: jq's string repetition would take more than 1 MiB (limit)\n"}},
+		{name: "fail/memory/jq-repeat-string-in-def", script: `jq -n 'def f: "a" * 1e9; f'`, want: []string{"imds sh: script stopped: jq's string repetition would take more than 1 MiB (limit)\n"}},
+		{name: "fail/memory/jq-repeat-string-interpolated", script: `jq -n '{a: "\("a" * 1e9)"}'`, want: []string{"imds sh: script stopped: jq's string repetition would take more than 1 MiB (limit)\n"}},
 		{name: "fail/memory/array", script: `while :; do a+=(xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx); done`,
 			want: []string{"imds sh: script stopped: variable a took more than 1 MiB of memory (limit)\n", msgMemory, msgRunTime}},
 		{name: "fail/memory/command-substitution", script: `x=$(yes)`,

@@ -2,54 +2,25 @@ package jq
 
 import (
 	"fmt"
-	"reflect"
 
 	"github.com/itchyny/gojq"
 
 	"github.com/imdsplay/imdsplay/shell/internal/limit"
 )
 
-// mulFunc is the function every multiplication of a filter becomes (see guardRepeat).
+// mulFunc is the function every multiplication of a filter becomes (see guardMul).
 const mulFunc = "__imds_multiply"
 
-// guardRepeat makes each a * b of the query a call of mulFunc(a; b), which refuses a string
-// repetition ("x" * 1e9) larger than the run's buffer limit before building it, and leaves
-// every other multiplication to gojq. gojq compiles operators to its own functions, which a
-// program cannot replace, but calls of a custom function evaluate their arguments exactly as
-// an operator's, generators included, so the rewrite changes no result. It walks the query
-// with reflection: gojq's syntax tree has a dozen node types.
-func guardRepeat(q *gojq.Query) {
-	walkQueries(reflect.ValueOf(q), func(q *gojq.Query) {
-		if q.Op == gojq.OpMul && q.Left != nil && q.Right != nil {
-			args := []*gojq.Query{q.Left, q.Right}
-			*q = gojq.Query{Term: &gojq.Term{Type: gojq.TermTypeFunc, Func: &gojq.Func{Name: mulFunc, Args: args}}}
-		}
-	})
-}
-
-var queryType = reflect.TypeOf(&gojq.Query{})
-
-// walkQueries calls f on every *gojq.Query under v, children first.
-func walkQueries(v reflect.Value, f func(*gojq.Query)) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() {
-			return
-		}
-		walkQueries(v.Elem(), f)
-		if v.Type() == queryType {
-			f(v.Interface().(*gojq.Query))
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			walkQueries(v.Index(i), f)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				walkQueries(v.Field(i), f)
-			}
-		}
+// guardMul makes q, an a * b, a call of mulFunc(a; b), which refuses a string repetition
+// ("x" * 1e9) larger than the run's buffer limit before building it, and leaves every other
+// multiplication to gojq. gojq compiles operators to its own functions, which a program cannot
+// replace, but calls of a custom function evaluate their arguments exactly as an operator's,
+// generators included, so the rewrite changes no result. rewrite (index.go) calls it on every
+// query, after the query's parts.
+func guardMul(q *gojq.Query) {
+	if q.Op == gojq.OpMul && q.Left != nil && q.Right != nil {
+		args := []*gojq.Query{q.Left, q.Right}
+		*q = gojq.Query{Term: &gojq.Term{Type: gojq.TermTypeFunc, Func: &gojq.Func{Name: mulFunc, Args: args}}}
 	}
 }
 

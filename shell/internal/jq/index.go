@@ -9,7 +9,7 @@ import (
 
 // jq names the key it could not index with ('Cannot index array with string "name"'); gojq's
 // error ("expected an object but got: array ([…])") does not carry it, and gojq gives no hook
-// into its indexing. So before compiling, nameKeys rewrites every index by a key the filter
+// into its indexing. So before compiling, rewrite rewrites every index by a key the filter
 // spells out — .name, ."name", .["name"], ."\(…)", .[$k], and the {name} shorthand — into
 //
 //	try .name catch _imds_index_error("name")
@@ -40,8 +40,9 @@ func indexError(v any, args []any) any {
 	return errors.New(message(errors.New(msg)))
 }
 
-// nameKeys rewrites q in place as the comment on keyIndexError says.
-func nameKeys(q *gojq.Query) { walkQuery(q) }
+// rewrite prepares q in place for compiling, in one walk: every index by a spelled key as the
+// comment on keyIndexError says, and every multiplication as guardMul's says.
+func rewrite(q *gojq.Query) { walkQuery(q) }
 
 // keyedIndex returns the term that replaces an index by a spelled key, and false for any other
 // index (a number, a slice, an expression).
@@ -108,6 +109,7 @@ func walkQuery(q *gojq.Query) {
 	for _, p := range q.Patterns {
 		walkPattern(p)
 	}
+	guardMul(q)
 }
 
 func walkPattern(p *gojq.Pattern) {

@@ -183,8 +183,7 @@ func (o *options) compile(e *builtin.Env, src string, in *inputs) (*gojq.Code, b
 	query, err := gojq.Parse(src)
 	var code *gojq.Code
 	if err == nil {
-		nameKeys(query)
-		guardRepeat(query)
+		rewrite(query)
 		code, err = gojq.Compile(query,
 			gojq.WithFunction(keyIndexError, 1, 1, indexError),
 			gojq.WithFunction(mulFunc, 2, 2, multiply(limit.FromContext(e.Ctx))),
