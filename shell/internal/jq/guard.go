@@ -2,6 +2,7 @@ package jq
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/itchyny/gojq"
 
@@ -24,8 +25,9 @@ func guardMul(q *gojq.Query) {
 	}
 }
 
-// multiplier is the code of mulFunc's fallback: gojq's own multiplication.
-var multiplier = func() *gojq.Code {
+// multiplier is the code of mulFunc's fallback: gojq's own multiplication, compiled on the
+// first multiplication rather than when the program starts.
+var multiplier = sync.OnceValue(func() *gojq.Code {
 	q, err := gojq.Parse(".[0] * .[1]")
 	if err != nil {
 		panic(err)
@@ -35,7 +37,7 @@ var multiplier = func() *gojq.Code {
 		panic(err)
 	}
 	return c
-}()
+})
 
 // multiply is mulFunc for a run: it checks the size of a string repetition against the
 // buffer limit, then multiplies as gojq does.
@@ -51,7 +53,7 @@ func multiply(run *limit.Run) func(any, []any) any {
 				return run.Err()
 			}
 		}
-		v, _ := multiplier.Run([]any{args[0], args[1]}).Next()
+		v, _ := multiplier().Run([]any{args[0], args[1]}).Next()
 		return v
 	}
 }
