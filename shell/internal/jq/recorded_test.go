@@ -37,6 +37,7 @@ var jqCases = []tooltest.Case{
 	{Name: "ok/join-output", Args: jq("-j", ".d, .d"), Stdin: nested},
 	{Name: "ok/iterate", Args: jq(".a.b[]"), Stdin: nested},
 	{Name: "ok/stream-of-inputs", Args: jq("-c", ". * 2"), Stdin: "1 2\n3"},
+	{Name: "ok/deep-merge", Args: jq("-c", ". * {\"a\": {\"c\": 2}}"), Stdin: `{"a": {"b": 1}}`},
 	{Name: "ok/null-input", Args: jq("-n", "1 + 1")},
 	{Name: "ok/arg-and-argjson", Args: jq("-nc", "--arg", "x", "hi", "--argjson", "n", "3", "{n: $n, x: $x}")},
 	{Name: "ok/slurp", Args: jq("-sc", "."), Stdin: "1\n2\n"},
