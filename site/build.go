@@ -273,7 +273,6 @@ func writeAssets(ctx context.Context, opts Options, stage string, cache *wasmCac
 		return a, err
 	}
 	a.Wasm = url(name)
-	a.WasmSize = int64(len(art.wasm))
 
 	var keys []byte
 	if cache != nil && cache.keys != nil {

@@ -77,10 +77,9 @@ const defaultCode = `curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/toke
 
 // embedAssets is what embed.js needs to know of the build: the web/ts/embedload.ts SiteAssets.
 type embedAssets struct {
-	Wasm     string `json:"wasm"`
-	Worker   string `json:"worker"`
-	Keys     string `json:"keys"`
-	WasmSize int64  `json:"wasmSize"`
+	Wasm   string `json:"wasm"`
+	Worker string `json:"worker"`
+	Keys   string `json:"keys"`
 }
 
 // remRE finds rem lengths in minified CSS.
@@ -140,7 +139,7 @@ func bundleEmbed(root string, a web.Assets) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	assets, err := json.Marshal(embedAssets{Wasm: a.Wasm, Worker: a.Worker, Keys: a.Keys, WasmSize: a.WasmSize})
+	assets, err := json.Marshal(embedAssets{Wasm: a.Wasm, Worker: a.Worker, Keys: a.Keys})
 	if err != nil {
 		return nil, err
 	}

@@ -378,13 +378,12 @@ func TestGolden(t *testing.T) {
 
 func fixedAssets() web.Assets {
 	return web.Assets{
-		CSS:      "/assets/site-TESTTEST.css",
-		Script:   "/assets/main-TESTTEST.js",
-		Boot:     "/assets/boot-TESTTEST.js",
-		Worker:   "/assets/worker-TESTTEST.js",
-		Wasm:     "/assets/imds-TESTTEST.wasm",
-		WasmSize: 123,
-		Icon:     "/assets/icon-TESTTEST.svg",
+		CSS:    "/assets/site-TESTTEST.css",
+		Script: "/assets/main-TESTTEST.js",
+		Boot:   "/assets/boot-TESTTEST.js",
+		Worker: "/assets/worker-TESTTEST.js",
+		Wasm:   "/assets/imds-TESTTEST.wasm",
+		Icon:   "/assets/icon-TESTTEST.svg",
 	}
 }
 
@@ -588,9 +587,6 @@ func TestBuildWasm(t *testing.T) {
 	doc := parseFile(t, filepath.Join(out, "first", "index.html"))
 	if got := fixture.Meta(doc, "imds-wasm"); got != res.Assets.Wasm {
 		t.Errorf("imds-wasm meta: got %q; want %q", got, res.Assets.Wasm)
-	}
-	if got := fixture.Meta(doc, "imds-wasm-size"); got != strconv.FormatInt(res.WasmBytes, 10) {
-		t.Errorf("imds-wasm-size meta: got %q; want %d", got, res.WasmBytes)
 	}
 	// The prepared emulator keys: four parseable RSA-2048 PKCS #8 keys, named by the meta.
 	if got := fixture.Meta(doc, "imds-keys"); got == "" || got != res.Assets.Keys {

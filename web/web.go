@@ -30,14 +30,13 @@ const SiteTitle = "imdsplay"
 
 // Assets are the public, content-hashed URLs of the files every page loads.
 type Assets struct {
-	CSS      string // stylesheet bundle, e.g. /assets/site-AB12CD34.css
-	Script   string // runtime bundle (an ES module), e.g. /assets/main-EF56GH78.js
-	Boot     string // the first script: starts the engine's worker (web/ts/boot.ts, a classic script)
-	Worker   string // the engine's worker: web/ts/worker.ts after the Go toolchain's wasm_exec.js
-	Wasm     string // the emulator compiled to WebAssembly; "" when built without it
-	WasmSize int64  // uncompressed size of Wasm in bytes, for the progress line
-	Keys     string // the emulator's prepared keys (JSON); "" when built without the wasm
-	Icon     string // SVG favicon
+	CSS    string // stylesheet bundle, e.g. /assets/site-AB12CD34.css
+	Script string // runtime bundle (an ES module), e.g. /assets/main-EF56GH78.js
+	Boot   string // the first script: starts the engine's worker (web/ts/boot.ts, a classic script)
+	Worker string // the engine's worker: web/ts/worker.ts after the Go toolchain's wasm_exec.js
+	Wasm   string // the emulator compiled to WebAssembly; "" when built without it
+	Keys   string // the emulator's prepared keys (JSON); "" when built without the wasm
+	Icon   string // SVG favicon
 }
 
 // Link is a titled URL.

@@ -68,7 +68,7 @@ func render(t *testing.T, c templ.Component) *html.Node {
 }
 
 func testAssets() Assets {
-	return Assets{CSS: "/assets/site-A.css", Script: "/assets/main-B.js", Worker: "/assets/worker-C.js", Wasm: "/assets/imds-D.wasm", WasmSize: 42, Icon: "/assets/icon-E.svg"}
+	return Assets{CSS: "/assets/site-A.css", Script: "/assets/main-B.js", Worker: "/assets/worker-C.js", Wasm: "/assets/imds-D.wasm", Icon: "/assets/icon-E.svg"}
 }
 
 func TestLiveBlock(t *testing.T) {

@@ -49,8 +49,6 @@ export interface EngineOptions {
   /** Absolute URLs of the wasm and of the prepared keys ("" for none). */
   wasm: string;
   keysURL: string;
-  /** The wasm's uncompressed size, for the progress percentage (0: unknown). */
-  wasmSize: number;
   /** Starts a worker running worker.ts (see spawnWorker). */
   spawn(): Promise<Worker>;
   /** A worker already started and booted for this engine (early.ts), taken over by the first boot. */
@@ -189,7 +187,6 @@ export class EngineClient implements ImdsAPI {
       const msg: ToWorker = {
         t: "boot",
         wasm: this.opts.wasm,
-        wasmSize: this.opts.wasmSize,
         keysURL: this.opts.keysURL,
         ...(this.keys ? { keys: this.keys } : {}),
         ...(this.module ? { module: this.module } : {}),

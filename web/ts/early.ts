@@ -26,7 +26,6 @@ export interface EarlyWorker {
 export interface EngineFiles {
   worker: string;
   wasm: string;
-  wasmSize: number;
   keysURL: string;
 }
 
@@ -45,7 +44,7 @@ export function engineFiles(): EngineFiles | null {
   const wasm = meta("imds-wasm");
   const worker = meta("imds-worker");
   if (!wasm || !worker) return null;
-  return { worker: abs(worker), wasm: abs(wasm), wasmSize: Number(meta("imds-wasm-size") ?? 0), keysURL: abs(meta("imds-keys")) };
+  return { worker: abs(worker), wasm: abs(wasm), keysURL: abs(meta("imds-keys")) };
 }
 
 /** Whether this browser can run the engine at all. */
@@ -82,7 +81,7 @@ export function startEarly(by: "boot" | "runtime"): EarlyWorker | null {
   };
   worker.addEventListener("message", onMessage);
   worker.addEventListener("error", onError);
-  const boot: Boot = { t: "boot", wasm: files.wasm, wasmSize: files.wasmSize, keysURL: files.keysURL };
+  const boot: Boot = { t: "boot", wasm: files.wasm, keysURL: files.keysURL };
   worker.postMessage(boot);
   const early: EarlyWorker = {
     worker,

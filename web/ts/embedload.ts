@@ -13,8 +13,6 @@ export interface SiteAssets {
   wasm: string;
   worker: string;
   keys: string;
-  /** Uncompressed size of the wasm, for the progress percentage. */
-  wasmSize: number;
 }
 
 /** Receives progress lines while loading. */
@@ -30,7 +28,6 @@ async function start(origin: string, a: SiteAssets, progress: Progress): Promise
   return EngineClient.start({
     wasm: origin + a.wasm,
     keysURL: a.keys && origin + a.keys,
-    wasmSize: a.wasmSize,
     spawn: () => spawnWorker(origin + a.worker),
     progress,
   });

@@ -36,7 +36,6 @@ export async function loadEngine(progress: Progress): Promise<EngineClient> {
   const engine = await EngineClient.start({
     wasm: files.wasm,
     keysURL: files.keysURL,
-    wasmSize: files.wasmSize,
     spawn: () => spawnWorker(files.worker),
     early,
     progress: (text) => progress("loading", text),

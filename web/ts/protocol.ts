@@ -9,8 +9,6 @@ export interface Boot {
   t: "boot";
   /** Absolute URL of the wasm (a worker started from a blob: URL has no base to resolve against). */
   wasm: string;
-  /** Its uncompressed size, for the progress percentage; 0 when unknown. */
-  wasmSize: number;
   /** Absolute URL of the site's prepared keys; "" to make them with WebCrypto. */
   keysURL: string;
   /** Keys to use instead of loading them: a restart signs with the keys the first worker had. */

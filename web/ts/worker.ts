@@ -10,6 +10,7 @@
 
 import type { GoAPI, MemStats, SessionOptions, StartKeys, State } from "./api";
 import { parseKeyFile } from "./keyfile";
+import { compileWasm, epochMs, get } from "./wasmload";
 import type { Boot, FromWorker, ToWorker } from "./protocol";
 
 /** The worker's global scope, as much of it as this file uses (the DOM lib types the page). */
@@ -20,26 +21,6 @@ const scope = globalThis as unknown as {
 
 function post(msg: FromWorker): void {
   scope.postMessage(msg);
-}
-
-/** Milliseconds since the epoch, comparable across the page's and the worker's clocks. */
-function epochMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/**
- * Fetches with CORS and without credentials (an embed's worker runs on another site's origin),
- * turning the browser's bare "Failed to fetch" into a sentence a docs author can act on.
- */
-async function get(url: string): Promise<Response> {
-  let resp: Response;
-  try {
-    resp = await fetch(url, { mode: "cors", credentials: "omit" });
-  } catch {
-    throw new Error(`could not fetch ${url}: check that the page's Content-Security-Policy allows it in connect-src`);
-  }
-  if (!resp.ok) throw new Error(`could not fetch ${url} (${resp.status})`);
-  return resp;
 }
 
 /** The algorithm of every emulator key: what the service's RS256 tokens and its CA use. */
@@ -79,41 +60,6 @@ async function loadKeys(url: string): Promise<StartKeys> {
   }
 }
 
-/** Compiles the wasm while it streams in, reporting a percentage of size (uncompressed bytes). */
-async function compile(url: string, size: number): Promise<WebAssembly.Module> {
-  const resp = await get(url);
-  let body: ReadableStream<Uint8Array> | null = resp.body;
-  if (body && size > 0) {
-    let got = 0;
-    let last = 0;
-    body = body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, ctl) {
-          got += chunk.byteLength;
-          const now = performance.now();
-          if (now - last > 100) {
-            last = now;
-            post({ t: "progress", text: `Loading the emulator… ${Math.min(99, Math.floor((100 * got) / size))}%` });
-          }
-          ctl.enqueue(chunk);
-        },
-      }),
-    );
-  }
-  try {
-    // Streaming compilation needs the wasm type; the counting stream lost the response's.
-    return await WebAssembly.compileStreaming(new Response(body, { headers: { "Content-Type": "application/wasm" } }));
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (/unsafe-eval|Content Security Policy|CSP/i.test(msg)) {
-      throw new Error(
-        "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src, or use the iframe embed",
-      );
-    }
-    throw err;
-  }
-}
-
 /** The Go runtime glue that wasm_exec.js, bundled before this file, defines. */
 declare const Go: new () => {
   importObject: WebAssembly.Imports;
@@ -129,10 +75,10 @@ const early: ToWorker[] = [];
 /** Loads, starts and (on a restart) restores the engine, then tells the page it is ready. */
 async function boot(b: Boot): Promise<void> {
   const t0 = epochMs();
-  post({ t: "progress", text: "Loading the emulator…" });
   const keys = b.keys ? Promise.resolve(b.keys) : loadKeys(b.keysURL);
-  const module = b.module ?? (await compile(b.wasm, b.wasmSize));
-  const compiled = epochMs();
+  const loaded = b.module ? null : await compileWasm(b.wasm, (text) => post({ t: "progress", text }));
+  const module = b.module ?? loaded?.module;
+  if (!module) throw new Error("no module to run");
   post({ t: "progress", text: "Starting the emulator…" });
   const go = new Go();
   const instance = await WebAssembly.instantiate(module, go.importObject);
@@ -167,7 +113,6 @@ async function boot(b: Boot): Promise<void> {
   }
   api = g;
   g.onChange(changed);
-  const wasmFetches = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name === b.wasm);
   post({
     t: "ready",
     version: info.version,
@@ -178,14 +123,14 @@ async function boot(b: Boot): Promise<void> {
     keys: k,
     times: {
       start: t0,
-      received: wasmFetches[0]?.responseEnd ? performance.timeOrigin + wasmFetches[0].responseEnd : 0,
-      compiled,
+      received: loaded?.received ?? 0,
+      compiled: loaded?.compiled ?? t0,
       instantiated,
       goStarted,
       keysReady,
       ready: epochMs(),
     },
-    fetches: wasmFetches.map((e) => ({ name: e.name, transferSize: e.transferSize })),
+    fetches: loaded?.fetches ?? [],
     ...(restoreError ? { restoreError } : {}),
   });
   pushSnapshot();
