@@ -49,6 +49,9 @@ type Engine struct {
 
 	mu       sync.Mutex
 	sessions map[SessionKey]*Session
+
+	readers  readerRuns    // the reader's runs, which the warm-up gives way to
+	warmIdle time.Duration // see warm.go
 }
 
 // NewEngine creates the emulator. Missing keys are made concurrently: with WebCrypto each one
@@ -78,7 +81,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}, nil
+	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}, warmIdle: warmIdle}
+	e.readers.ended = time.Now()
+	return e, nil
 }
 
 // Emulator returns the engine's emulator.

@@ -160,6 +160,7 @@ func TestSessionRun(t *testing.T) {
 func TestWarm(t *testing.T) {
 	warmShell()
 	e, _ := newTestEngine(t)
+	e.warmIdle = 0
 	e.warm()
 	if n := len(e.Emulator().Events()); n != 0 {
 		t.Errorf("got %d events after warming up; want none in the page's emulator", n)
@@ -169,6 +170,38 @@ func TestWarm(t *testing.T) {
 		if s.sh == nil {
 			t.Errorf("the %s session was not created by warm", p)
 		}
+	}
+}
+
+// TestWarmGivesWay checks when the warm-up may take the thread: not while a reader's run is
+// under way, and only once the reader has been idle for the engine's warmIdle.
+func TestWarmGivesWay(t *testing.T) {
+	var r readerRuns
+	t0 := fixture.Time()
+	r.ended = t0
+	const idle = 200 * time.Millisecond
+	if d := r.untilIdle(t0.Add(50*time.Millisecond), idle); d != 150*time.Millisecond {
+		t.Errorf("50 ms after the engine was made: wait %v; want 150ms", d)
+	}
+	end := r.start()
+	if d := r.untilIdle(t0.Add(time.Hour), idle); d == 0 {
+		t.Error("a run under way: no wait; want the warm-up to wait for it")
+	}
+	second := r.start()
+	end()
+	if d := r.untilIdle(t0.Add(time.Hour), idle); d == 0 {
+		t.Error("one of two runs ended: no wait; want the warm-up to wait for the other")
+	}
+	before := time.Now()
+	second()
+	if r.ended.Before(before) {
+		t.Fatalf("the last run's end was not recorded: %v", r.ended)
+	}
+	if d := r.untilIdle(r.ended.Add(50*time.Millisecond), idle); d != 150*time.Millisecond {
+		t.Errorf("50 ms after the last run: wait %v; want 150ms", d)
+	}
+	if d := r.untilIdle(r.ended.Add(idle), idle); d != 0 {
+		t.Errorf("idle for %v: wait %v; want none", idle, d)
 	}
 }
 

@@ -32,6 +32,7 @@ type Session struct {
 // hear of it afterwards: a command may have changed the world (ibmcloud, a PATCH), and the run
 // made events.
 func (s *Session) Run(ctx context.Context, script string) (RunResult, error) {
+	defer s.engine.readers.start()()
 	r, err := s.run(ctx, script)
 	if err == nil {
 		s.engine.changed()

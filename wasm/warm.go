@@ -24,13 +24,66 @@ const warmScript = `x=$(echo '{"a":[1]}' | jq -c '.a | length') && test "$x" = 1
 
 // Inside wasm Go runs on one thread (the engine worker's) and, once it has it, keeps it until
 // every goroutine is blocked: a goroutine started from a JS callback finishes its CPU work
-// before the callback's caller runs again. So a warm-up is never free: a reader's first Run
-// waits for the step under way. It is done after start has answered (see yieldToPage), in
-// steps that let a reader's Run in between.
+// before the callback's caller runs again. So a warm-up is never free: a reader's Run that
+// arrives during a step waits for it (50–150 ms in Chromium on two cores). Hence the warm-up
+// works only while the reader does not: it starts once the page has asked for no run for
+// warmIdle after start, and before each step it waits until no reader's run is under way.
+// A reader who clicks Run at once gets the thread at once and pays the first-use costs of
+// what the run uses, which is less than what the whole warm-up pays.
+
+// warmIdle is how long the engine must be idle before a warm-up step (Engine.warmIdle; tests
+// set 0): long enough for the page's own first calls after ready (a restored world, the blocks
+// a deep link runs first, a reader quick on the mouse) to come in, and short beside the time a
+// reader takes to read.
+const warmIdle = 200 * time.Millisecond
 
 // yieldToPage blocks on a timer for a moment, which returns the thread to the worker's event
 // loop: pending Promise callbacks run (start's answer goes to the page) before Go goes on.
 func yieldToPage() { time.Sleep(time.Millisecond) }
+
+// waitIdle returns once no reader's run has been under way for e.warmIdle.
+func (e *Engine) waitIdle() {
+	for {
+		yieldToPage()
+		d := e.readers.untilIdle(time.Now(), e.warmIdle)
+		if d == 0 {
+			return
+		}
+		time.Sleep(d)
+	}
+}
+
+// readerRuns counts the reader's runs under way and remembers when the last one ended (at
+// first, when the engine was made), for waitIdle.
+type readerRuns struct {
+	mu      sync.Mutex
+	running int
+	ended   time.Time
+}
+
+// start records a run that begins; the returned func records its end.
+func (r *readerRuns) start() func() {
+	r.mu.Lock()
+	r.running++
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		r.running--
+		r.ended = time.Now()
+		r.mu.Unlock()
+	}
+}
+
+// untilIdle says how long to wait, at now, before the reader has been idle for idle: 0 when
+// they have; a short poll while a run is under way (its end is not known in advance).
+func (r *readerRuns) untilIdle(now time.Time, idle time.Duration) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running > 0 {
+		return 10 * time.Millisecond
+	}
+	return max(0, idle-now.Sub(r.ended))
+}
 
 // shellWarm makes warmShell run once.
 var shellWarm sync.Once
@@ -47,15 +100,15 @@ func warmShell() {
 // the instance session (created and run once, with the no-op ":"), the shell and jq, the core's
 // token path on a throwaway emulator with the same keys, and the workstation session.
 func (e *Engine) warm() {
-	yieldToPage()
+	e.waitIdle()
 	if s, err := e.Session(imds.OnInstance); err == nil && s.ensure() == nil {
 		s.mu.Lock()
 		s.sh.Run(context.Background(), ":", io.Discard, io.Discard)
 		s.mu.Unlock()
 	}
-	yieldToPage()
+	e.waitIdle()
 	warmShell()
-	yieldToPage()
+	e.waitIdle()
 	if throwaway, err := imds.New(imds.Config{Time: e.clock.Now, Keys: &e.keys}); err == nil {
 		req, _ := http.NewRequest(http.MethodPut, "http://"+imds.MetadataHost+"/instance_identity/v1/token?version=2025-04-22", strings.NewReader(`{}`))
 		req.Header.Set("Metadata-Flavor", "ibm")
@@ -63,7 +116,7 @@ func (e *Engine) warm() {
 			resp.Body.Close()
 		}
 	}
-	yieldToPage()
+	e.waitIdle()
 	if s, err := e.Session(imds.OnWorkstation); err == nil {
 		s.ensure()
 	}
