@@ -50,8 +50,7 @@ type Engine struct {
 	mu       sync.Mutex
 	sessions map[SessionKey]*Session
 
-	readers  readerRuns    // the reader's runs, which the warm-up gives way to
-	warmIdle time.Duration // see warm.go
+	readers readerRuns // the reader's runs, which the warm-up gives way to
 }
 
 // NewEngine creates the emulator. Missing keys are made concurrently: with WebCrypto each one
@@ -81,7 +80,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}, warmIdle: warmIdle}
+	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
 	e.readers.ended = time.Now()
 	return e, nil
 }

@@ -160,8 +160,7 @@ func TestSessionRun(t *testing.T) {
 func TestWarm(t *testing.T) {
 	warmShell()
 	e, _ := newTestEngine(t)
-	e.warmIdle = 0
-	e.warm()
+	e.warm(0)
 	if n := len(e.Emulator().Events()); n != 0 {
 		t.Errorf("got %d events after warming up; want none in the page's emulator", n)
 	}
@@ -174,7 +173,7 @@ func TestWarm(t *testing.T) {
 }
 
 // TestWarmGivesWay checks when the warm-up may take the thread: not while a reader's run is
-// under way, and only once the reader has been idle for the engine's warmIdle.
+// under way, and only once the reader has been idle for the time asked.
 func TestWarmGivesWay(t *testing.T) {
 	var r readerRuns
 	t0 := fixture.Time()

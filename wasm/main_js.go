@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
 )
@@ -40,19 +41,25 @@ func main() {
 	<-make(chan struct{})
 }
 
-// jsWarm implements imds.warm(): it pays one-time costs in the background (see warm.go): the
-// shell's before start, the whole engine's after. The worker calls it once it has told the page
-// that the engine is ready: started from start itself, the first warm-up step would run before
-// start's answer reached the page (Go hands the thread back only when every goroutine waits).
-func jsWarm(js.Value, []js.Value) any {
-	go func() {
+// jsWarm implements imds.warm({idle}): it pays one-time costs in the background (see warm.go):
+// the shell's before start, the whole engine's after, and resolves when it is done. idle (ms)
+// is how long no run must have been under way before each step; the warm-up worker, which has
+// no reader, passes 0. The engine's worker calls it once it has told the page that the engine
+// is ready: started from start itself, the first warm-up step would run before start's answer
+// reached the page (Go hands the thread back only when every goroutine waits).
+func jsWarm(_ js.Value, args []js.Value) any {
+	idle := warmIdle
+	if len(args) > 0 && args[0].Type() == js.TypeObject && args[0].Get("idle").Type() == js.TypeNumber {
+		idle = time.Duration(args[0].Get("idle").Float()) * time.Millisecond
+	}
+	return promise(func() (any, error) {
 		if e := readyEngine(); e != nil {
-			e.warm()
-			return
+			e.warm(idle)
+			return nil, nil
 		}
 		warmShell()
-	}()
-	return nil
+		return nil, nil
+	})
 }
 
 // jsStart implements imds.start({keys}): it makes the engine once, whoever calls it.

@@ -24,28 +24,30 @@ const warmScript = `x=$(echo '{"a":[1]}' | jq -c '.a | length') && test "$x" = 1
 
 // Inside wasm Go runs on one thread (the engine worker's) and, once it has it, keeps it until
 // every goroutine is blocked: a goroutine started from a JS callback finishes its CPU work
-// before the callback's caller runs again. So a warm-up is never free: a reader's Run that
-// arrives during a step waits for it (50–150 ms in Chromium on two cores). Hence the warm-up
-// works only while the reader does not: it starts once the page has asked for no run for
-// warmIdle after start, and before each step it waits until no reader's run is under way.
-// A reader who clicks Run at once gets the thread at once and pays the first-use costs of
-// what the run uses, which is less than what the whole warm-up pays.
+// before the callback's caller runs again. So a warm-up in the engine's worker is never free:
+// a reader's Run that arrives during a step waits for it. Most of a first call's cost is V8
+// compiling the functions it reaches (lazily, on first call), and that compiled code is shared
+// by every worker that runs the same module: so the page runs the heavy warm-up in a worker of
+// its own (web/ts/warmer.ts calls warm with idle 0 there and ends the worker), and the engine's
+// worker runs it too, for what is its own (its sessions, Go's caches), which is then quick:
+// only once the page has asked for no run for warmIdle, and before each step it waits until no
+// reader's run is under way.
 
-// warmIdle is how long the engine must be idle before a warm-up step (Engine.warmIdle; tests
-// set 0): long enough for the page's own first calls after ready (a restored world, the blocks
-// a deep link runs first, a reader quick on the mouse) to come in, and short beside the time a
-// reader takes to read.
+// warmIdle is how long the engine's worker waits without a reader's run before each warm-up
+// step: long enough for the page's own first calls after ready (a restored world, the blocks a
+// deep link runs first, a reader quick on the mouse) to come in, short beside the time a reader
+// takes to read.
 const warmIdle = 200 * time.Millisecond
 
 // yieldToPage blocks on a timer for a moment, which returns the thread to the worker's event
 // loop: pending Promise callbacks run (start's answer goes to the page) before Go goes on.
 func yieldToPage() { time.Sleep(time.Millisecond) }
 
-// waitIdle returns once no reader's run has been under way for e.warmIdle.
-func (e *Engine) waitIdle() {
+// waitIdle returns once no reader's run has been under way for idle.
+func (e *Engine) waitIdle(idle time.Duration) {
 	for {
 		yieldToPage()
-		d := e.readers.untilIdle(time.Now(), e.warmIdle)
+		d := e.readers.untilIdle(time.Now(), idle)
 		if d == 0 {
 			return
 		}
@@ -99,16 +101,16 @@ func warmShell() {
 // warm pays the remaining one-time costs after start, in the order the first Run needs them:
 // the instance session (created and run once, with the no-op ":"), the shell and jq, the core's
 // token path on a throwaway emulator with the same keys, and the workstation session.
-func (e *Engine) warm() {
-	e.waitIdle()
+func (e *Engine) warm(idle time.Duration) {
+	e.waitIdle(idle)
 	if s, err := e.Session(imds.OnInstance); err == nil && s.ensure() == nil {
 		s.mu.Lock()
 		s.sh.Run(context.Background(), ":", io.Discard, io.Discard)
 		s.mu.Unlock()
 	}
-	e.waitIdle()
+	e.waitIdle(idle)
 	warmShell()
-	e.waitIdle()
+	e.waitIdle(idle)
 	if throwaway, err := imds.New(imds.Config{Time: e.clock.Now, Keys: &e.keys}); err == nil {
 		req, _ := http.NewRequest(http.MethodPut, "http://"+imds.MetadataHost+"/instance_identity/v1/token?version=2025-04-22", strings.NewReader(`{}`))
 		req.Header.Set("Metadata-Flavor", "ibm")
@@ -116,7 +118,7 @@ func (e *Engine) warm() {
 			resp.Body.Close()
 		}
 	}
-	e.waitIdle()
+	e.waitIdle(idle)
 	if s, err := e.Session(imds.OnWorkstation); err == nil {
 		s.ensure()
 	}

@@ -34,6 +34,7 @@ import type {
 } from "./api";
 import type { EarlyWorker } from "./early";
 import type { BootTimes, FromWorker, ToWorker, WasmFetch } from "./protocol";
+import { type Warmed, warmInWorker } from "./warmer";
 
 /**
  * How long a stopped run's worker may take to take the cancel before it is restarted. Go takes
@@ -139,6 +140,9 @@ export class EngineClient implements ImdsAPI {
   times: BootTimes | null = null;
   /** Every download of the wasm by this engine's workers (for tests: a restart downloads none). */
   readonly wasmFetches: WasmFetch[] = [];
+  /** What the warm-up worker reported (warmer.ts); null until it has, or when none was started. */
+  warmed: Warmed | null = null;
+  private warming = false;
   private readonly codec = {
     encode: (link: Link) => this.call<string>("encode", [link]),
     decode: (fragment: string) => this.call<Link>("decode", [fragment]),
@@ -211,6 +215,20 @@ export class EngineClient implements ImdsAPI {
     switch (m.t) {
       case "progress":
         this.opts.progress?.(m.text);
+        return;
+      case "compiled":
+        // Once per visit: a restart reuses the module and compiles nothing.
+        if (this.warming) return;
+        this.warming = true;
+        void warmInWorker(this.opts.spawn, {
+          t: "boot",
+          wasm: this.opts.wasm,
+          keysURL: this.opts.keysURL,
+          module: m.module,
+          warmOnly: true,
+        }).then((w) => (this.warmed = w));
+        return;
+      case "warmed":
         return;
       case "ready": {
         this.module = m.module;

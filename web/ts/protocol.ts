@@ -17,6 +17,11 @@ export interface Boot {
   module?: WebAssembly.Module;
   /** A snapshot to restore before the engine says it is ready. */
   restore?: Snapshot;
+  /**
+   * Only warm up (web/ts/warmer.ts): start, run the warm-up, say "warmed" and end. Such a
+   * worker never makes keys: without keys (given or a key file) it warms the shell alone.
+   */
+  warmOnly?: boolean;
 }
 
 /** What the page sends. Every call and run is answered by a reply with its id. */
@@ -48,6 +53,10 @@ export interface WasmFetch {
 /** What the worker sends. */
 export type FromWorker =
   | { t: "progress"; text: string }
+  /** The wasm is compiled: the page may start a warm-up worker on the same module (warmer.ts). */
+  | { t: "compiled"; module: WebAssembly.Module }
+  /** A warm-up worker is done, after ms milliseconds. */
+  | { t: "warmed"; ms: number }
   | {
       t: "ready";
       version: string;
