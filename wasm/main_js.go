@@ -41,23 +41,31 @@ func main() {
 	<-make(chan struct{})
 }
 
-// jsWarm implements imds.warm({idle}): it pays one-time costs in the background (see warm.go):
-// the shell's before start, the whole engine's after, and resolves when it is done. idle (ms)
-// is how long no run must have been under way before each step; the warm-up worker, which has
-// no reader, passes 0. The engine's worker calls it once it has told the page that the engine
-// is ready: started from start itself, the first warm-up step would run before start's answer
-// reached the page (Go hands the thread back only when every goroutine waits).
+// jsWarm implements imds.warm({idle, asReader}): it pays one-time costs in the background (see
+// warm.go): the shell's before start, the whole engine's after, and resolves when it is done.
+// idle (ms) is how long no run must have been under way before each step. The warm-up worker,
+// which serves no reader, passes idle 0 and asReader, and runs the readers' first commands in
+// its own sessions first. The engine's worker calls it once it has told the page that the
+// engine is ready: started from start itself, the first warm-up step would run before start's
+// answer reached the page (Go hands the thread back only when every goroutine waits).
 func jsWarm(_ js.Value, args []js.Value) any {
-	idle := warmIdle
-	if len(args) > 0 && args[0].Type() == js.TypeObject && args[0].Get("idle").Type() == js.TypeNumber {
-		idle = time.Duration(args[0].Get("idle").Float()) * time.Millisecond
+	idle, asReader := warmIdle, false
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		if v := args[0].Get("idle"); v.Type() == js.TypeNumber {
+			idle = time.Duration(v.Float()) * time.Millisecond
+		}
+		asReader = args[0].Get("asReader").Truthy()
 	}
 	return promise(func() (any, error) {
-		if e := readyEngine(); e != nil {
-			e.warm(idle)
+		e := readyEngine()
+		if e == nil {
+			warmShell()
 			return nil, nil
 		}
-		warmShell()
+		if asReader {
+			e.warmAsReader()
+		}
+		e.warm(idle)
 		return nil, nil
 	})
 }

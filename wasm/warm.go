@@ -123,3 +123,30 @@ func (e *Engine) warm(idle time.Duration) {
 		s.ensure()
 	}
 }
+
+// readerFirsts are the commands readers run first, the most common first (the pages' first
+// blocks: an identity token, the instance's metadata with it, an IAM token, the operator's
+// view). The warm-up worker runs them in its own sessions, whose world is thrown away with it:
+// the code a reader's first runs reach (the shell's curl, jq, the core's handlers and signers,
+// ibmcloud) is then compiled for the page's engine too. Their answers do not matter; an error
+// path compiles what errors need.
+var readerFirsts = []struct {
+	on     imds.Place
+	script string
+}{
+	{imds.OnInstance, `export identity_token=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{"expires_in": 3600}' | jq -r .access_token)
+echo "${identity_token:0:32}…"`},
+	{imds.OnInstance, `curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" -H "Authorization: Bearer $identity_token" | jq .`},
+	{imds.OnInstance, `curl -s -X POST "$vpc_metadata_api_endpoint/identity/v1/iam_tokens?version=2025-08-26" -H "Authorization: Bearer $identity_token" -d '{}' | jq -r .access_token | cut -c1-3`},
+	{imds.OnWorkstation, `ibmcloud is instances >/dev/null; ibmcloud is instance my-virtual-server-2 | head -3`},
+}
+
+// warmAsReader runs readerFirsts in the engine's own sessions, for the warm-up worker only:
+// they leave events and variables in its world, which no reader sees.
+func (e *Engine) warmAsReader() {
+	for _, r := range readerFirsts {
+		if s, err := e.Session(r.on); err == nil {
+			s.Run(context.Background(), r.script)
+		}
+	}
+}

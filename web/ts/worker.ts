@@ -145,7 +145,7 @@ async function boot(b: Boot): Promise<void> {
 /** Runs the whole warm-up at once (no reader waits here), says how long it took, and ends. */
 async function warmOnly(g: GoAPI, keys: StartKeys, t0: number): Promise<void> {
   if (Object.keys(keys).length > 0) await g.start({ keys });
-  await g.warm({ idle: 0 });
+  await g.warm({ idle: 0, asReader: true });
   post({ t: "warmed", ms: epochMs() - t0 });
   (globalThis as unknown as { close(): void }).close();
 }
