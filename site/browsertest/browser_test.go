@@ -580,3 +580,52 @@ func TestRunQueuedWhileLoading(t *testing.T) {
 	}
 	tb.checkClean(t)
 }
+
+// TestWasmUnderAnotherType checks that a host serving the wasm as application/octet-stream
+// still gets a working engine: the worker compiles straight from the response only when its
+// type is application/wasm (web/ts/wasmload.ts), and rewraps the body otherwise.
+func TestWasmUnderAnotherType(t *testing.T) {
+	setup(t)
+	tb := newTab(t)
+	path, _, i := tb.firstBlocks(t)
+	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
+	defer cancel()
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*.wasm", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.site.URL+path)); err != nil {
+		t.Fatal(err)
+	}
+	retyped := false
+	for ev, err := range paused {
+		if err != nil {
+			t.Fatalf("the wasm was never requested: %v", err)
+		}
+		var headers []*fetch.HeaderEntry
+		for _, h := range ev.ResponseHeaders {
+			if strings.EqualFold(h.Name, "Content-Type") {
+				retyped = h.Value == "application/wasm"
+				h = &fetch.HeaderEntry{Name: h.Name, Value: "application/octet-stream"}
+			}
+			headers = append(headers, h)
+		}
+		if _, err := chromedp.Call(ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: ev.RequestID, ResponseCode: ev.ResponseStatusCode, ResponseHeaders: headers}); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if !retyped {
+		t.Fatal("the wasm was not served as application/wasm to begin with: the test would prove nothing")
+	}
+	if _, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.documentElement.dataset.imdsReady === "true"`)); err != nil {
+		line, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.querySelector('[data-testid="loading"]')?.textContent ?? ""`))
+		t.Fatalf("the engine did not start with the wasm as application/octet-stream: %v (loading line %q)", err, line)
+	}
+	if r := tb.runBlock(t, i); r.Exit == "" {
+		t.Errorf("got output %q; want a run's result", r.Text)
+	}
+}

@@ -51,7 +51,10 @@ export async function compileWasm(url: string, progress: (text: string) => void)
   const ticker = setInterval(() => progress(`${what} ${Math.round((performance.now() - t0) / 1000)} s`), 1000);
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compileStreaming(resp);
+    // A host that serves the wasm under another type would have it refused: the body is then
+    // rewrapped (with the hop above) rather than the visit lost.
+    const wasmType = resp.headers.get("Content-Type")?.split(";")[0]?.trim() === "application/wasm";
+    module = await WebAssembly.compileStreaming(wasmType ? resp : new Response(resp.body, { headers: { "Content-Type": "application/wasm" } }));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/unsafe-eval|Content Security Policy|CSP/i.test(msg)) {
