@@ -8,8 +8,11 @@
 
 import type { Boot, FromWorker } from "./protocol";
 
-/** What the warm-up worker reported: how long it took, or why it failed. */
-export type Warmed = { ms: number } | { error: string };
+/**
+ * What the warm-up worker reported: how long it took from its boot and when it ended (ms since
+ * the epoch), or why it failed.
+ */
+export type Warmed = { ms: number; at: number } | { error: string };
 
 /**
  * Starts a worker with spawn, boots it with boot (its module, keys and warmOnly set by the
@@ -26,7 +29,7 @@ export async function warmInWorker(spawn: () => Promise<Worker>, boot: Boot): Pr
     return await new Promise<Warmed>((resolve) => {
       w.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
         const m = ev.data;
-        if (m.t === "warmed") resolve({ ms: m.ms });
+        if (m.t === "warmed") resolve({ ms: m.ms, at: m.at });
         else if (m.t === "failed" || m.t === "exit") resolve({ error: m.message });
       });
       w.addEventListener("error", (ev: ErrorEvent) => {

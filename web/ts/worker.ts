@@ -146,7 +146,8 @@ async function boot(b: Boot): Promise<void> {
 async function warmOnly(g: GoAPI, keys: StartKeys, t0: number): Promise<void> {
   if (Object.keys(keys).length > 0) await g.start({ keys });
   await g.warm({ idle: 0, asReader: true });
-  post({ t: "warmed", ms: epochMs() - t0 });
+  const at = epochMs();
+  post({ t: "warmed", ms: at - t0, at });
   (globalThis as unknown as { close(): void }).close();
 }
 
