@@ -139,14 +139,14 @@ func jsonKind(k string) string {
 }
 
 // dateRE is the shape of an API version date.
-var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+var dateRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) })
 
 // validVersion reports whether v is "" or a real YYYY-MM-DD date.
 func validVersion(v string) error {
 	if v == "" {
 		return nil
 	}
-	if !dateRE.MatchString(v) {
+	if !dateRE().MatchString(v) {
 		return fmt.Errorf("configure: version: must be a date YYYY-MM-DD or \"\", not %q", v)
 	}
 	if _, err := time.Parse("2006-01-02", v); err != nil {
