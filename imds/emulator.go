@@ -226,6 +226,16 @@ func (e *Emulator) Scenario() *scenario.Scenario {
 	return e.world.Clone()
 }
 
+// View calls read with the current world under the emulator's lock, without copying it: a
+// copy walks the whole world, and inside wasm the first walk also compiles it, which the
+// page's engine would pay before it is ready. read must not change the world, keep any part
+// of it but strings, or call the emulator.
+func (e *Emulator) View(read func(*scenario.Scenario)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	read(e.world)
+}
+
 // Update changes the world under the emulator's lock. The change is validated; when it leaves
 // the world invalid it is rolled back and the validation error returned.
 func (e *Emulator) Update(change func(*scenario.Scenario) error) error {

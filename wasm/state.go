@@ -181,12 +181,14 @@ func (e *Engine) Version() string {
 
 // State returns the panel's view of the world now.
 func (e *Engine) State() State {
-	st := stateOf(e.emu.Scenario(), e.Hops(), e.Version())
+	hops, version := e.Hops(), e.Version()
+	var st State
+	e.emu.View(func(s *scenario.Scenario) { st = stateOf(s, hops, version) })
 	st.Access = accessOf(e.emu.Access())
 	return st
 }
 
-// stateOf builds the State of a world.
+// stateOf builds the State of a world. The State shares nothing with it but strings.
 func stateOf(s *scenario.Scenario, hops int, version string) State {
 	st := State{Hops: hops, Version: version, Instances: len(s.Instances), Profiles: []ProfileState{}}
 	if len(s.Instances) == 0 {
