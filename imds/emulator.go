@@ -31,11 +31,19 @@ type Config struct {
 	// Scenario is the world to emulate. Nil means scenario.Default(). The emulator works on its
 	// own copy, so one scenario can seed many emulators.
 	Scenario *scenario.Scenario
-	// Keys are the signing keys. Nil (or a nil field) means RSA-2048 keys generated the first
-	// time each is needed (a test that only reads tokens never pays for the CA's keys), from
-	// the system's randomness: since Go 1.26 rsa.GenerateKey ignores the reader it is given.
-	// Pass Keys for reproducible tokens and certificates.
+	// Keys are the signing keys. Nil (or a nil field) means a key from LoadKey when it is set,
+	// else an RSA-2048 key generated the first time it is needed (a test that only reads
+	// tokens never pays for the CA's keys), from the system's randomness: since Go 1.26
+	// rsa.GenerateKey ignores the reader it is given. Pass Keys for reproducible tokens and
+	// certificates.
 	Keys *Keys
+	// LoadKey, when set, supplies each key that Keys leaves nil instead of a generated one, the
+	// first time the emulator needs it. Parsing and checking a stored RSA key costs milliseconds
+	// (tens inside WebAssembly, where its code is compiled on first call) and most uses need
+	// one or two of the four: the playground hands its prepared keys over this way, so that
+	// none is parsed before its page is ready. An error is answered as an internal error by
+	// whatever needed the key.
+	LoadKey func(KeyRole) (*rsa.PrivateKey, error)
 	// MaxBodyBytes bounds request bodies; a larger body is answered with invalid_request.
 	// Zero means 64 KiB.
 	MaxBodyBytes int64
@@ -79,8 +87,9 @@ type Emulator struct {
 	keysOnce [4]sync.Once
 	keys     Keys
 	keyErr   [4]error
+	loadKey  func(KeyRole) (*rsa.PrivateKey, error)
 
-	// verified caches the identity (keyIdentity) and IAM (keyIAM) tokens whose signatures
+	// verified caches the identity (KeyIdentity) and IAM (KeyIAM) tokens whose signatures
 	// checked out.
 	verified [2]verifiedTokens
 
@@ -101,7 +110,7 @@ type Emulator struct {
 
 // New returns an emulator for cfg. It fails only when the scenario is invalid.
 func New(cfg Config) (*Emulator, error) {
-	e := &Emulator{now: cfg.Time, rand: cfg.Rand, maxBody: cfg.MaxBodyBytes}
+	e := &Emulator{now: cfg.Time, rand: cfg.Rand, maxBody: cfg.MaxBodyBytes, loadKey: cfg.LoadKey}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -125,22 +134,36 @@ func New(cfg Config) (*Emulator, error) {
 	return e, nil
 }
 
+// KeyRole names one of the emulator's four keys, the fields of Keys in order.
+type KeyRole int
+
+// The emulator's keys.
 const (
-	keyIdentity = iota
-	keyIAM
-	keyCARoot
-	keyCAIntermediate
+	KeyIdentity KeyRole = iota
+	KeyIAM
+	KeyCARoot
+	KeyCAIntermediate
 )
 
-// key returns the private key in slot i, generating it on first use when none was configured.
-func (e *Emulator) key(i int) (*rsa.PrivateKey, error) {
+// key returns the private key in slot i, loading or generating it on first use when none was
+// configured.
+func (e *Emulator) key(i KeyRole) (*rsa.PrivateKey, error) {
 	slot := [...]**rsa.PrivateKey{&e.keys.Identity, &e.keys.IAM, &e.keys.CARoot, &e.keys.CAIntermediate}[i]
 	e.keysOnce[i].Do(func() {
 		if *slot != nil {
 			return
 		}
-		// Not e.rand: rsa.GenerateKey ignores its reader (see Config.Keys).
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		var k *rsa.PrivateKey
+		var err error
+		if e.loadKey != nil {
+			k, err = e.loadKey(i)
+			if err == nil && k == nil {
+				err = fmt.Errorf("imds: no key loaded for role %d", i)
+			}
+		} else {
+			// Not e.rand: rsa.GenerateKey ignores its reader (see Config.Keys).
+			k, err = rsa.GenerateKey(rand.Reader, 2048)
+		}
 		if err != nil {
 			e.keyErr[i] = err
 			return
@@ -156,12 +179,12 @@ func (e *Emulator) key(i int) (*rsa.PrivateKey, error) {
 // authority returns the identity-certificate CA, creating it on first use.
 func (e *Emulator) authority() (*ca.CA, error) {
 	e.caOnce.Do(func() {
-		root, err := e.key(keyCARoot)
+		root, err := e.key(KeyCARoot)
 		if err != nil {
 			e.caErr = err
 			return
 		}
-		inter, err := e.key(keyCAIntermediate)
+		inter, err := e.key(KeyCAIntermediate)
 		if err != nil {
 			e.caErr = err
 			return
@@ -201,6 +224,16 @@ func (e *Emulator) Scenario() *scenario.Scenario {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.world.Clone()
+}
+
+// View calls read with the current world under the emulator's lock, without copying it: a
+// copy walks the whole world, and inside wasm the first walk also compiles it, which the
+// page's engine would pay before it is ready. read must not change the world, keep any part
+// of it but strings, or call the emulator.
+func (e *Emulator) View(read func(*scenario.Scenario)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	read(e.world)
 }
 
 // Update changes the world under the emulator's lock. The change is validated; when it leaves

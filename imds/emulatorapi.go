@@ -11,7 +11,7 @@ import (
 
 // identityKeys is the JWKS that verifies identity tokens.
 func (e *Emulator) identityKeys(*call) (int, any, error) {
-	key, err := e.key(keyIdentity)
+	key, err := e.key(KeyIdentity)
 	if err != nil {
 		return 0, nil, err
 	}

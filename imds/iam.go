@@ -199,7 +199,7 @@ func (e *Emulator) signIAM(c *IAMClaims) (string, time.Time, error) {
 	c.IssuedAt, c.Expiry = jwt.NewNumericDate(now), jwt.NewNumericDate(now.Add(IAMTokenLifetime))
 	c.Account = IAMAccount{Valid: true, BSS: acct}
 	c.Scope, c.ClientID = "ibm openid", "default"
-	key, err := e.key(keyIAM)
+	key, err := e.key(KeyIAM)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -211,7 +211,7 @@ func iamKID(k *rsa.PrivateKey) string { return kid("iam", k) }
 
 // VerifyIAMToken checks an IAM access token minted by this emulator and returns its claims.
 func (e *Emulator) VerifyIAMToken(token string) (*IAMClaims, error) {
-	key, err := e.key(keyIAM)
+	key, err := e.key(KeyIAM)
 	if err != nil {
 		return nil, err
 	}
@@ -225,17 +225,17 @@ func (e *Emulator) VerifyIAMToken(token string) (*IAMClaims, error) {
 // iamClaimsOf is VerifyIAMToken for the request paths, through the cache of verified tokens
 // (see verifiedTokens): the claims it returns are shared and must not be changed.
 func (e *Emulator) iamClaimsOf(token string) (*IAMClaims, error) {
-	key, err := e.key(keyIAM)
+	key, err := e.key(KeyIAM)
 	if err != nil {
 		return nil, err
 	}
-	c, _ := e.verified[keyIAM].get(token).(*IAMClaims)
+	c, _ := e.verified[KeyIAM].get(token).(*IAMClaims)
 	if c == nil {
 		c = new(IAMClaims)
 		if err := decodeJWT(token, &key.PublicKey, c); err != nil {
 			return nil, err
 		}
-		e.verified[keyIAM].put(token, c)
+		e.verified[KeyIAM].put(token, c)
 	}
 	if err := e.checkClaims(&c.Claims, IAMIssuer); err != nil {
 		return nil, err
@@ -279,7 +279,7 @@ func iamWrongMethod(method, path string, allow []string) error {
 
 // iamKeys is IAM's GET /identity/keys: the public key of IAM access tokens.
 func (e *Emulator) iamKeys(*call) (int, any, error) {
-	key, err := e.key(keyIAM)
+	key, err := e.key(KeyIAM)
 	if err != nil {
 		return 0, nil, err
 	}

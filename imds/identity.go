@@ -162,7 +162,7 @@ func lifetime(v *int64, def, min, max int64) (int64, error) {
 
 // signIdentity makes an identity token for the instance.
 func (e *Emulator) signIdentity(in *scenario.Instance, ttl time.Duration, nonce string) (string, time.Time, time.Time, error) {
-	key, err := e.key(keyIdentity)
+	key, err := e.key(KeyIdentity)
 	if err != nil {
 		return "", time.Time{}, time.Time{}, err
 	}
@@ -288,7 +288,7 @@ func (c *IdentityClaims) std() *jwt.Claims { return &c.Claims }
 
 // VerifyIdentityToken checks an identity token signed by this emulator and returns its claims.
 func (e *Emulator) VerifyIdentityToken(token string) (*IdentityClaims, error) {
-	key, err := e.key(keyIdentity)
+	key, err := e.key(KeyIdentity)
 	if err != nil {
 		return nil, err
 	}
@@ -331,17 +331,17 @@ func (v *verifiedTokens) put(token string, claims any) {
 // identityClaimsOf is VerifyIdentityToken for the request paths, through the cache of verified
 // tokens: the claims it returns are shared and must not be changed.
 func (e *Emulator) identityClaimsOf(token string) (*IdentityClaims, error) {
-	key, err := e.key(keyIdentity)
+	key, err := e.key(KeyIdentity)
 	if err != nil {
 		return nil, err
 	}
-	c, _ := e.verified[keyIdentity].get(token).(*IdentityClaims)
+	c, _ := e.verified[KeyIdentity].get(token).(*IdentityClaims)
 	if c == nil {
 		c = new(IdentityClaims)
 		if err := decodeJWT(token, &key.PublicKey, c); err != nil {
 			return nil, err
 		}
-		e.verified[keyIdentity].put(token, c)
+		e.verified[KeyIdentity].put(token, c)
 	}
 	if err := e.checkClaims(&c.Claims, identityIssuer(e.Region())); err != nil {
 		return nil, err

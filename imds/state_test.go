@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/imdsplay/imdsplay/imds"
+	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
 func TestMetadataServiceAndRouting(t *testing.T) {
@@ -64,4 +65,18 @@ func TestFailingRandPanics(t *testing.T) {
 	}()
 	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://iam.cloud.ibm.com/nope", nil))
 	t.Fatal("ServeHTTP answered")
+}
+
+// TestView checks that View reads the world as it is now, the same world Scenario copies.
+func TestView(t *testing.T) {
+	e, _ := newEmu(t, nil)
+	id := e.Scenario().Instances[0].ID
+	if err := e.SetMetadataService(id, scenario.MetadataService{Enabled: true, Protocol: "https", ResponseHopLimit: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var got scenario.MetadataService
+	e.View(func(s *scenario.Scenario) { got = s.Instances[0].MetadataService })
+	if want := e.Scenario().Instances[0].MetadataService; got != want || got.ResponseHopLimit != 3 {
+		t.Fatalf("View saw %+v; want %+v, the updated world", got, want)
+	}
 }

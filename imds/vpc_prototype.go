@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
@@ -1040,10 +1041,12 @@ func zoneOf(s *scenario.Scenario, zone string) bool {
 
 // vpcName is the VPC API's rule for user-defined names: lowercase letters, digits and hyphens,
 // starting with a letter (or digits followed by a letter), not ending with a hyphen, at most 63.
-var vpcName = regexp.MustCompile(`^-?([a-z]|[a-z][-a-z0-9]*[a-z0-9]|[0-9][-a-z0-9]*([a-z]|[-a-z][-a-z0-9]*[a-z0-9]))$`)
+var vpcName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?([a-z]|[a-z][-a-z0-9]*[a-z0-9]|[0-9][-a-z0-9]*([a-z]|[-a-z][-a-z0-9]*[a-z0-9]))$`)
+})
 
 func checkName(f, name string) error {
-	if len(name) > 63 || !vpcName.MatchString(name) {
+	if len(name) > 63 || !vpcName().MatchString(name) {
 		return vpcError(http.StatusBadRequest, vpcInvalidName, withValue(field(f), name),
 			"The `%s` property must be 1 to 63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen.", f)
 	}

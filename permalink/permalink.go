@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -316,14 +317,14 @@ func jsonType(t string) string {
 }
 
 var (
-	slugRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)
-	hashRE    = regexp.MustCompile(`^[0-9a-f]{1,16}$`)
-	versionRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	slugRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`) })
+	hashRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{1,16}$`) })
+	versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) })
 )
 
 // Validate checks the limits and value ranges of a link, naming the field at fault.
 func (l Link) Validate() error {
-	if l.Page != "" && !slugRE.MatchString(l.Page) {
+	if l.Page != "" && !slugRE().MatchString(l.Page) {
 		return errf("page", "must be a page slug (lower-case letters, digits, '-', '.', '_'), not %q", clip(l.Page))
 	}
 	if len(l.Blocks) > MaxBlocks {
@@ -339,7 +340,7 @@ func (l Link) Validate() error {
 			return errf(f+".i", "block %d appears twice", b.Index)
 		}
 		seen[b.Index] = true
-		if b.Hash != "" && !hashRE.MatchString(b.Hash) {
+		if b.Hash != "" && !hashRE().MatchString(b.Hash) {
 			return errf(f+".h", "must be 1 to 16 lower-case hex digits, not %q", clip(b.Hash))
 		}
 		if len(b.Text) > MaxBlockText {
@@ -365,7 +366,7 @@ func (r Run) Validate() error {
 	if r.Index < 0 || r.Index >= 1000 {
 		return errf("run.i", "must be between 0 and 999, not %d", r.Index)
 	}
-	if r.Hash != "" && !hashRE.MatchString(r.Hash) {
+	if r.Hash != "" && !hashRE().MatchString(r.Hash) {
 		return errf("run.h", "must be 1 to 16 lower-case hex digits, not %q", clip(r.Hash))
 	}
 	for i, p := range r.Pre {
@@ -407,7 +408,7 @@ func (s Scenario) Validate() error {
 		}
 	}
 	if v := s.Version; v != nil && *v != "" {
-		if !versionRE.MatchString(*v) {
+		if !versionRE().MatchString(*v) {
 			return errf("scenario.version", "must be a date YYYY-MM-DD, not %q", clip(*v))
 		}
 		if _, err := time.Parse("2006-01-02", *v); err != nil {

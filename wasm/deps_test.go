@@ -296,3 +296,65 @@ func TestWasmLinksNoProcessStart(t *testing.T) {
 		t.Errorf("os/exec.(*Cmd).Start is linked into the wasm")
 	}
 }
+
+// TestWasmInitCompilesNoRegexp fails when a package of the wasm build outside the standard
+// library compiles a regular expression in a package-level variable's initialiser. Inside wasm
+// each one runs at start-up, before the engine can answer, and the first one also pays for
+// compiling the regexp compiler itself (V8 compiles a function on its first call): the thirteen
+// there were cost about 15 ms of the 70–130 ms Go's package initialisation takes under node,
+// more in a page's worker. Wrap them in sync.OnceValue, compiled on first use.
+func TestWasmInitCompilesNoRegexp(t *testing.T) {
+	for _, p := range goList(t, ".") {
+		if p.Standard {
+			continue
+		}
+		for _, f := range p.GoFiles {
+			for _, at := range initRegexps(t, filepath.Join(p.Dir, f)) {
+				t.Errorf("%s: a regexp compiled at package initialisation; compile it on first use (sync.OnceValue)", at)
+			}
+		}
+	}
+}
+
+// initRegexps lists the calls of regexp's Compile functions in file's package-level variable
+// initialisers, outside function literals (which run when called).
+func initRegexps(t *testing.T, file string) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+	if err != nil {
+		t.Errorf("parse %s: %v", file, err)
+		return nil
+	}
+	local := ""
+	for _, imp := range f.Imports {
+		if path, _ := strconv.Unquote(imp.Path.Value); path == "regexp" {
+			local = "regexp"
+			if imp.Name != nil {
+				local = imp.Name.Name
+			}
+		}
+	}
+	if local == "" {
+		return nil
+	}
+	var found []string
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.VAR {
+			continue
+		}
+		ast.Inspect(gd, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.SelectorExpr:
+				if id, ok := n.X.(*ast.Ident); ok && id.Name == local && strings.Contains(n.Sel.Name, "Compile") {
+					found = append(found, fset.Position(n.Pos()).String())
+				}
+			}
+			return true
+		})
+	}
+	return found
+}

@@ -27,8 +27,13 @@ type KeyFunc func(bits int) (*rsa.PrivateKey, error)
 // EngineConfig configures NewEngine. Zero values mean: keys made with NewKey, a clock that follows
 // real time, the default scenario.
 type EngineConfig struct {
-	// Keys are the emulator's keys; nil slots are filled with NewKey(2048).
+	// Keys are the emulator's keys. A nil slot is taken from Stored, else filled with
+	// NewKey(2048).
 	Keys imds.Keys
+	// Stored are keys as PKCS #8 DER, each parsed the first time the emulator needs it: parsing
+	// and checking all four was most of the engine's start inside wasm (25–65 ms on two cores),
+	// and a visit may never need the CA's.
+	Stored StoredKeys
 	// NewKey makes keys: the emulator's missing ones, and the shell's (openssl req -newkey).
 	// Nil means crypto/rsa, which is fine natively and slow in a browser.
 	NewKey KeyFunc
@@ -39,10 +44,11 @@ type EngineConfig struct {
 // Engine is the page's one emulator and the shell sessions of its live blocks, one per place.
 // It is safe for concurrent use.
 type Engine struct {
-	clock  *vclock.Clock
-	emu    *imds.Emulator
-	keys   imds.Keys
-	newKey KeyFunc
+	clock   *vclock.Clock
+	emu     *imds.Emulator
+	keys    imds.Keys
+	loadKey func(imds.KeyRole) (*rsa.PrivateKey, error) // the stored keys, parsed once
+	newKey  KeyFunc
 
 	page pageSettings // where commands run, the version switch
 	subs listeners    // imds.onChange
@@ -67,7 +73,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	errs := make([]error, len(slots))
 	var wg sync.WaitGroup
 	for i, slot := range slots {
-		if *slot != nil {
+		if *slot != nil || cfg.Stored[i] != nil {
 			continue
 		}
 		wg.Go(func() { *slot, errs[i] = cfg.NewKey(2048) })
@@ -76,11 +82,12 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("making the emulator's keys: %w", err)
 	}
-	emu, err := imds.New(imds.Config{Time: cfg.Clock.Now, Keys: &keys})
+	load := cfg.Stored.loader()
+	emu, err := imds.New(imds.Config{Time: cfg.Clock.Now, Keys: &keys, LoadKey: load})
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
+	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, loadKey: load, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
 	e.readers.ended = time.Now()
 	return e, nil
 }

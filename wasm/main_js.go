@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,11 +79,7 @@ func jsStart(_ js.Value, args []js.Value) any {
 		page.mu.Lock()
 		defer page.mu.Unlock()
 		if page.engine == nil && page.err == nil {
-			keys, err := keysFromJS(keysArg)
-			if err == nil {
-				page.engine, err = NewEngine(EngineConfig{Keys: keys, NewKey: webCryptoRSAKey})
-			}
-			page.err = err
+			page.engine, page.err = NewEngine(EngineConfig{Stored: keysFromJS(keysArg), NewKey: webCryptoRSAKey})
 			close(page.ready)
 		}
 		if page.err != nil {
@@ -103,26 +98,17 @@ func engine() (*Engine, error) {
 }
 
 // keysFromJS reads {identity, iam, caRoot, caIntermediate}, each PKCS #8 DER in an ArrayBuffer
-// or a Uint8Array. Missing or undefined entries stay nil.
-func keysFromJS(v js.Value) (imds.Keys, error) {
-	var k imds.Keys
+// or a Uint8Array, without parsing them (the engine does, on each key's first use). Missing or
+// undefined entries stay nil.
+func keysFromJS(v js.Value) StoredKeys {
+	var k StoredKeys
 	if v.Type() != js.TypeObject {
-		return k, nil
+		return k
 	}
-	for name, slot := range map[string]**rsa.PrivateKey{
-		"identity": &k.Identity, "iam": &k.IAM, "caRoot": &k.CARoot, "caIntermediate": &k.CAIntermediate,
-	} {
-		b := bytesFromJS(v.Get(name))
-		if b == nil {
-			continue
-		}
-		key, err := parsePKCS8RSA(b)
-		if err != nil {
-			return k, fmt.Errorf("key %s: %w", name, err)
-		}
-		*slot = key
+	for i, name := range keyNames {
+		k[i] = bytesFromJS(v.Get(name))
 	}
-	return k, nil
+	return k
 }
 
 // jsNewSession implements imds.newSession({on, hops?, group?}) → {run(script, id?) →

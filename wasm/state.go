@@ -139,14 +139,14 @@ func jsonKind(k string) string {
 }
 
 // dateRE is the shape of an API version date.
-var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+var dateRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) })
 
 // validVersion reports whether v is "" or a real YYYY-MM-DD date.
 func validVersion(v string) error {
 	if v == "" {
 		return nil
 	}
-	if !dateRE.MatchString(v) {
+	if !dateRE().MatchString(v) {
 		return fmt.Errorf("configure: version: must be a date YYYY-MM-DD or \"\", not %q", v)
 	}
 	if _, err := time.Parse("2006-01-02", v); err != nil {
@@ -181,12 +181,14 @@ func (e *Engine) Version() string {
 
 // State returns the panel's view of the world now.
 func (e *Engine) State() State {
-	st := stateOf(e.emu.Scenario(), e.Hops(), e.Version())
+	hops, version := e.Hops(), e.Version()
+	var st State
+	e.emu.View(func(s *scenario.Scenario) { st = stateOf(s, hops, version) })
 	st.Access = accessOf(e.emu.Access())
 	return st
 }
 
-// stateOf builds the State of a world.
+// stateOf builds the State of a world. The State shares nothing with it but strings.
 func stateOf(s *scenario.Scenario, hops int, version string) State {
 	st := State{Hops: hops, Version: version, Instances: len(s.Instances), Profiles: []ProfileState{}}
 	if len(s.Instances) == 0 {

@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -51,18 +52,18 @@ var managed = map[string]bool{
 }
 
 // identRE matches a plain shell variable name.
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // Keepable reports whether a variable may be saved, restored and attributed: a plain name that
 // the shell does not manage itself.
-func Keepable(name string) bool { return identRE.MatchString(name) && !managed[name] }
+func Keepable(name string) bool { return identRE().MatchString(name) && !managed[name] }
 
 // fileRE matches the file names worth tracking: relative paths of plain characters, which a
 // page can test for with a quoted word. Absolute paths (/dev/null, /etc/hostname) belong to the
 // machine, not to a block.
 // A leading dot is left out too: in a command line it is far more often a jq filter than a
 // hidden file.
-var fileRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*$`)
+var fileRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*$`) })
 
 // Use is what a script needs and provides. Every list is sorted and has no duplicates.
 type Use struct {
@@ -252,7 +253,7 @@ func (w *walker) arith(e syntax.ArithmExpr) {
 	switch x := e.(type) {
 	case *syntax.Word:
 		if lit := x.Lit(); lit != "" {
-			if identRE.MatchString(lit) {
+			if identRE().MatchString(lit) {
 				w.reads(lit)
 			}
 			return
@@ -262,7 +263,7 @@ func (w *walker) arith(e syntax.ArithmExpr) {
 		if arithAssign[x.Op] {
 			w.arith(x.Y)
 			if name, ok := x.X.(*syntax.Word); ok {
-				if lit := name.Lit(); identRE.MatchString(lit) {
+				if lit := name.Lit(); identRE().MatchString(lit) {
 					if x.Op != syntax.Assgn {
 						w.reads(lit)
 					}
@@ -278,7 +279,7 @@ func (w *walker) arith(e syntax.ArithmExpr) {
 	case *syntax.UnaryArithm:
 		w.arith(x.X)
 		if x.Op == syntax.Inc || x.Op == syntax.Dec {
-			if wd, ok := x.X.(*syntax.Word); ok && identRE.MatchString(wd.Lit()) {
+			if wd, ok := x.X.(*syntax.Word); ok && identRE().MatchString(wd.Lit()) {
 				w.sets(wd.Lit())
 			}
 		}
@@ -360,7 +361,7 @@ func fileName(word string) (string, bool) {
 		return "", false
 	}
 	f := path.Clean(word)
-	if f == "." || f == ".." || strings.HasPrefix(f, "../") || !fileRE.MatchString(f) {
+	if f == "." || f == ".." || strings.HasPrefix(f, "../") || !fileRE().MatchString(f) {
 		return "", false
 	}
 	return f, true

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/benhoyt/goawk/interp"
 	"github.com/benhoyt/goawk/parser"
@@ -21,7 +22,7 @@ import (
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
 )
 
-var assignment = regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*=`)
+var assignment = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[_a-zA-Z][_a-zA-Z0-9]*=`) })
 
 func usage(e *builtin.Env) int {
 	fmt.Fprintln(e.Stderr, "usage: awk [-F value] [-v var=value] [--] 'prog' [file ...]")
@@ -160,7 +161,7 @@ func readInputs(e *builtin.Env, args []string, stdin *bytes.Buffer, vars *[]stri
 	var assigns []string
 	files := 0
 	for _, a := range args {
-		if assignment.MatchString(a) {
+		if assignment().MatchString(a) {
 			assigns = append(assigns, a)
 			continue
 		}

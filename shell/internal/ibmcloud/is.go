@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imdsplay/imdsplay/shell/internal/builtin"
@@ -293,11 +294,13 @@ func networkFields(in *instance, fips map[string]string) []field {
 	return fs
 }
 
-var idLike = regexp.MustCompile(`^([0-9a-z]{4}[_-])?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+var idLike = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9a-z]{4}[_-])?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+})
 
 // findInstance resolves a name or ID the way the CLI does: IDs directly, names by listing.
 func (s *session) findInstance(nameOrID string, out *json.RawMessage) bool {
-	if idLike.MatchString(nameOrID) {
+	if idLike().MatchString(nameOrID) {
 		return s.call("GET", "/instances/"+url.PathEscape(nameOrID), nil, nil, out)
 	}
 	var list struct {
@@ -812,7 +815,7 @@ func (s *session) template(cmd string, args []string) int {
 	s.say(f.quiet() || jsonOut, "Getting instance template %s", f.pos[0])
 	var raw json.RawMessage
 	id := f.pos[0]
-	if !idLike.MatchString(id) {
+	if !idLike().MatchString(id) {
 		var list struct {
 			Templates []ref `json:"templates"`
 		}
