@@ -44,9 +44,10 @@ func main() {
 // warm.go): the shell's before start, the whole engine's after, and resolves when it is done.
 // idle (ms) is how long no run must have been under way before each step. The warm-up worker,
 // which serves no reader, passes idle 0 and asReader, and runs the readers' first commands in
-// its own sessions first. The engine's worker calls it once it has told the page that the
-// engine is ready: started from start itself, the first warm-up step would run before start's
-// answer reached the page (Go hands the thread back only when every goroutine waits).
+// its own sessions first. The page asks the engine's worker for it once the engine is ready
+// and the warm-up worker is done: started from start itself, the first warm-up step would run
+// before start's answer reached the page (Go hands the thread back only when every goroutine
+// waits).
 func jsWarm(_ js.Value, args []js.Value) any {
 	idle, asReader := warmIdle, false
 	if len(args) > 0 && args[0].Type() == js.TypeObject {

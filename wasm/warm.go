@@ -28,10 +28,10 @@ const warmScript = `x=$(echo '{"a":[1]}' | jq -c '.a | length') && test "$x" = 1
 // a reader's Run that arrives during a step waits for it. Most of a first call's cost is V8
 // compiling the functions it reaches (lazily, on first call), and that compiled code is shared
 // by every worker that runs the same module: so the page runs the heavy warm-up in a worker of
-// its own (web/ts/warmer.ts calls warm with idle 0 there and ends the worker), and the engine's
-// worker runs it too, for what is its own (its sessions, Go's caches), which is then quick:
-// only once the page has asked for no run for warmIdle, and before each step it waits until no
-// reader's run is under way.
+// its own (web/ts/warmer.ts calls warm with idle 0 and asReader there, and ends the worker),
+// then asks the engine's worker to warm up what is its own (its sessions, Go's caches), which
+// is then quick; still, a step starts only once the page has asked for no run for warmIdle,
+// and before each step it waits until no reader's run is under way.
 
 // warmIdle is how long the engine's worker waits without a reader's run before each warm-up
 // step: long enough for the page's own first calls after ready (a restored world, the blocks a

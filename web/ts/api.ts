@@ -298,7 +298,7 @@ export interface GoAPI {
   verifyJWT(token: string): Promise<JWTInfo>;
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   now(): number;
-  /** Pays one-time costs in the background: the shell's before start, the engine's after. */
+  /** Pays one-time costs in the background (wasm/warm.go): the shell's before start, the engine's after. */
   warm(opts?: { idle?: number; asReader?: boolean }): Promise<null>;
   state(): State | null;
   configure(patch: Patch): Promise<State>;

@@ -82,6 +82,9 @@ export async function spawnWorker(url: string): Promise<Worker> {
   }
 }
 
+/** How long the engine must have had nothing to do before the warm-up worker starts. */
+const WARM_IDLE_MS = 200;
+
 /** What a page whose policy refuses the blob: worker is told. */
 const cspWorkerMessage =
   "this page's Content-Security-Policy does not allow the emulator's worker: add blob: to its worker-src, or use the iframe embed";
@@ -216,18 +219,6 @@ export class EngineClient implements ImdsAPI {
       case "progress":
         this.opts.progress?.(m.text);
         return;
-      case "compiled":
-        // Once per visit: a restart reuses the module and compiles nothing.
-        if (this.warming) return;
-        this.warming = true;
-        void warmInWorker(this.opts.spawn, {
-          t: "boot",
-          wasm: this.opts.wasm,
-          keysURL: this.opts.keysURL,
-          module: m.module,
-          warmOnly: true,
-        }).then((w) => (this.warmed = w));
-        return;
       case "warmed":
         return;
       case "ready": {
@@ -244,6 +235,7 @@ export class EngineClient implements ImdsAPI {
         this.bootWaiter?.resolve();
         this.bootWaiter = null;
         this.update(m.state);
+        this.warmUp();
         return;
       }
       case "failed":
@@ -276,6 +268,41 @@ export class EngineClient implements ImdsAPI {
         return;
       }
     }
+  }
+
+  /**
+   * Warms the engine up once it is ready. Once per visit, when no call or run has been waiting
+   * for WARM_IDLE_MS, a throwaway worker runs the heavy part on the same module (warmer.ts):
+   * started at once it would take the CPU of two cores from a reader's first run, which it is
+   * there to speed up. Then, and after every restart, the engine warms up what is its own
+   * (wasm/warm.go), by then quickly, since the code is compiled.
+   */
+  private warmUp(): void {
+    if (this.warmed) {
+      void this.call("warm", []);
+      return;
+    }
+    if (this.warming || !this.module) return;
+    this.warming = true;
+    const module = this.module;
+    const start = () => {
+      if (this.pending.size > 0) {
+        setTimeout(start, WARM_IDLE_MS);
+        return;
+      }
+      void warmInWorker(this.opts.spawn, {
+        t: "boot",
+        wasm: this.opts.wasm,
+        keysURL: this.opts.keysURL,
+        ...(this.keys ? { keys: this.keys } : {}),
+        module,
+        warmOnly: true,
+      }).then((w) => {
+        this.warmed = w;
+        void this.call("warm", []);
+      });
+    };
+    setTimeout(start, WARM_IDLE_MS);
   }
 
   /** Takes a new state and tells the listeners. */

@@ -53,8 +53,6 @@ export interface WasmFetch {
 /** What the worker sends. */
 export type FromWorker =
   | { t: "progress"; text: string }
-  /** The wasm is compiled: the page may start a warm-up worker on the same module (warmer.ts). */
-  | { t: "compiled"; module: WebAssembly.Module }
   /** A warm-up worker is done: it took ms milliseconds from its boot, and ended at (ms since the epoch). */
   | { t: "warmed"; ms: number; at: number }
   | {

@@ -1,10 +1,11 @@
 // The warm-up worker. V8 compiles a wasm function on its first call, and most of what a first
 // run costs is that compilation; the compiled code belongs to the module, so every worker that
 // runs the same module shares it. The page therefore runs the engine's warm-up (wasm/warm.go:
-// the shell, jq, curl and the core's token path) in a second, throwaway worker on the module the
-// engine's worker compiled, while the engine's worker finishes starting: the engine's own thread
-// is never held by the warm-up, and a reader's first Run finds its code compiled. The worker is
-// ended as soon as it is done, so the second Go heap lives about a second.
+// the readers' first commands, the shell, jq, curl and the core's token path) in a second,
+// throwaway worker on the module the engine's worker compiled, once the engine is ready and
+// idle (client.ts's warmUp): the engine's own thread is never held by the heavy part of the
+// warm-up, and a reader's first Run finds its code compiled. The worker is ended as soon as it
+// is done, so the second Go heap lives about a second.
 
 import type { Boot, FromWorker } from "./protocol";
 

@@ -79,7 +79,6 @@ async function boot(b: Boot): Promise<void> {
   const loaded = b.module ? null : await compileWasm(b.wasm, (text) => post({ t: "progress", text }));
   const module = b.module ?? loaded?.module;
   if (!module) throw new Error("no module to run");
-  if (loaded) post({ t: "compiled", module });
   post({ t: "progress", text: "Starting the emulator…" });
   const go = new Go();
   const instance = await WebAssembly.instantiate(module, go.importObject);
@@ -136,9 +135,6 @@ async function boot(b: Boot): Promise<void> {
     ...(restoreError ? { restoreError } : {}),
   });
   pushSnapshot();
-  // The engine's own one-time costs, paid once the reader is idle (wasm/warm.go); the code
-  // they reach is compiled by then, by the warm-up worker (warmer.ts).
-  void g.warm();
   for (const m of early.splice(0)) handle(m);
 }
 
@@ -170,7 +166,7 @@ function pushSnapshot(): void {
 }
 
 /** The calls the page may make by name: the engine's API minus what boot does. */
-const CALLS = new Set(["verifyJWT", "parseChain", "configure", "events", "snapshot", "restore", "memStats", "encode", "decode"]);
+const CALLS = new Set(["verifyJWT", "parseChain", "configure", "events", "snapshot", "restore", "memStats", "encode", "decode", "warm"]);
 
 /** Answers one message from the page. */
 function handle(m: ToWorker): void {
