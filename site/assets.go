@@ -219,7 +219,8 @@ type wasmArtifact struct {
 // arithmetic under RSA and SHA-256. Measured on this project's wasm (brotli quality 11):
 // 2.89 MB with default inlining, 2.47 MB without any, 2.49 MB with these exceptions; an RSA
 // signature (the cost of every token) takes about 1.2x the fully inlined time with them and 3.6x
-// without them. The size budget is 2.5 MB.
+// without them (sizes before the data segments were merged, see CompileWasm). The size budget
+// is 2.5 MB.
 var wasmGCFlags = []string{
 	"-gcflags=all=-l",
 	"-gcflags=crypto/internal/fips140/bigmod=",
