@@ -25,6 +25,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/imdsplay/imdsplay/internal/fixture"
+	"github.com/imdsplay/imdsplay/internal/wasmdata"
 	"github.com/imdsplay/imdsplay/web"
 )
 
@@ -583,6 +584,10 @@ func TestBuildWasm(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(res.Assets.Wasm)+".br")); err != nil {
 		t.Errorf("no precompressed .br: %v", err)
+	}
+	// Its data segments merged: even an empty main has thousands from the linker.
+	if segs, err := wasmdata.DataSegments(wasm); err != nil || len(segs) == 0 || len(segs) > 4 {
+		t.Errorf("data segments of the built wasm: %d (%v); want the linker's merged into a few", len(segs), err)
 	}
 	doc := parseFile(t, filepath.Join(out, "first", "index.html"))
 	if got := fixture.Meta(doc, "imds-wasm"); got != res.Assets.Wasm {
