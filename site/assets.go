@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/andybalholm/brotli"
@@ -323,4 +325,59 @@ func replaceDir(stage, out string) error {
 		return err
 	}
 	return os.RemoveAll(old)
+}
+
+// The boot script (web/ts/boot.ts) is inline in every page's <head>: it starts the engine's
+// worker, and as a file of its own it waited for a request of its own first (40–100 ms of a
+// first visit on this project's machine, before the worker could start). The pages'
+// Content-Security-Policy (netlify.toml) allows it by its hash, and nothing else inline.
+
+// BootScriptHash is the CSP source that allows script inline: 'sha256-…'.
+func BootScriptHash(script []byte) string {
+	sum := sha256.Sum256(script)
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// checkBootScript refuses a boot script that could not sit inside <script>…</script>, or that
+// the pages' policy in root/netlify.toml (when there is one) does not allow by its hash: then
+// the browser would refuse it, and the page would start its engine only from its module, late.
+// The error says what to write.
+func checkBootScript(root string, script []byte) error {
+	lower := bytes.ToLower(script)
+	if bytes.Contains(lower, []byte("</script")) || bytes.Contains(lower, []byte("<!--")) {
+		return fmt.Errorf("site: the boot script (%s) holds </script or <!--, which cannot be inlined", bootEntry)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "netlify.toml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cfg, err := ParseNetlify(data)
+	if err != nil {
+		return err
+	}
+	hash := BootScriptHash(script)
+	for _, page := range []string{"/", "/overview/"} {
+		policy := cfg.HeadersFor(page).Get("Content-Security-Policy")
+		if policy == "" {
+			continue
+		}
+		if !slices.Contains(strings.Fields(cspDirective(policy, "script-src")), hash) {
+			return fmt.Errorf("netlify.toml: the pages' Content-Security-Policy does not allow the inline boot script (%s): put %s in the script-src of the rule for %s, in place of the old hash", bootEntry, hash, page)
+		}
+	}
+	return nil
+}
+
+// cspDirective returns the value of directive name in policy ("" when it has none).
+func cspDirective(policy, name string) string {
+	for d := range strings.SplitSeq(policy, ";") {
+		f := strings.Fields(d)
+		if len(f) > 0 && strings.EqualFold(f[0], name) {
+			return strings.Join(f[1:], " ")
+		}
+	}
+	return ""
 }

@@ -243,10 +243,10 @@ func writeAssets(ctx context.Context, opts Options, stage string, cache *wasmCac
 	if err != nil {
 		return a, err
 	}
-	if name, err = writeHashed(dir, "boot.js", boot); err != nil {
+	if err := checkBootScript(opts.Root, boot); err != nil {
 		return a, err
 	}
-	a.Boot = url(name)
+	a.Boot = string(boot)
 
 	if opts.SkipWasm {
 		return a, nil

@@ -103,12 +103,18 @@ func containsString(list []string, s string) bool {
 }
 
 // sitePolicy reports whether the answer carries the site's script policy: every enforced
-// policy allows only the site's own scripts and WebAssembly, and there is at least one.
+// policy allows only the site's own scripts, at most the inline boot script by its hash, and
+// WebAssembly, and there is at least one.
 func sitePolicy(h http.Header) bool {
 	n := 0
 	for _, v := range h.Values("Content-Security-Policy") {
 		for _, policy := range strings.Split(v, ",") {
-			if !strings.Contains(policy, "default-src 'self'") || !strings.Contains(policy, "script-src 'self' 'wasm-unsafe-eval';") || !strings.Contains(policy, "object-src 'none'") {
+			if !strings.Contains(policy, "default-src 'self'") || !strings.Contains(policy, "object-src 'none'") {
+				return false
+			}
+			switch cspDirective(policy, "script-src") {
+			case "'self' 'wasm-unsafe-eval'", "'self' " + repoBootHash + " 'wasm-unsafe-eval'":
+			default:
 				return false
 			}
 			n++

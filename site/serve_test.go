@@ -32,9 +32,39 @@ func repoNetlify(t testing.TB) *NetlifyConfig {
 	return cfg
 }
 
-// wantCSP is the site's policy on every path but the embed pages'. Framing is left to
-// X-Frame-Options (see netlify.toml).
-const wantCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'"
+// wantCSP is the site's policy on every path but the embed pages': the site's own scripts, the
+// inline boot script by its hash, and WebAssembly. Framing is left to X-Frame-Options (see
+// netlify.toml).
+var wantCSP = "default-src 'self'; script-src 'self' " + repoBootHash + " 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'"
+
+// repoBootHash is the CSP source of the repository's boot script, as the site build inlines it.
+var repoBootHash = func() string {
+	boot, err := bundleScript("..", bootEntry, nil)
+	if err != nil {
+		panic(err)
+	}
+	return BootScriptHash(boot)
+}()
+
+// netlifyFor returns the repository's netlify.toml with the boot script of root allowed in
+// place of the repository's (a stub root's boot script is another script), and the pages'
+// policy in it.
+func netlifyFor(t testing.TB, root string) (data []byte, policy string) {
+	t.Helper()
+	data, err := os.ReadFile("../netlify.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := bundleScript(root, bootEntry, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(repoBootHash)) {
+		t.Fatalf("netlify.toml does not allow the boot script's hash %s", repoBootHash)
+	}
+	hash := BootScriptHash(boot)
+	return bytes.ReplaceAll(data, []byte(repoBootHash), []byte(hash)), strings.ReplaceAll(wantCSP, repoBootHash, hash)
+}
 
 func TestNetlifyTOML(t *testing.T) {
 	cfg := repoNetlify(t)
@@ -288,10 +318,7 @@ func TestServe(t *testing.T) {
 	for name, f := range testContent {
 		write(t, filepath.Join(root, "content", name), f.Data)
 	}
-	netlify, err := os.ReadFile("../netlify.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	netlify, policy := netlifyFor(t, root)
 	write(t, filepath.Join(root, "netlify.toml"), netlify)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -318,7 +345,7 @@ func TestServe(t *testing.T) {
 		return resp, string(body)
 	}
 	resp, body := get("/second/")
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != wantCSP || resp.Header.Get("Cache-Control") != "no-cache" {
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != policy || resp.Header.Get("Cache-Control") != "no-cache" {
 		t.Errorf("GET /second/: %d, headers %v", resp.StatusCode, resp.Header)
 	}
 	if !strings.Contains(body, "Second, with its own heading") {
@@ -341,5 +368,32 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve returned %v; want nil after cancel", err)
+	}
+}
+
+// TestBootScriptCSP checks that the build holds the pages' policy to the boot script it inlines:
+// the repository's netlify.toml allows the repository's script by its hash, and a build whose
+// script is another is refused with the hash to write; a script that could end its <script>
+// element early is refused too.
+func TestBootScriptCSP(t *testing.T) {
+	boot, err := bundleScript("..", bootEntry, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkBootScript("..", boot); err != nil {
+		t.Fatalf("the repository's boot script: %v", err)
+	}
+	other := append(bytes.Clone(boot), []byte(";void 0")...)
+	err = checkBootScript("..", other)
+	if err == nil || !strings.Contains(err.Error(), BootScriptHash(other)) {
+		t.Errorf("another boot script: got %v; want an error naming its hash %s", err, BootScriptHash(other))
+	}
+	for _, bad := range []string{`a="</script>"`, `a="<!--"`, `a="</SCRIPT "`} {
+		if err := checkBootScript(t.TempDir(), []byte(bad)); err == nil {
+			t.Errorf("%s: inlined; want it refused", bad)
+		}
+	}
+	if err := checkBootScript(t.TempDir(), boot); err != nil {
+		t.Errorf("a root without netlify.toml: %v; want no policy to check", err)
 	}
 }

@@ -32,7 +32,7 @@ const SiteTitle = "imdsplay"
 type Assets struct {
 	CSS    string // stylesheet bundle, e.g. /assets/site-AB12CD34.css
 	Script string // runtime bundle (an ES module), e.g. /assets/main-EF56GH78.js
-	Boot   string // the first script: starts the engine's worker (web/ts/boot.ts, a classic script)
+	Boot   string // the first script, inline in <head>: starts the engine's worker (web/ts/boot.ts)
 	Worker string // the engine's worker: web/ts/worker.ts after the Go toolchain's wasm_exec.js
 	Wasm   string // the emulator compiled to WebAssembly; "" when built without it
 	Keys   string // the emulator's prepared keys (JSON); "" when built without the wasm

@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/imdsplay/imdsplay/site"
 )
 
 // env is the site and the browser shared by every test of the package: building the site (the
@@ -181,14 +183,15 @@ func (tb *tab) checkClean(t *testing.T) {
 }
 
 // TestPagesLoad opens every page in one tab: each must become ready with no console error and
-// no CSP violation, and carry the CSP of netlify.toml.
+// no CSP violation (so the inline boot script was allowed), and carry the CSP of netlify.toml.
 func TestPagesLoad(t *testing.T) {
 	setup(t)
 	tb := newTab(t)
+	want := "script-src 'self' " + site.BootScriptHash([]byte(env.site.Build.Assets.Boot)) + " 'wasm-unsafe-eval'"
 	for _, p := range env.site.Build.Pages {
 		csp := tb.open(t, p)
-		if got := directive(csp, "script-src"); got != "script-src 'self' 'wasm-unsafe-eval'" {
-			t.Errorf("%s: got %q in CSP %q; want script-src 'self' 'wasm-unsafe-eval'", p, got, csp)
+		if got := directive(csp, "script-src"); got != want {
+			t.Errorf("%s: got %q in CSP %q; want %s (the inline boot script by its hash)", p, got, csp, want)
 		}
 		if got := directive(csp, "worker-src"); got != "worker-src 'self'" {
 			t.Errorf("%s: got %q in CSP %q; want worker-src 'self' (the engine's worker, from /assets/)", p, got, csp)
