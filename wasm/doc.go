@@ -42,12 +42,10 @@
 //	    Describes certificates and verifies the chain against the emulator's root CA.
 //	imds.now() → number
 //	    The emulator's virtual time in Unix milliseconds (expiry countdowns use it).
-//	imds.warm({idle, asReader}?) → Promise<null>
+//	imds.warm() → Promise<null>
 //	    Pays one-time costs in the background: the shell's before start, the whole engine's
-//	    after (warm.go), and resolves when done. The warm-up worker (web/ts/warmer.ts) calls it
-//	    with idle 0 and asReader, which first runs the readers' first commands in its own,
-//	    throwaway world; then the page asks the engine's worker for it (each step once the
-//	    reader has been idle for idle ms, 200 by default).
+//	    after (warm.go), and resolves when done. The worker calls it right after it has told
+//	    the page it is ready; each step waits until the reader has run nothing for 200 ms.
 //	imds.memStats() → Promise<MemStats>
 //	    Collects garbage and reports the Go heap (memstats_js.go); for tests and the console.
 //

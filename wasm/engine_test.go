@@ -172,27 +172,6 @@ func TestWarm(t *testing.T) {
 	}
 }
 
-// TestReaderFirsts checks that the warm-up worker's commands work in a fresh world, so that
-// they compile the paths a reader's first runs take rather than error paths.
-func TestReaderFirsts(t *testing.T) {
-	e, _ := newTestEngine(t)
-	for _, r := range readerFirsts {
-		s, err := e.Session(r.on)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := s.Run(t.Context(), r.script)
-		if err != nil || res.Exit != 0 || strings.TrimSpace(res.Stdout) == "" || res.Stderr != "" {
-			t.Errorf("%s: exit %d, %v, stdout %q, stderr %q; want exit 0 and output", r.script, res.Exit, err, res.Stdout, res.Stderr)
-		}
-		for _, x := range res.Exchanges {
-			if x.Status >= 400 {
-				t.Errorf("%s: %s %s answered %d", r.script, x.Method, x.URL, x.Status)
-			}
-		}
-	}
-}
-
 // TestWarmGivesWay checks when the warm-up may take the thread: not while a reader's run is
 // under way, and only once the reader has been idle for the time asked.
 func TestWarmGivesWay(t *testing.T) {

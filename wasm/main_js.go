@@ -10,7 +10,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"syscall/js"
-	"time"
 
 	"github.com/imdsplay/imdsplay/imds"
 )
@@ -40,32 +39,18 @@ func main() {
 	<-make(chan struct{})
 }
 
-// jsWarm implements imds.warm({idle, asReader}): it pays one-time costs in the background (see
-// warm.go): the shell's before start, the whole engine's after, and resolves when it is done.
-// idle (ms) is how long no run must have been under way before each step. The warm-up worker,
-// which serves no reader, passes idle 0 and asReader, and runs the readers' first commands in
-// its own sessions first. The page asks the engine's worker for it once the engine is ready
-// and the warm-up worker is done: started from start itself, the first warm-up step would run
-// before start's answer reached the page (Go hands the thread back only when every goroutine
-// waits).
-func jsWarm(_ js.Value, args []js.Value) any {
-	idle, asReader := warmIdle, false
-	if len(args) > 0 && args[0].Type() == js.TypeObject {
-		if v := args[0].Get("idle"); v.Type() == js.TypeNumber {
-			idle = time.Duration(v.Float()) * time.Millisecond
-		}
-		asReader = args[0].Get("asReader").Truthy()
-	}
+// jsWarm implements imds.warm(): it pays one-time costs in the background (see warm.go): the
+// shell's before start, the whole engine's after, and resolves when it is done. The worker
+// calls it once it has told the page that the engine is ready: started from start itself, the
+// first warm-up step would run before start's answer reached the page (Go hands the thread
+// back only when every goroutine waits).
+func jsWarm(js.Value, []js.Value) any {
 	return promise(func() (any, error) {
-		e := readyEngine()
-		if e == nil {
-			warmShell()
+		if e := readyEngine(); e != nil {
+			e.warm(warmIdle)
 			return nil, nil
 		}
-		if asReader {
-			e.warmAsReader()
-		}
-		e.warm(idle)
+		warmShell()
 		return nil, nil
 	})
 }

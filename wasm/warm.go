@@ -24,19 +24,22 @@ const warmScript = `x=$(echo '{"a":[1]}' | jq -c '.a | length') && test "$x" = 1
 
 // Inside wasm Go runs on one thread (the engine worker's) and, once it has it, keeps it until
 // every goroutine is blocked: a goroutine started from a JS callback finishes its CPU work
-// before the callback's caller runs again. So a warm-up in the engine's worker is never free:
-// a reader's Run that arrives during a step waits for it. Most of a first call's cost is V8
-// compiling the functions it reaches (lazily, on first call), and that compiled code is shared
-// by every worker that runs the same module: so the page runs the heavy warm-up in a worker of
-// its own (web/ts/warmer.ts calls warm with idle 0 and asReader there, and ends the worker),
-// then asks the engine's worker to warm up what is its own (its sessions, Go's caches), which
-// is then quick; still, a step starts only once the page has asked for no run for warmIdle,
-// and before each step it waits until no reader's run is under way.
+// before the callback's caller runs again. So a warm-up is never free: a reader's Run that
+// arrives during a step waits for it. Most of a first call's cost is V8 compiling the wasm
+// functions it reaches (lazily, on first call). Hence the warm-up works only while the reader
+// does not: a step starts only once no run has been under way for warmIdle.
+//
+// Running the warm-up in a second, throwaway worker on the same module was tried: V8 shares
+// the code one worker compiles with every worker of the module (a second worker's Go start
+// took 20-50 ms instead of 150-230), and a token 1.5 s after ready took 25 ms instead of 45.
+// But its start and its compiling took the CPU of a two-core machine from the page: clicking
+// from page to page in the first seconds took 117-133 ms instead of 73-87 (scripts/budgets),
+// for a first token that is well within its budget either way.
 
-// warmIdle is how long the engine's worker waits without a reader's run before each warm-up
-// step: long enough for the page's own first calls after ready (a restored world, the blocks a
-// deep link runs first, a reader quick on the mouse) to come in, short beside the time a reader
-// takes to read.
+// warmIdle is how long the engine waits without a reader's run before each warm-up step (the
+// tests pass 0): long enough for the page's own first calls after ready (a restored world, the
+// blocks a deep link runs first, a reader quick on the mouse) to come in, short beside the
+// time a reader takes to read.
 const warmIdle = 200 * time.Millisecond
 
 // yieldToPage blocks on a timer for a moment, which returns the thread to the worker's event
@@ -121,32 +124,5 @@ func (e *Engine) warm(idle time.Duration) {
 	e.waitIdle(idle)
 	if s, err := e.Session(imds.OnWorkstation); err == nil {
 		s.ensure()
-	}
-}
-
-// readerFirsts are the commands readers run first, the most common first (the pages' first
-// blocks: an identity token, the instance's metadata with it, an IAM token, the operator's
-// view). The warm-up worker runs them in its own sessions, whose world is thrown away with it:
-// the code a reader's first runs reach (the shell's curl, jq, the core's handlers and signers,
-// ibmcloud) is then compiled for the page's engine too. Their answers do not matter; an error
-// path compiles what errors need.
-var readerFirsts = []struct {
-	on     imds.Place
-	script string
-}{
-	{imds.OnInstance, `export identity_token=$(curl -s -X PUT "$vpc_metadata_api_endpoint/identity/v1/token?version=2025-08-26" -H "Metadata-Flavor: ibm" -d '{"expires_in": 3600}' | jq -r .access_token)
-echo "${identity_token:0:32}…"`},
-	{imds.OnInstance, `curl -s "$vpc_metadata_api_endpoint/metadata/v1/instance?version=2025-08-26" -H "Authorization: Bearer $identity_token" | jq .`},
-	{imds.OnInstance, `curl -s -X POST "$vpc_metadata_api_endpoint/identity/v1/iam_tokens?version=2025-08-26" -H "Authorization: Bearer $identity_token" -d '{}' | jq -r .access_token | cut -c1-3`},
-	{imds.OnWorkstation, `ibmcloud is instances >/dev/null; ibmcloud is instance my-virtual-server-2 | head -3`},
-}
-
-// warmAsReader runs readerFirsts in the engine's own sessions, for the warm-up worker only:
-// they leave events and variables in its world, which no reader sees.
-func (e *Engine) warmAsReader() {
-	for _, r := range readerFirsts {
-		if s, err := e.Session(r.on); err == nil {
-			s.Run(context.Background(), r.script)
-		}
 	}
 }

@@ -140,7 +140,7 @@ func run(o options) error {
 		floorLong = append(floorLong, longest(f.Long))
 		tokens, longLoad = append(tokens, v.Token), append(longLoad, longest(v.Long))
 		if o.verbose {
-			fmt.Fprintf(os.Stderr, "visit %d: floor ready %.0f ms; playground %s; first token %.0f ms (the run itself %.0f ms); warm-up worker done %s; long tasks %v\n", i+1, f.Ready, v.steps(), v.Token, v.TokenGo, warmedAt(v.Warmed), v.Long)
+			fmt.Fprintf(os.Stderr, "visit %d: floor ready %.0f ms; playground %s; first token %.0f ms (the run itself %.0f ms); long tasks %v\n", i+1, f.Ready, v.steps(), v.Token, v.TokenGo, v.Long)
 			fmt.Fprintf(os.Stderr, "  files: playground %v; floor %v\n", v.Files, f.Files)
 			fmt.Fprintf(os.Stderr, "  long frames: playground %v; floor %v\n", v.Frames, f.Frames)
 		}
@@ -277,15 +277,4 @@ func longest(tasks []browsertest.LongTask) float64 {
 		m = max(m, t.Ms)
 	}
 	return m
-}
-
-// warmedAt says when the warm-up worker finished, relative to ready, for -v.
-func warmedAt(ms float64) string {
-	switch {
-	case ms == 0:
-		return "later"
-	case ms < 0:
-		return fmt.Sprintf("%.0f ms before ready", -ms)
-	}
-	return fmt.Sprintf("%.0f ms after ready", ms)
 }

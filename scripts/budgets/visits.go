@@ -45,9 +45,6 @@ type visit struct {
 	Files   []string               `json:"files"` // the page's scripts and styles: requested → received (ms)
 	Token   float64                `json:"-"`
 	TokenGo float64                `json:"-"`
-	// Warmed is when the warm-up worker (web/ts/warmer.ts) had finished, in ms after ready,
-	// read once the first token is back; 0 when it had not by then.
-	Warmed float64 `json:"-"`
 }
 
 // steps lists a playground visit's boot marks, for -v.
@@ -160,21 +157,10 @@ func (m *measurer) firstVisit(url string, engine bool) (visit, error) {
 		return v, fmt.Errorf("the token request failed: exit %d, stdout %q, stderr %q", rt.Exit, rt.Stdout, rt.Stderr)
 	}
 	v.Token, v.TokenGo = rt.Ms, rt.GoMs
-	if v.Warmed, err = chromedp.Run(tctx, chromedp.Evaluate[float64](warmedJS)); err != nil {
-		return v, err
-	}
 	// The frames the page drew meanwhile too: what the first token waited for.
 	v.Frames, err = chromedp.Run(tctx, chromedp.Evaluate[[]longFrame](`window.__longFrames ?? []`))
 	return v, err
 }
-
-// warmedJS says when the warm-up worker finished, in ms after the page's ready mark (0: not
-// yet, or it failed).
-const warmedJS = `(() => {
-	const w = imds.warmed, ready = performance.getEntriesByName("imds-ready")[0];
-	if (!w || !("at" in w) || !ready) return 0;
-	return w.at - performance.timeOrigin - ready.startTime || 0.1;
-})()`
 
 // open loads url in the tab and waits until it is ready (<html data-imds-ready>).
 func open(ctx context.Context, url string) error {

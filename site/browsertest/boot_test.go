@@ -17,8 +17,7 @@ const bootJS = `(() => {
 
 // TestEngineStartsFirst checks that a page starts its engine's worker from its first script,
 // before the page is even parsed (the runtime's module runs later; early.ts), and that the
-// module takes that worker over rather than starting a second one. The worker's script is fetched
-// at most once more, for the warm-up worker (web/ts/warmer.ts), which reuses the compiled wasm.
+// module takes that worker over rather than starting a second one.
 func TestEngineStartsFirst(t *testing.T) {
 	setup(t)
 	tb := newFreshTab(t)
@@ -40,8 +39,8 @@ func TestEngineStartsFirst(t *testing.T) {
 	if !b.TakenOver {
 		t.Error("the engine runs in another worker than the one the first script started")
 	}
-	if b.Workers < 1 || b.Workers > 2 || b.Wasm != 1 {
-		t.Errorf("the worker's script was fetched %d times and the wasm %d times; want the script once, or twice with the warm-up worker, and the wasm once", b.Workers, b.Wasm)
+	if b.Workers != 1 || b.Wasm != 1 {
+		t.Errorf("the worker's script was fetched %d times and the wasm %d times; want once each", b.Workers, b.Wasm)
 	}
 	tb.checkClean(t)
 }

@@ -500,27 +500,3 @@ func TestNavigationMemoryFlat(t *testing.T) {
 	}
 	tb.checkClean(t)
 }
-
-// TestWarmUpWorker: the page runs the engine's warm-up in a throwaway worker on the module the
-// engine's worker compiled (web/ts/warmer.ts), which says it is done and is ended; the engine
-// itself answers as before.
-func TestWarmUpWorker(t *testing.T) {
-	setup(t)
-	tb := newFreshTab(t)
-	tb.openLive(t, "/identity-token/")
-	tb.waitFor(t, "the warm-up worker's report", `imds.warmed !== null`)
-	w := eval[struct {
-		Ms    float64
-		Error string
-	}](t, tb, `imds.warmed`)
-	if w.Error != "" || w.Ms <= 0 {
-		t.Fatalf("the warm-up worker reported %+v; want a time and no error", w)
-	}
-	t.Logf("the warm-up worker took %.0f ms", w.Ms)
-	if r := tb.runBlock(t, 1); r.Exit != "0" {
-		t.Fatalf("block 2 after the warm-up: exit %s: %s", r.Exit, r.Text)
-	}
-	if n := eval[int](t, tb, wasmFetches); n != 1 {
-		t.Errorf("%d downloads of the wasm; want 1: the warm-up worker reuses the compiled module", n)
-	}
-}

@@ -299,7 +299,7 @@ export interface GoAPI {
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   now(): number;
   /** Pays one-time costs in the background (wasm/warm.go): the shell's before start, the engine's after. */
-  warm(opts?: { idle?: number; asReader?: boolean }): Promise<null>;
+  warm(): Promise<null>;
   state(): State | null;
   configure(patch: Patch): Promise<State>;
   events(limit?: number): ATEvent[];

@@ -34,7 +34,6 @@ import type {
 } from "./api";
 import type { EarlyWorker } from "./early";
 import type { BootTimes, FromWorker, ToWorker, WasmFetch } from "./protocol";
-import { type Warmed, warmInWorker } from "./warmer";
 
 /**
  * How long a stopped run's worker may take to take the cancel before it is restarted. Go takes
@@ -81,9 +80,6 @@ export async function spawnWorker(url: string): Promise<Worker> {
     throw new Error(cspWorkerMessage);
   }
 }
-
-/** How long the engine must have had nothing to do before the warm-up worker starts. */
-const WARM_IDLE_MS = 200;
 
 /** What a page whose policy refuses the blob: worker is told. */
 const cspWorkerMessage =
@@ -143,9 +139,6 @@ export class EngineClient implements ImdsAPI {
   times: BootTimes | null = null;
   /** Every download of the wasm by this engine's workers (for tests: a restart downloads none). */
   readonly wasmFetches: WasmFetch[] = [];
-  /** What the warm-up worker reported (warmer.ts); null until it has, or when none was started. */
-  warmed: Warmed | null = null;
-  private warming = false;
   private readonly codec = {
     encode: (link: Link) => this.call<string>("encode", [link]),
     decode: (fragment: string) => this.call<Link>("decode", [fragment]),
@@ -219,8 +212,6 @@ export class EngineClient implements ImdsAPI {
       case "progress":
         this.opts.progress?.(m.text);
         return;
-      case "warmed":
-        return;
       case "ready": {
         this.module = m.module;
         this.keys = m.keys;
@@ -235,7 +226,6 @@ export class EngineClient implements ImdsAPI {
         this.bootWaiter?.resolve();
         this.bootWaiter = null;
         this.update(m.state);
-        this.warmUp();
         return;
       }
       case "failed":
@@ -268,41 +258,6 @@ export class EngineClient implements ImdsAPI {
         return;
       }
     }
-  }
-
-  /**
-   * Warms the engine up once it is ready. Once per visit, when no call or run has been waiting
-   * for WARM_IDLE_MS, a throwaway worker runs the heavy part on the same module (warmer.ts):
-   * started at once it would take the CPU of two cores from a reader's first run, which it is
-   * there to speed up. Then, and after every restart, the engine warms up what is its own
-   * (wasm/warm.go), by then quickly, since the code is compiled.
-   */
-  private warmUp(): void {
-    if (this.warmed) {
-      void this.call("warm", []);
-      return;
-    }
-    if (this.warming || !this.module) return;
-    this.warming = true;
-    const module = this.module;
-    const start = () => {
-      if (this.pending.size > 0) {
-        setTimeout(start, WARM_IDLE_MS);
-        return;
-      }
-      void warmInWorker(this.opts.spawn, {
-        t: "boot",
-        wasm: this.opts.wasm,
-        keysURL: this.opts.keysURL,
-        ...(this.keys ? { keys: this.keys } : {}),
-        module,
-        warmOnly: true,
-      }).then((w) => {
-        this.warmed = w;
-        void this.call("warm", []);
-      });
-    };
-    setTimeout(start, WARM_IDLE_MS);
   }
 
   /** Takes a new state and tells the listeners. */

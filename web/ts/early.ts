@@ -1,6 +1,6 @@
 // The engine's worker, started as early as the page allows. Downloading and compiling the wasm
 // and starting Go take most of a first visit, and none of it needs the page: a tiny classic
-// script in <head> (boot.ts, /assets/boot-HASH.js, async) starts the worker before the page is
+// script inline in <head> (boot.ts) starts the worker before the page is
 // parsed, laid out and drawn, and before the runtime's module (main.ts) is even evaluated. The
 // worker's messages wait in a backlog until the runtime's client (client.ts) takes the worker
 // over. Whichever of the two scripts runs first starts the worker; the other finds it.

@@ -17,11 +17,6 @@ export interface Boot {
   module?: WebAssembly.Module;
   /** A snapshot to restore before the engine says it is ready. */
   restore?: Snapshot;
-  /**
-   * Only warm up (web/ts/warmer.ts): start, run the warm-up, say "warmed" and end. Such a
-   * worker never makes keys: without keys (given or a key file) it warms the shell alone.
-   */
-  warmOnly?: boolean;
 }
 
 /** What the page sends. Every call and run is answered by a reply with its id. */
@@ -53,8 +48,6 @@ export interface WasmFetch {
 /** What the worker sends. */
 export type FromWorker =
   | { t: "progress"; text: string }
-  /** A warm-up worker is done: it took ms milliseconds from its boot, and ended at (ms since the epoch). */
-  | { t: "warmed"; ms: number; at: number }
   | {
       t: "ready";
       version: string;

@@ -38,7 +38,7 @@ const RSA_2048: RsaHashedKeyGenParams = {
  * the tokens issued before it still verify. Without WebCrypto (an insecure context) the engine
  * makes its own and a restart makes new ones.
  */
-async function loadKeys(url: string, make: boolean): Promise<StartKeys> {
+async function loadKeys(url: string): Promise<StartKeys> {
   if (url) {
     try {
       return parseKeyFile(await (await get(url)).json());
@@ -47,7 +47,7 @@ async function loadKeys(url: string, make: boolean): Promise<StartKeys> {
     }
   }
   const subtle = globalThis.crypto?.subtle;
-  if (!subtle || !make) return {};
+  if (!subtle) return {};
   const one = async (): Promise<ArrayBuffer> => {
     const pair = await subtle.generateKey(RSA_2048, true, ["sign", "verify"]);
     return subtle.exportKey("pkcs8", pair.privateKey);
@@ -75,7 +75,7 @@ const early: ToWorker[] = [];
 /** Loads, starts and (on a restart) restores the engine, then tells the page it is ready. */
 async function boot(b: Boot): Promise<void> {
   const t0 = epochMs();
-  const keys = b.keys ? Promise.resolve(b.keys) : loadKeys(b.keysURL, !b.warmOnly);
+  const keys = b.keys ? Promise.resolve(b.keys) : loadKeys(b.keysURL);
   const loaded = b.module ? null : await compileWasm(b.wasm, (text) => post({ t: "progress", text }));
   const module = b.module ?? loaded?.module;
   if (!module) throw new Error("no module to run");
@@ -96,9 +96,8 @@ async function boot(b: Boot): Promise<void> {
   // Go holds this thread while it works, so its warm-up is free only while the worker waits
   // anyway: for keys that WebCrypto is still making on the browser's own threads. Prepared keys
   // (a small file) are there long before the wasm; then the engine warms up after start instead.
-  if (!b.keys && !b.keysURL && !b.warmOnly) void g.warm();
+  if (!b.keys && !b.keysURL) void g.warm();
   const k = await keys;
-  if (b.warmOnly) return warmOnly(g, k, t0);
   const keysReady = epochMs();
   const info = await g.start({ keys: k });
   let state = info.state;
@@ -135,16 +134,9 @@ async function boot(b: Boot): Promise<void> {
     ...(restoreError ? { restoreError } : {}),
   });
   pushSnapshot();
+  // The engine's one-time costs, paid once the reader is idle (wasm/warm.go).
+  void g.warm();
   for (const m of early.splice(0)) handle(m);
-}
-
-/** Runs the whole warm-up at once (no reader waits here), says how long it took, and ends. */
-async function warmOnly(g: GoAPI, keys: StartKeys, t0: number): Promise<void> {
-  if (Object.keys(keys).length > 0) await g.start({ keys });
-  await g.warm({ idle: 0, asReader: true });
-  const at = epochMs();
-  post({ t: "warmed", ms: at - t0, at });
-  (globalThis as unknown as { close(): void }).close();
 }
 
 /** Every change: the state at once, then the snapshot a restart would restore. */
@@ -166,7 +158,7 @@ function pushSnapshot(): void {
 }
 
 /** The calls the page may make by name: the engine's API minus what boot does. */
-const CALLS = new Set(["verifyJWT", "parseChain", "configure", "events", "snapshot", "restore", "memStats", "encode", "decode", "warm"]);
+const CALLS = new Set(["verifyJWT", "parseChain", "configure", "events", "snapshot", "restore", "memStats", "encode", "decode"]);
 
 /** Answers one message from the page. */
 function handle(m: ToWorker): void {
