@@ -10,14 +10,16 @@ import "testing"
 const bootJS = `(() => {
 	const start = performance.getEntriesByName("imds-engine-start")[0]?.startTime ?? -1;
 	const nav = performance.getEntriesByType("navigation")[0];
-	const workers = performance.getEntriesByType("resource").filter((e) => /\/assets\/worker-[^/]*\.js$/.test(e.name)).length;
+	const scripts = performance.getEntriesByType("resource").filter((e) => /\/assets\/worker-[^/#]*\.js(#.*)?$/.test(e.name));
+	const workers = scripts.length, bootInURL = scripts.length > 0 && scripts.every((e) => new URL(e.name).hash.includes("boot"));
 	const early = globalThis.__imdsEarlyWorker;
-	return {start, parsed: nav.domContentLoadedEventStart, workers, wasm: imds.wasmFetches.length, by: early?.by ?? "", takenOver: !!early && imds.worker === early.worker};
+	return {start, parsed: nav.domContentLoadedEventStart, workers, wasm: imds.wasmFetches.length, by: early?.by ?? "", takenOver: !!early && imds.worker === early.worker, bootInURL};
 })()`
 
 // TestEngineStartsFirst checks that a page starts its engine's worker from its first script,
 // before the page is even parsed (the runtime's module runs later; early.ts), and that the
-// module takes that worker over rather than starting a second one.
+// module takes that worker over rather than starting a second one. The worker gets its boot
+// message in its URL, so that it does not wait for the page's busy thread to forward it.
 func TestEngineStartsFirst(t *testing.T) {
 	setup(t)
 	tb := newFreshTab(t)
@@ -28,6 +30,7 @@ func TestEngineStartsFirst(t *testing.T) {
 		Workers, Wasm int
 		By            string
 		TakenOver     bool
+		BootInURL     bool
 	}](t, tb, bootJS)
 	t.Logf("engine started at %.0f ms, page parsed at %.0f ms", b.Start, b.Parsed)
 	if b.By != "boot" {
@@ -35,6 +38,9 @@ func TestEngineStartsFirst(t *testing.T) {
 	}
 	if b.Start < 0 || b.Start >= b.Parsed {
 		t.Errorf("the engine started at %.0f ms, the page was parsed at %.0f ms: want the engine started first", b.Start, b.Parsed)
+	}
+	if !b.BootInURL {
+		t.Error("the worker's boot message is not in its URL: sent as a message, it waits for the page's thread (web/ts/early.ts)")
 	}
 	if !b.TakenOver {
 		t.Error("the engine runs in another worker than the one the first script started")

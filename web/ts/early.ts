@@ -10,7 +10,7 @@ import type { Boot, FromWorker } from "./protocol";
 /** A worker started early, with what it said before the client took it. */
 export interface EarlyWorker {
   readonly worker: Worker;
-  /** The boot message it was sent. */
+  /** The boot message it was started with (in its URL's fragment). */
   readonly boot: Boot;
   /** Its messages and errors so far, in order. */
   readonly backlog: Array<{ msg: FromWorker } | { error: ErrorEvent }>;
@@ -67,9 +67,14 @@ export function startEarly(by: "boot" | "runtime"): EarlyWorker | null {
   g[KEY] = null;
   const files = engineFiles();
   if (!files || !canRunEngine() || new URL(files.worker).origin !== location.origin) return null;
+  const boot: Boot = { t: "boot", wasm: files.wasm, keysURL: files.keysURL };
   let worker: Worker;
   try {
-    worker = new Worker(files.worker);
+    // The boot message rides in the URL's fragment (never sent to the server, so the script's
+    // cache entry is the same): a message posted to a worker that has not yet run its script
+    // waits for the page's thread to forward it, and the page's thread is then busy with its
+    // first layout and its module, 100–150 ms that the worker would spend idle (worker.ts).
+    worker = new Worker(`${files.worker}#${encodeURIComponent(JSON.stringify(boot))}`);
   } catch {
     return null;
   }
@@ -81,8 +86,6 @@ export function startEarly(by: "boot" | "runtime"): EarlyWorker | null {
   };
   worker.addEventListener("message", onMessage);
   worker.addEventListener("error", onError);
-  const boot: Boot = { t: "boot", wasm: files.wasm, keysURL: files.keysURL };
-  worker.postMessage(boot);
   const early: EarlyWorker = {
     worker,
     boot,

@@ -217,3 +217,21 @@ function reply(id: number, p: Promise<unknown>): void {
 }
 
 scope.addEventListener("message", (ev) => handle(ev.data));
+
+/**
+ * The boot message a worker started by the page's first script carries in its URL's fragment
+ * (early.ts says why); null for a worker started without one, which is sent it as a message.
+ */
+function bootFromURL(): Boot | null {
+  const hash = (globalThis as unknown as { location?: { hash?: string } }).location?.hash ?? "";
+  if (hash.length < 2) return null;
+  try {
+    const b = JSON.parse(decodeURIComponent(hash.slice(1))) as Boot;
+    return b && b.t === "boot" && typeof b.wasm === "string" && typeof b.keysURL === "string" ? { t: "boot", wasm: b.wasm, keysURL: b.keysURL } : null;
+  } catch {
+    return null;
+  }
+}
+
+const urlBoot = bootFromURL();
+if (urlBoot) handle(urlBoot);
