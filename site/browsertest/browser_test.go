@@ -5,6 +5,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -530,19 +531,28 @@ func TestWorkstationCannotReachMetadata(t *testing.T) {
 	tb.checkClean(t)
 }
 
-// TestRunQueuedWhileLoading holds the wasm download back, clicks Run, and checks that the page
-// reads fine meanwhile, that the click is queued with a visible note, and that it runs once the
-// engine is ready.
-func TestRunQueuedWhileLoading(t *testing.T) {
+// pauseWasm opens a tab whose browser pauses the wasm's request at stage (fetch.RequestPaused
+// events on the returned channel, for a minute), and names the first page with blocks and its
+// first instance block; the caller navigates.
+func pauseWasm(t *testing.T, stage fetch.RequestStage) (*tab, context.Context, iter.Seq2[fetch.EventRequestPaused, error], string, int) {
+	t.Helper()
 	setup(t)
 	tb := newTab(t)
 	path, _, i := tb.firstBlocks(t)
 	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	paused := chromedp.Events(ctx, fetch.RequestPaused)
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*.wasm"}}}); err != nil {
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*.wasm", RequestStage: stage}}}); err != nil {
 		t.Fatal(err)
 	}
+	return tb, ctx, paused, path, i
+}
+
+// TestRunQueuedWhileLoading holds the wasm download back, clicks Run, and checks that the page
+// reads fine meanwhile, that the click is queued with a visible note, and that it runs once the
+// engine is ready.
+func TestRunQueuedWhileLoading(t *testing.T) {
+	tb, ctx, paused, path, i := pauseWasm(t, fetch.RequestStageRequest)
 	if err := chromedp.Do(ctx, chromedp.Navigate(env.site.URL+path)); err != nil {
 		t.Fatal(err)
 	}
@@ -588,15 +598,7 @@ func TestRunQueuedWhileLoading(t *testing.T) {
 // still gets a working engine: the worker compiles straight from the response only when its
 // type is application/wasm (web/ts/wasmload.ts), and rewraps the body otherwise.
 func TestWasmUnderAnotherType(t *testing.T) {
-	setup(t)
-	tb := newTab(t)
-	path, _, i := tb.firstBlocks(t)
-	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
-	defer cancel()
-	paused := chromedp.Events(ctx, fetch.RequestPaused)
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*.wasm", RequestStage: fetch.RequestStageResponse}}}); err != nil {
-		t.Fatal(err)
-	}
+	tb, ctx, paused, path, i := pauseWasm(t, fetch.RequestStageResponse)
 	if err := chromedp.Do(ctx, chromedp.Navigate(env.site.URL+path)); err != nil {
 		t.Fatal(err)
 	}
