@@ -42,10 +42,10 @@
 //	    Describes certificates and verifies the chain against the emulator's root CA.
 //	imds.now() → number
 //	    The emulator's virtual time in Unix milliseconds (expiry countdowns use it).
-//	imds.warm() → Promise<null>
+//	imds.warm()
 //	    Pays one-time costs in the background: the shell's before start, the whole engine's
-//	    after (warm.go), and resolves when done. The worker calls it right after it has told
-//	    the page it is ready; each step waits until the reader has run nothing for 200 ms.
+//	    after (warm.go). The worker calls it right after it has told the page it is ready; each
+//	    step waits until the reader has run nothing for 200 ms.
 //	imds.memStats() → Promise<MemStats>
 //	    Collects garbage and reports the Go heap (memstats_js.go); for tests and the console.
 //

@@ -40,19 +40,18 @@ func main() {
 }
 
 // jsWarm implements imds.warm(): it pays one-time costs in the background (see warm.go): the
-// shell's before start, the whole engine's after, and resolves when it is done. The worker
-// calls it once it has told the page that the engine is ready: started from start itself, the
-// first warm-up step would run before start's answer reached the page (Go hands the thread
-// back only when every goroutine waits).
+// shell's before start, the whole engine's after. The worker calls it once it has told the page
+// that the engine is ready: started from start itself, the first warm-up step would run before
+// start's answer reached the page (Go hands the thread back only when every goroutine waits).
 func jsWarm(js.Value, []js.Value) any {
-	return promise(func() (any, error) {
+	go func() {
 		if e := readyEngine(); e != nil {
 			e.warm(warmIdle)
-			return nil, nil
+			return
 		}
 		warmShell()
-		return nil, nil
-	})
+	}()
+	return nil
 }
 
 // jsStart implements imds.start({keys}): it makes the engine once, whoever calls it.

@@ -299,7 +299,7 @@ export interface GoAPI {
   parseChain(pems: string | string[]): Promise<ChainInfo>;
   now(): number;
   /** Pays one-time costs in the background (wasm/warm.go): the shell's before start, the engine's after. */
-  warm(): Promise<null>;
+  warm(): void;
   state(): State | null;
   configure(patch: Patch): Promise<State>;
   events(limit?: number): ATEvent[];

@@ -96,7 +96,7 @@ async function boot(b: Boot): Promise<void> {
   // Go holds this thread while it works, so its warm-up is free only while the worker waits
   // anyway: for keys that WebCrypto is still making on the browser's own threads. Prepared keys
   // (a small file) are there long before the wasm; then the engine warms up after start instead.
-  if (!b.keys && !b.keysURL) void g.warm();
+  if (!b.keys && !b.keysURL) g.warm();
   const k = await keys;
   const keysReady = epochMs();
   const info = await g.start({ keys: k });
@@ -135,7 +135,7 @@ async function boot(b: Boot): Promise<void> {
   });
   pushSnapshot();
   // The engine's one-time costs, paid once the reader is idle (wasm/warm.go).
-  void g.warm();
+  g.warm();
   for (const m of early.splice(0)) handle(m);
 }
 
