@@ -359,7 +359,8 @@ func checkBootScript(root string, script []byte) error {
 		return err
 	}
 	hash := BootScriptHash(script)
-	for _, page := range []string{"/", "/overview/"} {
+	// The home page and any other page, /<slug>/ (the rules match paths, not the content).
+	for _, page := range []string{"/", "/any-page/"} {
 		policy := cfg.HeadersFor(page).Get("Content-Security-Policy")
 		if policy == "" {
 			continue
