@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/imdsplay/imdsplay/imds/ca"
+	"github.com/imdsplay/imdsplay/imds/jwt"
 	"github.com/imdsplay/imdsplay/imds/scenario"
 )
 
@@ -44,6 +45,15 @@ type Config struct {
 	// none is parsed before its page is ready. An error is answered as an internal error by
 	// whatever needed the key.
 	LoadKey func(KeyRole) (*rsa.PrivateKey, error)
+	// TokenSigner, when set, stands for the identity and IAM keys (KeyIdentity and KeyIAM) that
+	// Keys leaves nil: it returns the key's public half and a function that signs a JWS signing
+	// input with RS256 (RSASSA-PKCS1-v1_5 over SHA-256 of the input). The emulator then never
+	// needs those private keys in Go. Parsing and checking a private key and signing with it
+	// cost tens of milliseconds inside WebAssembly; the playground signs with the browser's
+	// WebCrypto instead. PKCS #1 v1.5 signatures are deterministic, so a token is the same
+	// bytes either way. It is called once per role, the first time that role's key is needed;
+	// an error is answered as an internal error. The CA's keys always come from Keys or LoadKey.
+	TokenSigner func(KeyRole) (*rsa.PublicKey, func(input []byte) ([]byte, error), error)
 	// MaxBodyBytes bounds request bodies; a larger body is answered with invalid_request.
 	// Zero means 64 KiB.
 	MaxBodyBytes int64
@@ -88,6 +98,13 @@ type Emulator struct {
 	keys     Keys
 	keyErr   [4]error
 	loadKey  func(KeyRole) (*rsa.PrivateKey, error)
+	signer   func(KeyRole) (*rsa.PublicKey, func([]byte) ([]byte, error), error)
+	// tokenKeys are the identity (KeyIdentity) and IAM (KeyIAM) keys as tokens use them.
+	tokenKeys [2]struct {
+		once sync.Once
+		k    tokenKey
+		err  error
+	}
 
 	// verified caches the identity (KeyIdentity) and IAM (KeyIAM) tokens whose signatures
 	// checked out.
@@ -110,7 +127,7 @@ type Emulator struct {
 
 // New returns an emulator for cfg. It fails only when the scenario is invalid.
 func New(cfg Config) (*Emulator, error) {
-	e := &Emulator{now: cfg.Time, rand: cfg.Rand, maxBody: cfg.MaxBodyBytes, loadKey: cfg.LoadKey}
+	e := &Emulator{now: cfg.Time, rand: cfg.Rand, maxBody: cfg.MaxBodyBytes, loadKey: cfg.LoadKey, signer: cfg.TokenSigner}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -144,6 +161,42 @@ const (
 	KeyCARoot
 	KeyCAIntermediate
 )
+
+// tokenKey is a key that signs and checks tokens: its public half and how to sign with it.
+type tokenKey struct {
+	pub  *rsa.PublicKey
+	sign func(input []byte) ([]byte, error)
+}
+
+// tokenKey returns the identity or IAM key as tokens use it (role is KeyIdentity or KeyIAM):
+// from Config.TokenSigner when it is set and Keys has no such key, else the private key itself.
+func (e *Emulator) tokenKey(role KeyRole) (*tokenKey, error) {
+	slot := &e.tokenKeys[role]
+	slot.once.Do(func() {
+		if own := [...]*rsa.PrivateKey{e.keys.Identity, e.keys.IAM}[role]; own == nil && e.signer != nil {
+			pub, sign, err := e.signer(role)
+			if err == nil && (pub == nil || sign == nil) {
+				err = fmt.Errorf("imds: no token signer for role %d", role)
+			}
+			if err != nil {
+				slot.err = &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
+				return
+			}
+			slot.k = tokenKey{pub: pub, sign: sign}
+			return
+		}
+		k, err := e.key(role)
+		if err != nil {
+			slot.err = err
+			return
+		}
+		slot.k = tokenKey{pub: &k.PublicKey, sign: jwt.RS256(k)}
+	})
+	if slot.err != nil {
+		return nil, slot.err
+	}
+	return &slot.k, nil
+}
 
 // key returns the private key in slot i, loading or generating it on first use when none was
 // configured.
@@ -201,8 +254,8 @@ func (e *Emulator) authority() (*ca.CA, error) {
 func (e *Emulator) CA() (*ca.CA, error) { return e.authority() }
 
 // kid names a public key the way IBM's kids look: issuer plus a short hash of the key.
-func kid(prefix string, k *rsa.PrivateKey) string {
-	sum := sha256.Sum256(k.PublicKey.N.Bytes())
+func kid(prefix string, k *rsa.PublicKey) string {
+	sum := sha256.Sum256(k.N.Bytes())
 	return prefix + "_" + hex.EncodeToString(sum[:8])
 }
 

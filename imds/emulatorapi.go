@@ -11,11 +11,11 @@ import (
 
 // identityKeys is the JWKS that verifies identity tokens.
 func (e *Emulator) identityKeys(*call) (int, any, error) {
-	key, err := e.key(KeyIdentity)
+	key, err := e.tokenKey(KeyIdentity)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key, e.identityKID(key)))}, nil
+	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key.pub, e.identityKID(key.pub)))}, nil
 }
 
 // caRoot is the root certificate of identity certificates, as PEM.

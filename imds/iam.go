@@ -199,24 +199,24 @@ func (e *Emulator) signIAM(c *IAMClaims) (string, time.Time, error) {
 	c.IssuedAt, c.Expiry = jwt.NewNumericDate(now), jwt.NewNumericDate(now.Add(IAMTokenLifetime))
 	c.Account = IAMAccount{Valid: true, BSS: acct}
 	c.Scope, c.ClientID = "ibm openid", "default"
-	key, err := e.key(KeyIAM)
+	key, err := e.tokenKey(KeyIAM)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	tok, err := e.sign(key, iamKID(key), c)
+	tok, err := e.sign(key, iamKID(key.pub), c)
 	return tok, now, err
 }
 
-func iamKID(k *rsa.PrivateKey) string { return kid("iam", k) }
+func iamKID(k *rsa.PublicKey) string { return kid("iam", k) }
 
 // VerifyIAMToken checks an IAM access token minted by this emulator and returns its claims.
 func (e *Emulator) VerifyIAMToken(token string) (*IAMClaims, error) {
-	key, err := e.key(KeyIAM)
+	key, err := e.tokenKey(KeyIAM)
 	if err != nil {
 		return nil, err
 	}
 	var c IAMClaims
-	if err := e.verifyJWT(token, &key.PublicKey, IAMIssuer, &c); err != nil {
+	if err := e.verifyJWT(token, key.pub, IAMIssuer, &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -225,14 +225,14 @@ func (e *Emulator) VerifyIAMToken(token string) (*IAMClaims, error) {
 // iamClaimsOf is VerifyIAMToken for the request paths, through the cache of verified tokens
 // (see verifiedTokens): the claims it returns are shared and must not be changed.
 func (e *Emulator) iamClaimsOf(token string) (*IAMClaims, error) {
-	key, err := e.key(KeyIAM)
+	key, err := e.tokenKey(KeyIAM)
 	if err != nil {
 		return nil, err
 	}
 	c, _ := e.verified[KeyIAM].get(token).(*IAMClaims)
 	if c == nil {
 		c = new(IAMClaims)
-		if err := decodeJWT(token, &key.PublicKey, c); err != nil {
+		if err := decodeJWT(token, key.pub, c); err != nil {
 			return nil, err
 		}
 		e.verified[KeyIAM].put(token, c)
@@ -279,11 +279,11 @@ func iamWrongMethod(method, path string, allow []string) error {
 
 // iamKeys is IAM's GET /identity/keys: the public key of IAM access tokens.
 func (e *Emulator) iamKeys(*call) (int, any, error) {
-	key, err := e.key(KeyIAM)
+	key, err := e.tokenKey(KeyIAM)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key, iamKID(key)))}, nil
+	return http.StatusOK, rawAnswer{"application/json", jwks(publicJWK(key.pub, iamKID(key.pub)))}, nil
 }
 
 // iamTokenAnswer is IAM's token endpoint response, in the order IAM documents it. A user's

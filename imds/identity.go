@@ -162,7 +162,7 @@ func lifetime(v *int64, def, min, max int64) (int64, error) {
 
 // signIdentity makes an identity token for the instance.
 func (e *Emulator) signIdentity(in *scenario.Instance, ttl time.Duration, nonce string) (string, time.Time, time.Time, error) {
-	key, err := e.key(KeyIdentity)
+	key, err := e.tokenKey(KeyIdentity)
 	if err != nil {
 		return "", time.Time{}, time.Time{}, err
 	}
@@ -173,7 +173,7 @@ func (e *Emulator) signIdentity(in *scenario.Instance, ttl time.Duration, nonce 
 	claims.IssuedAt = jwt.NewNumericDate(now)
 	claims.Expiry = jwt.NewNumericDate(now.Add(ttl))
 	claims.Nonce = nonce
-	tok, err := e.sign(key, e.identityKID(key), claims)
+	tok, err := e.sign(key, e.identityKID(key.pub), claims)
 	return tok, now, now.Add(ttl), err
 }
 
@@ -181,7 +181,7 @@ func (e *Emulator) signIdentity(in *scenario.Instance, ttl time.Duration, nonce 
 func identityIssuer(region string) string { return "VSI-CR_" + region }
 
 // identityKID names the identity key the way IBM's kids look: issuer plus a short hash.
-func (e *Emulator) identityKID(k *rsa.PrivateKey) string { return kid(identityIssuer(e.Region()), k) }
+func (e *Emulator) identityKID(k *rsa.PublicKey) string { return kid(identityIssuer(e.Region()), k) }
 
 // identityClaims describes the instance; e.mu must be held.
 func (e *Emulator) identityClaims(in *scenario.Instance) *IdentityClaims {
@@ -225,8 +225,8 @@ func (e *Emulator) audienceSuffix(in *scenario.Instance) string {
 }
 
 // sign makes an RS256 JWS of claims with the key ID in its header.
-func (e *Emulator) sign(key *rsa.PrivateKey, keyID string, claims any) (string, error) {
-	tok, err := jwt.Sign(key, keyID, claims)
+func (e *Emulator) sign(key *tokenKey, keyID string, claims any) (string, error) {
+	tok, err := jwt.SignWith(key.sign, keyID, claims)
 	if err != nil {
 		return "", &Error{Code: CodeServiceError, Message: "An internal error occurred.", Err: err}
 	}
@@ -288,12 +288,12 @@ func (c *IdentityClaims) std() *jwt.Claims { return &c.Claims }
 
 // VerifyIdentityToken checks an identity token signed by this emulator and returns its claims.
 func (e *Emulator) VerifyIdentityToken(token string) (*IdentityClaims, error) {
-	key, err := e.key(KeyIdentity)
+	key, err := e.tokenKey(KeyIdentity)
 	if err != nil {
 		return nil, err
 	}
 	var c IdentityClaims
-	if err := e.verifyJWT(token, &key.PublicKey, identityIssuer(e.Region()), &c); err != nil {
+	if err := e.verifyJWT(token, key.pub, identityIssuer(e.Region()), &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -331,14 +331,14 @@ func (v *verifiedTokens) put(token string, claims any) {
 // identityClaimsOf is VerifyIdentityToken for the request paths, through the cache of verified
 // tokens: the claims it returns are shared and must not be changed.
 func (e *Emulator) identityClaimsOf(token string) (*IdentityClaims, error) {
-	key, err := e.key(KeyIdentity)
+	key, err := e.tokenKey(KeyIdentity)
 	if err != nil {
 		return nil, err
 	}
 	c, _ := e.verified[KeyIdentity].get(token).(*IdentityClaims)
 	if c == nil {
 		c = new(IdentityClaims)
-		if err := decodeJWT(token, &key.PublicKey, c); err != nil {
+		if err := decodeJWT(token, key.pub, c); err != nil {
 			return nil, err
 		}
 		e.verified[KeyIdentity].put(token, c)
@@ -371,4 +371,4 @@ func jwks(keys ...jwt.JWK) []byte {
 	return data
 }
 
-func publicJWK(k *rsa.PrivateKey, id string) jwt.JWK { return jwt.NewJWK(&k.PublicKey, id) }
+func publicJWK(k *rsa.PublicKey, id string) jwt.JWK { return jwt.NewJWK(k, id) }

@@ -34,6 +34,10 @@ type EngineConfig struct {
 	// and checking all four was most of the engine's start inside wasm (25–65 ms on two cores),
 	// and a visit may never need the CA's.
 	Stored StoredKeys
+	// Signer, when set, signs the identity and IAM tokens with the Stored keys outside Go (the
+	// browser's WebCrypto), which then never parses those private keys (see SignerFunc). Nil
+	// means Go signs with the parsed keys.
+	Signer SignerFunc
 	// NewKey makes keys: the emulator's missing ones, and the shell's (openssl req -newkey).
 	// Nil means crypto/rsa, which is fine natively and slow in a browser.
 	NewKey KeyFunc
@@ -48,6 +52,7 @@ type Engine struct {
 	emu     *imds.Emulator
 	keys    imds.Keys
 	loadKey func(imds.KeyRole) (*rsa.PrivateKey, error) // the stored keys, parsed once
+	signer  func(imds.KeyRole) (*rsa.PublicKey, func([]byte) ([]byte, error), error)
 	newKey  KeyFunc
 
 	page pageSettings // where commands run, the version switch
@@ -82,12 +87,12 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("making the emulator's keys: %w", err)
 	}
-	load := cfg.Stored.loader()
-	emu, err := imds.New(imds.Config{Time: cfg.Clock.Now, Keys: &keys, LoadKey: load})
+	load, signer := cfg.Stored.loader(), cfg.Stored.tokenSigner(cfg.Signer)
+	emu, err := imds.New(imds.Config{Time: cfg.Clock.Now, Keys: &keys, LoadKey: load, TokenSigner: signer})
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, loadKey: load, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
+	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, loadKey: load, signer: signer, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
 	e.readers.ended = time.Now()
 	return e, nil
 }

@@ -64,7 +64,7 @@ func jsStart(_ js.Value, args []js.Value) any {
 		page.mu.Lock()
 		defer page.mu.Unlock()
 		if page.engine == nil && page.err == nil {
-			page.engine, page.err = NewEngine(EngineConfig{Stored: keysFromJS(keysArg), NewKey: webCryptoRSAKey})
+			page.engine, page.err = NewEngine(EngineConfig{Stored: keysFromJS(keysArg), NewKey: webCryptoRSAKey, Signer: webCryptoSigner()})
 			close(page.ready)
 		}
 		if page.err != nil {
@@ -291,6 +291,13 @@ func promise(f func() (any, error)) js.Value {
 		return nil
 	})
 	return js.Global().Get("Promise").New(handler)
+}
+
+// bytesToJS copies b into a new Uint8Array.
+func bytesToJS(b []byte) js.Value {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	return u8
 }
 
 // bytesFromJS copies an ArrayBuffer or a typed array into Go; other values give nil.

@@ -184,9 +184,7 @@ func throughStream(ctor string, data []byte) ([]byte, error) {
 	if c.Type() != js.TypeFunction {
 		return nil, errors.New("this browser has no " + ctor)
 	}
-	u8 := js.Global().Get("Uint8Array").New(len(data))
-	js.CopyBytesToJS(u8, data)
-	blob := js.Global().Get("Blob").New(js.ValueOf([]any{u8}))
+	blob := js.Global().Get("Blob").New(js.ValueOf([]any{bytesToJS(data)}))
 	stream := blob.Call("stream").Call("pipeThrough", c.New("deflate-raw"))
 	buf, err := await(js.Global().Get("Response").New(stream).Call("arrayBuffer"))
 	if err != nil {

@@ -65,6 +65,22 @@ type Header struct {
 // Sign returns the compact JWS of claims (marshalled with encoding/json) signed by key with
 // RS256, with kid and typ "JWT" in its header.
 func Sign(key *rsa.PrivateKey, kid string, claims any) (string, error) {
+	return SignWith(RS256(key), kid, claims)
+}
+
+// RS256 returns a function that signs a JWS signing input with key: RSASSA-PKCS1-v1_5 over
+// its SHA-256.
+func RS256(key *rsa.PrivateKey) func(input []byte) ([]byte, error) {
+	return func(input []byte) ([]byte, error) {
+		digest := sha256.Sum256(input)
+		return rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:])
+	}
+}
+
+// SignWith is Sign with the signature made by sign, which gets the JWS signing input (the
+// encoded header and payload with their dot) and returns its RS256 signature: for a key kept
+// outside Go, such as the browser's WebCrypto.
+func SignWith(sign func(input []byte) ([]byte, error), kid string, claims any) (string, error) {
 	header, err := json.Marshal(Header{Alg: Algorithm, Kid: kid, Typ: "JWT"})
 	if err != nil {
 		return "", err
@@ -74,12 +90,11 @@ func Sign(key *rsa.PrivateKey, kid string, claims any) (string, error) {
 		return "", fmt.Errorf("jwt: claims: %w", err)
 	}
 	enc := base64.RawURLEncoding
-	input := make([]byte, 0, enc.EncodedLen(len(header))+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(key.Size()))
+	input := make([]byte, 0, enc.EncodedLen(len(header))+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(512))
 	input = enc.AppendEncode(input, header)
 	input = append(input, '.')
 	input = enc.AppendEncode(input, payload)
-	digest := sha256.Sum256(input)
-	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:])
+	sig, err := sign(input)
 	if err != nil {
 		return "", fmt.Errorf("jwt: sign: %w", err)
 	}
