@@ -32,6 +32,9 @@
 //
 //	go run ./scripts/budgets [-n 7] [-page /identity-token/] [-cert=false] [-lighthouse=false] [-v]
 //	go run ./scripts/budgets -trace visit.json   # one first visit, traced, for DevTools
+//	go run ./scripts/budgets -against ../other   # first visits only: this tree, another tree
+//	                                              # (a worktree of another commit) and the floor
+//	                                              # in turn, each to the same floor
 //
 // It exits 1 when a budget is exceeded, 2 when it cannot measure.
 package main
@@ -65,6 +68,7 @@ func main() {
 	flag.BoolVar(&o.q11, "q11", true, "compress the wasm at brotli quality 11 (about 30 s on two cores)")
 	flag.BoolVar(&o.verbose, "v", false, "print build and per-visit lines")
 	flag.StringVar(&o.trace, "trace", "", "only trace one first visit of the page into this file (Chrome's JSON trace format)")
+	flag.StringVar(&o.against, "against", "", "only compare first visits with the repository at this root (a worktree of another commit), in turn with this one and the floor")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "budgets:", err)
@@ -81,7 +85,7 @@ type options struct {
 	page, root, content         string
 	cert, busy, lighthouse, q11 bool
 	verbose                     bool
-	trace                       string
+	trace, against              string
 }
 
 // errOverBudget reports that at least one measurement exceeded its budget.
@@ -122,6 +126,9 @@ func run(o options) error {
 	m := &measurer{browser: bctx, site: s, verbose: o.verbose}
 	if o.trace != "" {
 		return m.traceVisit(s.URL+o.page, o.trace)
+	}
+	if o.against != "" {
+		return m.compare(o, loadStart)
 	}
 	var t table
 
