@@ -14,7 +14,9 @@
 //	imds.start({keys?: {identity, iam, caRoot, caIntermediate}}) → Promise<{version, state, now}>
 //	    Creates the page's one emulator, and answers with its first imds.state() and imds.now(). Each key is an RSA private key as PKCS #8 DER bytes
 //	    (Uint8Array or ArrayBuffer), typically made by crypto.subtle.generateKey while the wasm
-//	    was still downloading. Missing keys are made with WebCrypto from Go.
+//	    was still downloading. Missing keys are made with WebCrypto from Go. Where WebCrypto
+//	    exists, the identity and IAM tokens are signed by it with the given keys, which Go then
+//	    never parses (keys.go's SignerFunc).
 //	imds.newSession({on: "instance" | "workstation", hops?, group?}) → session
 //	    A shell session for that place; every call with the same place, hops and group shares
 //	    one shell, and returns the same object, so variables set by one live block are seen by
