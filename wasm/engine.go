@@ -48,12 +48,10 @@ type EngineConfig struct {
 // Engine is the page's one emulator and the shell sessions of its live blocks, one per place.
 // It is safe for concurrent use.
 type Engine struct {
-	clock   *vclock.Clock
-	emu     *imds.Emulator
-	keys    imds.Keys
-	loadKey func(imds.KeyRole) (*rsa.PrivateKey, error) // the stored keys, parsed once
-	signer  func(imds.KeyRole) (*rsa.PublicKey, func([]byte) ([]byte, error), error)
-	newKey  KeyFunc
+	clock  *vclock.Clock
+	emu    *imds.Emulator
+	emuCfg imds.Config // what emu was made with: its clock and keys, for the warm-up's emulator
+	newKey KeyFunc
 
 	page pageSettings // where commands run, the version switch
 	subs listeners    // imds.onChange
@@ -87,12 +85,12 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("making the emulator's keys: %w", err)
 	}
-	load, signer := cfg.Stored.loader(), cfg.Stored.tokenSigner(cfg.Signer)
-	emu, err := imds.New(imds.Config{Time: cfg.Clock.Now, Keys: &keys, LoadKey: load, TokenSigner: signer})
+	emuCfg := imds.Config{Time: cfg.Clock.Now, Keys: &keys, LoadKey: cfg.Stored.loader(), TokenSigner: cfg.Stored.tokenSigner(cfg.Signer)}
+	emu, err := imds.New(emuCfg)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{clock: cfg.Clock, emu: emu, keys: keys, loadKey: load, signer: signer, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
+	e := &Engine{clock: cfg.Clock, emu: emu, emuCfg: emuCfg, newKey: cfg.NewKey, sessions: map[SessionKey]*Session{}}
 	e.readers.ended = time.Now()
 	return e, nil
 }

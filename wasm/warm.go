@@ -114,7 +114,7 @@ func (e *Engine) warm(idle time.Duration) {
 	e.waitIdle(idle)
 	warmShell()
 	e.waitIdle(idle)
-	if throwaway, err := imds.New(imds.Config{Time: e.clock.Now, Keys: &e.keys, LoadKey: e.loadKey, TokenSigner: e.signer}); err == nil {
+	if throwaway, err := imds.New(e.emuCfg); err == nil {
 		req, _ := http.NewRequest(http.MethodPut, "http://"+imds.MetadataHost+"/instance_identity/v1/token?version=2025-04-22", strings.NewReader(`{}`))
 		req.Header.Set("Metadata-Flavor", "ibm")
 		if resp, err := throwaway.Transport(imds.Origin{Place: imds.OnInstance}).RoundTrip(req); err == nil {
