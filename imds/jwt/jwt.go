@@ -90,6 +90,7 @@ func SignWith(sign func(input []byte) ([]byte, error), kid string, claims any) (
 		return "", fmt.Errorf("jwt: claims: %w", err)
 	}
 	enc := base64.RawURLEncoding
+	// Room for the signature too: sign does not say its key's size, and 512 bytes is RSA-4096's.
 	input := make([]byte, 0, enc.EncodedLen(len(header))+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(512))
 	input = enc.AppendEncode(input, header)
 	input = append(input, '.')
