@@ -6,34 +6,36 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 
-	"github.com/imdsplay/imdsplay/site/browsertest"
+	"github.com/imdsplay/imdsplay/site"
 )
 
 // compare measures first visits of this tree's site, the site of the tree at o.against and the
 // floor, in turn (the order rotating each round, so neither tree always follows the floor), and
 // prints each tree's ratio to the same floor and their ratio to each other, round by round: a
 // change worth less than the noise between runs shows up here, where two separate runs of
-// budgets, minutes apart, would only show the noise. Both sites are built by this program's
-// own site package: the other tree gives its sources (wasm/, web/, content/), not its builder,
-// so a change to site/ itself is compared by running budgets from that tree instead.
+// budgets, minutes apart, would only show the noise. Each site is built by its own tree's
+// builder (the other one by `go run ./cmd/imds site build` in that tree): the pages' templates
+// are Go code compiled into the builder, so a change to web/*.templ or site/ shows only that way.
 func (m *measurer) compare(o options, loadStart string) error {
-	fmt.Fprintln(os.Stderr, "building the other tree's site…")
-	other, err := browsertest.BuildAndServe(context.Background(), browsertest.SiteOptions{Root: o.against, Log: io.Discard})
+	fmt.Fprintln(os.Stderr, "building the other tree's site with its own builder…")
+	other, err := serveTree(o.against)
 	if err != nil {
 		return fmt.Errorf("building %s: %w", o.against, err)
 	}
-	defer other.Close()
+	defer other.close()
 	name := filepath.Base(o.against)
 	type side struct {
 		url                        string
 		engine                     bool
 		ready, worker, token, long []float64
 	}
-	sides := []*side{{url: m.site.URL + floorPath}, {url: m.site.URL + o.page, engine: true}, {url: other.URL + o.page, engine: true}}
+	sides := []*side{{url: m.site.URL + floorPath}, {url: m.site.URL + o.page, engine: true}, {url: other.url + o.page, engine: true}}
 	var paired []float64
 	for i := range o.n {
 		got := make([]float64, len(sides))
@@ -66,4 +68,46 @@ func (m *measurer) compare(o options, loadStart string) error {
 	t.info("load average at the start and at the end", loadStart+" → "+loadavg())
 	t.print(os.Stdout)
 	return nil
+}
+
+// builtTree is another tree's site, built by that tree and served by this program's server
+// (with that tree's netlify.toml).
+type builtTree struct {
+	url   string
+	close func()
+}
+
+// serveTree builds the site of the repository at root with root's own `imds site build` into a
+// temporary directory and serves it on a loopback port the way browsertest.BuildAndServe does.
+func serveTree(root string) (*builtTree, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "imds-against-")
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(tmp, "public")
+	cmd := exec.Command("go", "run", "./cmd/imds", "site", "build", "-o", out)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("%s: go run ./cmd/imds site build: %v\n%s", root, err, b)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- site.Serve(ctx, site.ServeOptions{Listener: ln, Out: out, Root: root, Log: io.Discard, NoBuild: true})
+	}()
+	return &builtTree{url: "http://" + ln.Addr().String(), close: func() {
+		cancel()
+		<-done
+		os.RemoveAll(tmp)
+	}}, nil
 }
