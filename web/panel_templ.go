@@ -10,12 +10,15 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 // InstancePanel is the console-like view of the emulated instance beside
-// every page, with the shell sessions' variables (ts/variables.ts). Built pages carry its controls hidden: the runtime
-// (ts/panel.ts) shows them once the emulator is ready and wires them to
-// imds.configure, so that the panel, the CLI and the VPC API change one
-// world. With JavaScript off only the <noscript> note shows (the loading line
-// shows while the runtime loads: site.css shows it once the header's loading
-// line has text).
+// every page, with the shell sessions' variables (ts/variables.ts). Built pages carry its controls
+// in a <template>: the runtime (ts/panel.ts, mountPanel) puts them into the page after
+// DOMContentLoaded, hidden, shows them once the emulator is ready and wires them to
+// imds.configure, so that the panel, the CLI and the VPC API change one world. With form
+// controls in the parsed page, Chrome lays the whole page out inside DOMContentLoaded (its form
+// detection), before the stylesheet applies: a layout thrown away at the first frame, which held
+// the page's thread (and the start of the engine's worker, which needs that thread). With
+// JavaScript off only the <noscript> note shows (the loading line shows while the runtime
+// loads: site.css shows it once the header's loading line has text).
 //
 // Where the panel is not beside the page (narrow screens), the header's "Your
 // instance" link opens it as a drawer (ts/panel.ts); without JavaScript it is a
@@ -41,7 +44,7 @@ func InstancePanel() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<aside class=\"instance-panel\" id=\"instance-panel\" data-testid=\"instance-panel\" aria-labelledby=\"instance-panel-title\"><div class=\"panel-head\"><h2 id=\"instance-panel-title\" tabindex=\"-1\">Your instance</h2><button type=\"button\" class=\"panel-close\" data-testid=\"panel-close\" aria-label=\"Close the instance panel\" hidden>Close</button></div><noscript><p class=\"instance-nojs\" data-testid=\"panel-nojs\">This panel is the emulated instance: its metadata service settings (on or off, HTTPS, hop limit), its trusted profiles and who may change it, and the variables your commands set. It needs JavaScript, which is off here; the pages read fine without it, and the sample outputs show what each command answers.</p></noscript><p class=\"instance-placeholder\" data-testid=\"panel-placeholder\">Loading the emulated instance… Everything runs in this browser tab: no account, no cloud, no backend.</p><div class=\"panel-live\" data-testid=\"panel-live\" hidden><p class=\"panel-ident\"><span class=\"panel-name\" data-testid=\"panel-name\"></span> <output class=\"panel-status\" data-testid=\"panel-status\"></output></p><p class=\"panel-power\" id=\"panel-power\"><button type=\"button\" data-testid=\"panel-start\">Start</button> <button type=\"button\" data-testid=\"panel-stop\">Stop</button></p><fieldset class=\"panel-group\"><legend>Metadata service</legend> <label class=\"panel-check\"><input type=\"checkbox\" id=\"panel-enabled\" data-testid=\"panel-enabled\"> Enabled</label> <label class=\"panel-check\"><input type=\"checkbox\" id=\"panel-protocol\" data-testid=\"panel-protocol\"> Secure access (HTTPS)</label> <label class=\"panel-field\">Response hop limit <input type=\"number\" id=\"panel-hop-limit\" min=\"1\" max=\"64\" step=\"1\" inputmode=\"numeric\" data-testid=\"panel-hop-limit\"></label></fieldset><fieldset class=\"panel-group\"><legend>Trusted profiles</legend> <label class=\"panel-field\">Default <select data-testid=\"panel-default-profile\"></select></label> <label class=\"panel-check\"><input type=\"checkbox\" data-testid=\"panel-auto-link\"> Auto link</label><ul class=\"panel-profiles\" id=\"panel-profiles\" tabindex=\"-1\" data-testid=\"panel-profiles\" aria-label=\"Linked to this instance\"></ul></fieldset><details class=\"panel-section\" id=\"panel-access\" data-testid=\"panel-access-section\" open><summary>Who may change it</summary><ul class=\"panel-access\" data-testid=\"panel-access\" aria-label=\"VPC API access by IAM role\"></ul></details><fieldset class=\"panel-group\"><legend id=\"panel-hops-label\">Where commands run</legend> <select id=\"panel-hops\" data-testid=\"panel-hops\" aria-labelledby=\"panel-hops-label\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<aside class=\"instance-panel\" id=\"instance-panel\" data-testid=\"instance-panel\" aria-labelledby=\"instance-panel-title\"><div class=\"panel-head\"><h2 id=\"instance-panel-title\" tabindex=\"-1\">Your instance</h2><button type=\"button\" class=\"panel-close\" data-testid=\"panel-close\" aria-label=\"Close the instance panel\" hidden>Close</button></div><noscript><p class=\"instance-nojs\" data-testid=\"panel-nojs\">This panel is the emulated instance: its metadata service settings (on or off, HTTPS, hop limit), its trusted profiles and who may change it, and the variables your commands set. It needs JavaScript, which is off here; the pages read fine without it, and the sample outputs show what each command answers.</p></noscript><p class=\"instance-placeholder\" data-testid=\"panel-placeholder\">Loading the emulated instance… Everything runs in this browser tab: no account, no cloud, no backend.</p><template data-testid=\"panel-live-template\"><div class=\"panel-live\" data-testid=\"panel-live\" hidden><p class=\"panel-ident\"><span class=\"panel-name\" data-testid=\"panel-name\"></span> <output class=\"panel-status\" data-testid=\"panel-status\"></output></p><p class=\"panel-power\" id=\"panel-power\"><button type=\"button\" data-testid=\"panel-start\">Start</button> <button type=\"button\" data-testid=\"panel-stop\">Stop</button></p><fieldset class=\"panel-group\"><legend>Metadata service</legend> <label class=\"panel-check\"><input type=\"checkbox\" id=\"panel-enabled\" data-testid=\"panel-enabled\"> Enabled</label> <label class=\"panel-check\"><input type=\"checkbox\" id=\"panel-protocol\" data-testid=\"panel-protocol\"> Secure access (HTTPS)</label> <label class=\"panel-field\">Response hop limit <input type=\"number\" id=\"panel-hop-limit\" min=\"1\" max=\"64\" step=\"1\" inputmode=\"numeric\" data-testid=\"panel-hop-limit\"></label></fieldset><fieldset class=\"panel-group\"><legend>Trusted profiles</legend> <label class=\"panel-field\">Default <select data-testid=\"panel-default-profile\"></select></label> <label class=\"panel-check\"><input type=\"checkbox\" data-testid=\"panel-auto-link\"> Auto link</label><ul class=\"panel-profiles\" id=\"panel-profiles\" tabindex=\"-1\" data-testid=\"panel-profiles\" aria-label=\"Linked to this instance\"></ul></fieldset><details class=\"panel-section\" id=\"panel-access\" data-testid=\"panel-access-section\" open><summary>Who may change it</summary><ul class=\"panel-access\" data-testid=\"panel-access\" aria-label=\"VPC API access by IAM role\"></ul></details><fieldset class=\"panel-group\"><legend id=\"panel-hops-label\">Where commands run</legend> <select id=\"panel-hops\" data-testid=\"panel-hops\" aria-labelledby=\"panel-hops-label\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -53,7 +56,7 @@ func InstancePanel() templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(itoa(h.Hops)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 57, Col: 34}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 61, Col: 35}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -66,7 +69,7 @@ func InstancePanel() templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(h.Label)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 57, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 61, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -89,7 +92,7 @@ func InstancePanel() templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.Date).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 66, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 70, Col: 29}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 			if templ_7745c5c3_Err != nil {
@@ -102,7 +105,7 @@ func InstancePanel() templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.Note).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 66, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 70, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 			if templ_7745c5c3_Err != nil {
@@ -115,7 +118,7 @@ func InstancePanel() templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(v.Date)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 66, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `panel.templ`, Line: 70, Col: 61}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -126,7 +129,7 @@ func InstancePanel() templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</select><p class=\"panel-note\" id=\"version-note\" data-testid=\"version-note\"></p><p class=\"panel-note\" id=\"version-status\" data-testid=\"version-status\" role=\"status\"></p></fieldset><p class=\"panel-error\" data-testid=\"panel-error\" role=\"alert\"></p><details class=\"panel-section\" data-testid=\"vars-section\" open><summary>Variables <span class=\"panel-count\" data-testid=\"vars-count\"></span></summary><div class=\"panel-vars\" data-testid=\"vars\"></div></details> <details class=\"panel-section\" data-testid=\"panel-events-section\" open><summary>Activity Tracker <span class=\"panel-count\" data-testid=\"panel-events-count\"></span></summary><ol class=\"panel-events\" data-testid=\"panel-events\" tabindex=\"0\" aria-label=\"Activity Tracker events\" reversed></ol></details> <details class=\"panel-section\" data-testid=\"history-section\"><summary>Requests <span class=\"panel-count\" data-testid=\"history-count\"></span></summary><ol class=\"panel-history\" data-testid=\"history\"></ol></details><div class=\"panel-memory\"><button type=\"button\" data-testid=\"share\">Share this page</button> <input class=\"panel-share-url\" type=\"url\" readonly data-testid=\"share-url\" aria-label=\"Link to this page with your changes\" hidden><p class=\"panel-note\" data-testid=\"share-status\" role=\"status\"></p><button type=\"button\" class=\"panel-reset\" data-testid=\"reset-all\">Reset everything</button><p class=\"panel-note\">Your changes stay in this browser until you reset.</p></div></div></aside>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</select><p class=\"panel-note\" id=\"version-note\" data-testid=\"version-note\"></p><p class=\"panel-note\" id=\"version-status\" data-testid=\"version-status\" role=\"status\"></p></fieldset><p class=\"panel-error\" data-testid=\"panel-error\" role=\"alert\"></p><details class=\"panel-section\" data-testid=\"vars-section\" open><summary>Variables <span class=\"panel-count\" data-testid=\"vars-count\"></span></summary><div class=\"panel-vars\" data-testid=\"vars\"></div></details> <details class=\"panel-section\" data-testid=\"panel-events-section\" open><summary>Activity Tracker <span class=\"panel-count\" data-testid=\"panel-events-count\"></span></summary><ol class=\"panel-events\" data-testid=\"panel-events\" tabindex=\"0\" aria-label=\"Activity Tracker events\" reversed></ol></details> <details class=\"panel-section\" data-testid=\"history-section\"><summary>Requests <span class=\"panel-count\" data-testid=\"history-count\"></span></summary><ol class=\"panel-history\" data-testid=\"history\"></ol></details><div class=\"panel-memory\"><button type=\"button\" data-testid=\"share\">Share this page</button> <input class=\"panel-share-url\" type=\"url\" readonly data-testid=\"share-url\" aria-label=\"Link to this page with your changes\" hidden><p class=\"panel-note\" data-testid=\"share-status\" role=\"status\"></p><button type=\"button\" class=\"panel-reset\" data-testid=\"reset-all\">Reset everything</button><p class=\"panel-note\">Your changes stay in this browser until you reset.</p></div></div></template></aside>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // TestInstancePanel checks the panel's hooks: a note says what it needs with JavaScript off, the
-// controls are there but hidden until the runtime shows them, and the version switch and the
+// controls are there, in a <template>, hidden until the runtime shows them, and the version switch and the
 // hop choices list their options.
 func TestInstancePanel(t *testing.T) {
 	doc := render(t, InstancePanel())
@@ -29,6 +29,11 @@ func TestInstancePanel(t *testing.T) {
 	live := byTestID(panel, "panel-live")
 	if live == nil || !fixture.HasAttr(live, "hidden") {
 		t.Fatal("the live controls must be present and hidden until the runtime shows them")
+	}
+	// In a <template> until the runtime mounts them (ts/panel.ts, mountPanel): form controls in
+	// the parsed page cost a whole layout at DOMContentLoaded.
+	if tpl := live.Parent; tpl == nil || tpl.Data != "template" || fixture.Attr(tpl, "data-testid") != "panel-live-template" {
+		t.Error("the live controls must be the content of <template data-testid=panel-live-template>")
 	}
 	for _, id := range []string{
 		"panel-name", "panel-status", "panel-start", "panel-stop", "panel-enabled", "panel-protocol",

@@ -99,7 +99,10 @@ type tab struct {
 // injected through the DevTools protocol are exempt from the page's CSP.
 const watchScript = `window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) =>
-	window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber));`
+	window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber));
+document.addEventListener("DOMContentLoaded", () => {
+	window.__formControlsAtDCL = document.querySelectorAll("input, select, textarea").length;
+}, { once: true });`
 
 // newTab opens a tab that records console problems.
 func newTab(t *testing.T) *tab {

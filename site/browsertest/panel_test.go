@@ -173,6 +173,14 @@ func TestPanel(t *testing.T) {
 	if got := eval[string](t, tb, `document.querySelector('[data-testid="panel-status"]').textContent`); got != "running" {
 		t.Errorf("panel status: got %q; want running", got)
 	}
+	// The controls waited in their <template> through DOMContentLoaded (web/panel.templ says
+	// why) and are in the page once, the template gone.
+	if n := eval[int](t, tb, `window.__formControlsAtDCL ?? -1`); n != 0 {
+		t.Errorf("form controls in the page at DOMContentLoaded: got %d; want 0 (-1: not recorded)", n)
+	}
+	if got := eval[string](t, tb, `document.querySelectorAll('[data-testid="panel-live"]').length + " live, " + document.querySelectorAll('template[data-testid="panel-live-template"]').length + " templates"`); got != "1 live, 0 templates" {
+		t.Errorf("panel mounted: got %s; want 1 live, 0 templates", got)
+	}
 
 	// Service off: the CLI shows it, the token request gets 403.
 	tb.click(t, "panel-enabled")

@@ -19,7 +19,7 @@ import { loadEngine, type Progress } from "./loader";
 import { Memory } from "./memory";
 import { initNav } from "./nav";
 import { wirePage, type Page, type Site } from "./page";
-import { initPanel, initPanelLinks, panelStatus } from "./panel";
+import { initPanel, initPanelLinks, mountPanel, panelStatus } from "./panel";
 import { openLink, share, sharedFragment } from "./share";
 import { VariablesPanel } from "./variables";
 
@@ -75,6 +75,7 @@ async function openShared(api: ImdsAPI, page: Page, memory: Memory, fragment: st
 /** Wires the page, once it is parsed, to the engine that is loading. */
 function boot(engine: Promise<ImdsAPI>, progress: ReturnType<typeof progressLine>): void {
   progress.again();
+  mountPanel(document);
   const memory = new Memory();
   const fragment = sharedFragment();
   const ready = deferred<ImdsAPI>();
@@ -198,5 +199,7 @@ function wirePanel(api: ImdsAPI, current: () => Page, memory: Memory, variables:
 // is parsed.
 const progress = progressLine();
 const engine: Promise<ImdsAPI> = loadEngine(progress);
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => boot(engine, progress), { once: true });
+// Wired in the task after DOMContentLoaded, not in it: the panel's controls (mountPanel) must not
+// be in the page when the browser looks for forms right after that event.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => setTimeout(() => boot(engine, progress)), { once: true });
 else boot(engine, progress);

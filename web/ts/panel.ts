@@ -337,6 +337,19 @@ export function initPanel(root: ParentNode, deps: PanelDeps): ((st: State) => vo
   return render;
 }
 
+/**
+ * Puts the panel's controls into the page. The built page carries them in a <template>
+ * (web/panel.templ): with form controls in the parsed page, Chrome lays the whole page out inside
+ * DOMContentLoaded (its form detection), before the stylesheet applies, a layout thrown away at
+ * the first frame that holds the page's thread, and the start of the engine's worker with it.
+ * Call it once, in a task after DOMContentLoaded, before anything looks for the controls; it
+ * does nothing when they are already in (or the page has no panel).
+ */
+export function mountPanel(doc: Document = document): void {
+  const tpl = doc.querySelector<HTMLTemplateElement>('#instance-panel template[data-testid="panel-live-template"]');
+  if (tpl) tpl.replaceWith(doc.importNode(tpl.content, true));
+}
+
 /** Shows a line in the panel's share status (opening a link, memory). */
 export function panelStatus(root: ParentNode, text: string): void {
   const s = root.querySelector<HTMLElement>('[data-testid="share-status"]');
