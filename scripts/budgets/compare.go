@@ -3,16 +3,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 
-	"github.com/imdsplay/imdsplay/site"
+	"github.com/imdsplay/imdsplay/site/browsertest"
 )
 
 // compare measures first visits of this tree's site, the site of the tree at o.against and the
@@ -28,14 +25,14 @@ func (m *measurer) compare(o options, loadStart string) error {
 	if err != nil {
 		return fmt.Errorf("building %s: %w", o.against, err)
 	}
-	defer other.close()
+	defer other.Close()
 	name := filepath.Base(o.against)
 	type side struct {
 		url                        string
 		engine                     bool
 		ready, worker, token, long []float64
 	}
-	sides := []*side{{url: m.site.URL + floorPath}, {url: m.site.URL + o.page, engine: true}, {url: other.url + o.page, engine: true}}
+	sides := []*side{{url: m.site.URL + floorPath}, {url: m.site.URL + o.page, engine: true}, {url: other.URL + o.page, engine: true}}
 	var paired []float64
 	for i := range o.n {
 		got := make([]float64, len(sides))
@@ -70,16 +67,9 @@ func (m *measurer) compare(o options, loadStart string) error {
 	return nil
 }
 
-// builtTree is another tree's site, built by that tree and served by this program's server
-// (with that tree's netlify.toml).
-type builtTree struct {
-	url   string
-	close func()
-}
-
 // serveTree builds the site of the repository at root with root's own `imds site build` into a
-// temporary directory and serves it on a loopback port the way browsertest.BuildAndServe does.
-func serveTree(root string) (*builtTree, error) {
+// temporary folder and serves it as browsertest.BuildAndServe serves its builds.
+func serveTree(root string) (*browsertest.Site, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -95,19 +85,5 @@ func serveTree(root string) (*builtTree, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("%s: go run ./cmd/imds site build: %v\n%s", root, err, b)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- site.Serve(ctx, site.ServeOptions{Listener: ln, Out: out, Root: root, Log: io.Discard, NoBuild: true})
-	}()
-	return &builtTree{url: "http://" + ln.Addr().String(), close: func() {
-		cancel()
-		<-done
-		os.RemoveAll(tmp)
-	}}, nil
+	return browsertest.ServeBuilt(out, root, tmp)
 }

@@ -93,18 +93,38 @@ func BuildAndServe(ctx context.Context, opts SiteOptions) (*Site, error) {
 		s.Close()
 		return nil, fmt.Errorf("building the site: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if err := s.serve(out, root, opts.Log); err != nil {
 		s.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// ServeBuilt serves a site already built into out (by `imds site build`, say) the way
+// BuildAndServe does, with root's netlify.toml; Close stops it and, when tmp is not "", removes
+// tmp, the temporary folder out is in.
+func ServeBuilt(out, root, tmp string) (*Site, error) {
+	s := &Site{tmp: tmp}
+	if err := s.serve(out, root, io.Discard); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// serve starts site.Serve on 127.0.0.1:0 for out, without builds.
+func (s *Site) serve(out, root string, log io.Writer) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
 	}
 	s.URL, s.Dir = "http://"+ln.Addr().String(), out
 	sctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.done = cancel, make(chan error, 1)
 	go func() {
-		s.done <- site.Serve(sctx, site.ServeOptions{Listener: ln, Out: out, Root: root, Log: opts.Log, NoBuild: true})
+		s.done <- site.Serve(sctx, site.ServeOptions{Listener: ln, Out: out, Root: root, Log: log, NoBuild: true})
 	}()
-	return s, nil
+	return nil
 }
 
 // Close stops the server and removes a temporary build.
